@@ -1,0 +1,3 @@
+import { handleTrpcRequest } from '@/server/http/trpc';
+
+export { handleTrpcRequest as GET, handleTrpcRequest as POST };

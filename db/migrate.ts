@@ -1,0 +1,37 @@
+/**
+ * Applies the committed drizzle migrations (db/migrations). Idempotent: drizzle records what it applied.
+ */
+import path from 'node:path';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/node-postgres';
+import { migrate as migratePostgres } from 'drizzle-orm/node-postgres/migrator';
+import type { Engine } from './open';
+
+/** Resolved from the working directory, which is the project root for `next`, vitest, playwright and scripts. */
+export const MIGRATIONS_FOLDER = path.join(process.cwd(), 'db', 'migrations');
+
+/** Any fixed number: every server process on one PostgreSQL database agrees on it. */
+const MIGRATION_LOCK_KEY = 727_001;
+
+export async function migrateDatabase(engine: Engine): Promise<void> {
+  const config = { migrationsFolder: MIGRATIONS_FOLDER };
+  if (engine.kind === 'pglite') {
+    await migratePglite(drizzlePglite(engine.client), config);
+    return;
+  }
+  // Several server processes may start at once on one database: a session advisory lock makes them take turns,
+  // and the later ones find nothing left to apply.
+  const connection = await engine.pool.connect();
+  try {
+    await connection.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    await migratePostgres(drizzlePostgres(connection), config);
+  } finally {
+    // If the connection broke, the session lock died with it; release the client as broken so the pool drops it.
+    const unlocked = await connection.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).then(
+      () => true,
+      () => false,
+    );
+    connection.release(!unlocked);
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * Opens the database: embedded PGlite in a local folder (or `memory://`) by default, PostgreSQL when a connection
+ * URL is given. Both speak the same `pg-core` schema, so the rest of the code sees one {@link Db} type.
+ */
+import { PGlite } from '@electric-sql/pglite';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/node-postgres';
+import pg from 'pg';
+import { acquirePgliteFolderLock } from './pglite-lock';
+import { migrateDatabase } from './migrate';
+import * as schema from './schema';
+
+/** The drizzle database, whichever engine is behind it. */
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+/** Where the data lives: a PostgreSQL URL, or a PGlite folder (`memory://` keeps it in memory). */
+export type DatabaseConfig = { postgresUrl: string } | { pgliteDir: string };
+
+/** The driver under drizzle, for what drizzle does not cover (LISTEN/NOTIFY, PGlite's own API). */
+export type Engine = { kind: 'pglite'; client: PGlite } | { kind: 'postgres'; pool: pg.Pool };
+
+/** An open database and how to close it. */
+export interface DatabaseHandle {
+  readonly db: Db;
+  readonly engine: Engine;
+  /** Releases connections (and the PGlite folder lock). Safe to call twice. */
+  close(): Promise<void>;
+}
+
+export const MEMORY = 'memory://';
+
+/** Opens the database and applies pending migrations (idempotent). */
+export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHandle> {
+  const handle = 'postgresUrl' in config ? openPostgres(config.postgresUrl) : await openPglite(config.pgliteDir);
+  try {
+    await migrateDatabase(handle.engine);
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+  return handle;
+}
+
+async function openPglite(dir: string): Promise<DatabaseHandle> {
+  const inMemory = dir.startsWith(MEMORY);
+  const lock = inMemory ? null : acquirePgliteFolderLock(dir);
+  let client: PGlite;
+  try {
+    client = await PGlite.create(inMemory ? undefined : dir);
+  } catch (error) {
+    lock?.release();
+    throw new Error(`Could not open the PGlite data folder "${dir}": ${String(error)}`, { cause: error });
+  }
+  let closed = false;
+  return {
+    db: drizzlePglite(client, { schema }),
+    engine: { kind: 'pglite', client },
+    async close() {
+      if (closed) return;
+      closed = true;
+      try {
+        await client.close();
+      } finally {
+        lock?.release();
+      }
+    },
+  };
+}
+
+function openPostgres(url: string): DatabaseHandle {
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // An idle client that loses its connection emits 'error' on the pool; unhandled, that would crash the process.
+  pool.on('error', (error) => console.error('[db] idle PostgreSQL connection failed:', error.message));
+  let closed = false;
+  return {
+    db: drizzlePostgres(pool, { schema }),
+    engine: { kind: 'postgres', pool },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await pool.end();
+    },
+  };
+}

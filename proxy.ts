@@ -1,0 +1,31 @@
+/**
+ * Runs before every page and API request: gives a visitor without a valid session a new anonymous one.
+ * The cookie is set on the response and also on the request being handled, so that this very request's server
+ * render already sees the user (no empty first page).
+ */
+import { NextResponse, type NextRequest } from 'next/server';
+import { getEnv } from '@/server/env';
+import { newSession, SESSION_COOKIE, SESSION_MAX_AGE_SECONDS, signSession, verifySession } from '@/server/session';
+
+export async function proxy(request: NextRequest): Promise<NextResponse> {
+  const secret = getEnv().SESSION_SECRET;
+  if (await verifySession(request.cookies.get(SESSION_COOKIE)?.value, secret)) return NextResponse.next();
+
+  const value = await signSession(newSession(), secret);
+  request.cookies.set(SESSION_COOKIE, value);
+  const response = NextResponse.next({ request: { headers: request.headers } });
+  const forwardedProto = request.headers.get('x-forwarded-proto');
+  response.cookies.set(SESSION_COOKIE, value, {
+    httpOnly: true,
+    sameSite: 'lax',
+    path: '/',
+    maxAge: SESSION_MAX_AGE_SECONDS,
+    secure: (forwardedProto ?? request.nextUrl.protocol.replace(':', '')) === 'https',
+  });
+  return response;
+}
+
+export const config = {
+  // Static assets need no session.
+  matcher: ['/((?!_next/static|_next/image|favicon.ico|robots.txt).*)'],
+};

@@ -1,0 +1,65 @@
+/**
+ * The one place where environment variables are read and validated (documented in .env.example).
+ * A missing or malformed variable stops start-up with a message that names it.
+ */
+import { z } from 'zod';
+
+/** Used only outside production so that `npm run dev` works on a fresh clone with no set-up. */
+const DEVELOPMENT_SESSION_SECRET = 'development-only-session-secret-do-not-use-in-production';
+
+/** An unset variable and an empty one mean the same: "use the default". */
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
+
+const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    DATABASE_URL: optional(
+      z.url({
+        protocol: /^postgres(ql)?$/,
+        error: 'must be a PostgreSQL URL such as postgres://user:password@host:5432/database',
+      }),
+    ),
+    PGLITE_DIR: optional(z.string()).transform((dir) => dir ?? '.data/pglite'),
+    SESSION_SECRET: optional(z.string().min(32, 'must be at least 32 characters (try: openssl rand -base64 32)')),
+  })
+  .transform((env, context) => {
+    if (env.SESSION_SECRET === undefined && env.NODE_ENV === 'production') {
+      context.addIssue({
+        code: 'custom',
+        path: ['SESSION_SECRET'],
+        message: 'is required in production (try: openssl rand -base64 32)',
+      });
+      return z.NEVER;
+    }
+    return { ...env, SESSION_SECRET: env.SESSION_SECRET ?? DEVELOPMENT_SESSION_SECRET };
+  });
+
+/** The validated environment. */
+export type Env = z.output<typeof envSchema>;
+
+/** Thrown for an invalid environment; its message lists every bad variable by name. */
+export class InvalidEnvError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid environment variables (see .env.example):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'InvalidEnvError';
+  }
+}
+
+/** Validates a raw environment (exported for tests; app code calls {@link getEnv}). */
+export function parseEnv(raw: Record<string, string | undefined>): Env {
+  const result = envSchema.safeParse(raw);
+  if (result.success) return result.data;
+  throw new InvalidEnvError(result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+}
+
+let cached: Env | undefined;
+
+/**
+ * The process environment, validated on first use. Lazy on purpose: `next build` imports server modules without
+ * the runtime secrets, and must not fail for lack of them.
+ */
+export function getEnv(): Env {
+  cached ??= parseEnv(process.env);
+  return cached;
+}

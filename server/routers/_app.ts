@@ -1,0 +1,12 @@
+import { createCallerFactory, router } from '../trpc';
+import { todosRouter } from './todos';
+
+/** Every procedure of the app. Add a router here to expose it. */
+export const appRouter = router({
+  todos: todosRouter,
+});
+
+export type AppRouter = typeof appRouter;
+
+/** Calls procedures in-process (tests, server components) with a context you supply. */
+export const createCaller = createCallerFactory(appRouter);

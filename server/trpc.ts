@@ -1,0 +1,46 @@
+/**
+ * The approved building blocks for procedures. Every router imports from here, never from `@trpc/server` directly,
+ * so that the transformer, the error shape and authentication stay the same everywhere.
+ */
+import 'server-only';
+import { initTRPC, TRPCError } from '@trpc/server';
+import superjson from 'superjson';
+import { ZodError } from 'zod';
+import type { Context } from './context';
+
+/** One input problem, as clients receive it: `path` names the field (e.g. `["items", 2, "text"]`). */
+export interface InputIssue {
+  path: (string | number)[];
+  message: string;
+  code: string;
+}
+
+const t = initTRPC.context<Context>().create({
+  // Dates and other non-JSON values survive the wire, so the client sees exactly the types drizzle returns.
+  transformer: superjson,
+  errorFormatter({ shape, error }) {
+    const issues: InputIssue[] | null =
+      error.code === 'BAD_REQUEST' && error.cause instanceof ZodError
+        ? error.cause.issues.map((issue) => ({
+            path: issue.path.map((key) => (typeof key === 'symbol' ? String(key) : key)),
+            message: issue.message,
+            code: issue.code,
+          }))
+        : null;
+    return { ...shape, data: { ...shape.data, issues } };
+  },
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+/** A procedure anyone may call, with or without a session. */
+export const publicProcedure = t.procedure;
+
+/** A procedure that needs a user; `ctx.user` is non-null inside. */
+export const userProcedure = t.procedure.use(({ ctx, next }) => {
+  if (!ctx.user) {
+    throw new TRPCError({ code: 'UNAUTHORIZED', message: 'No session: visit the app once, or send its cookie.' });
+  }
+  return next({ ctx: { ...ctx, user: ctx.user } });
+});
