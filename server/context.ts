@@ -4,8 +4,6 @@
  */
 import 'server-only';
 import type { Db } from '@/db/open';
-import { getDb } from './db';
-import { getEnv } from './env';
 import { readCookie, SESSION_COOKIE, verifySession } from './session';
 import { ensureUser, type SessionUser } from './users';
 
@@ -15,20 +13,25 @@ export interface Context {
   user: SessionUser | null;
 }
 
+/** What a context is built from besides the request: injected so tests can use their own database. */
+export interface ContextDeps {
+  db: Db;
+  sessionSecret: string;
+}
+
 /** The request-free context: tests pass an in-memory database and any user. */
 export function createInnerContext(options: { db: Db; user: SessionUser | null }): Context {
   return { db: options.db, user: options.user };
 }
 
-/** Resolves the session cookie value to a user (creating the user on first sight). */
-export async function contextFromSessionCookie(cookie: string | undefined): Promise<Context> {
-  const db = await getDb();
-  const session = await verifySession(cookie, getEnv().SESSION_SECRET);
-  const user = session ? await ensureUser(db, session.userId) : null;
-  return createInnerContext({ db, user });
+/** Resolves a session cookie value to a user (creating the user on first sight). */
+export async function contextFromSessionCookie(cookie: string | undefined, deps: ContextDeps): Promise<Context> {
+  const session = await verifySession(cookie, deps.sessionSecret);
+  const user = session ? await ensureUser(deps.db, session.userId) : null;
+  return createInnerContext({ db: deps.db, user });
 }
 
 /** The context for an HTTP request (the tRPC route handler). */
-export function createRequestContext(request: Request): Promise<Context> {
-  return contextFromSessionCookie(readCookie(request.headers.get('cookie'), SESSION_COOKIE));
+export function createRequestContext(request: Request, deps: ContextDeps): Promise<Context> {
+  return contextFromSessionCookie(readCookie(request.headers.get('cookie'), SESSION_COOKIE), deps);
 }

@@ -12,13 +12,20 @@ import { cookies } from 'next/headers';
 import { cache, type ReactNode } from 'react';
 import { makeQueryClient } from '@/client/query-client';
 import { contextFromSessionCookie } from './context';
+import { getDb } from './db';
+import { getEnv } from './env';
 import { appRouter } from './routers/_app';
 import { SESSION_COOKIE } from './session';
 
 /** One QueryClient per request (React's `cache` scopes it to the render). */
 const getQueryClient = cache(makeQueryClient);
 
-const getContext = cache(async () => contextFromSessionCookie((await cookies()).get(SESSION_COOKIE)?.value));
+const getContext = cache(async () =>
+  contextFromSessionCookie((await cookies()).get(SESSION_COOKIE)?.value, {
+    db: await getDb(),
+    sessionSecret: getEnv().SESSION_SECRET,
+  }),
+);
 
 /** Query options for every procedure, resolved in-process (no HTTP round trip). */
 export const trpc = createTRPCOptionsProxy({ ctx: getContext, router: appRouter, queryClient: getQueryClient });

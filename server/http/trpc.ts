@@ -3,21 +3,31 @@
  */
 import 'server-only';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
-import { createRequestContext } from '../context';
+import { createRequestContext, type ContextDeps } from '../context';
+import { getDb } from '../db';
+import { getEnv } from '../env';
 import { appRouter } from '../routers/_app';
 
-/** The path the route is mounted at; clients use the same constant. */
+/** The path the route is mounted at (client/links.ts uses the same path). */
 export const TRPC_ENDPOINT = '/api/trpc';
 
-export function handleTrpcRequest(request: Request): Promise<Response> {
-  return fetchRequestHandler({
-    endpoint: TRPC_ENDPOINT,
-    req: request,
-    router: appRouter,
-    createContext: () => createRequestContext(request),
-    onError({ error, path }) {
-      // Client mistakes (4xx) are answered and need no log; anything else is our bug and must be seen.
-      if (error.code === 'INTERNAL_SERVER_ERROR') console.error(`[trpc] ${path ?? '<no path>'} failed:`, error);
-    },
-  });
+/** Builds a tRPC request handler over the given dependencies (tests pass their own database). */
+export function createTrpcHandler(getDeps: () => Promise<ContextDeps>): (request: Request) => Promise<Response> {
+  return (request) =>
+    fetchRequestHandler({
+      endpoint: TRPC_ENDPOINT,
+      req: request,
+      router: appRouter,
+      createContext: async () => createRequestContext(request, await getDeps()),
+      onError({ error, path }) {
+        // Client mistakes (4xx) are answered and need no log; anything else is our bug and must be seen.
+        if (error.code === 'INTERNAL_SERVER_ERROR') console.error(`[trpc] ${path ?? '<no path>'} failed:`, error);
+      },
+    });
 }
+
+/** The app's handler: the process database and the configured session secret. */
+export const handleTrpcRequest = createTrpcHandler(async () => ({
+  db: await getDb(),
+  sessionSecret: getEnv().SESSION_SECRET,
+}));

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidEnvError, parseEnv } from '@/server/env';
+
+function problems(raw: Record<string, string | undefined>): string {
+  try {
+    parseEnv(raw);
+  } catch (error) {
+    expect(error).toBeInstanceOf(InvalidEnvError);
+    return (error as Error).message;
+  }
+  throw new Error('expected parseEnv to reject');
+}
+
+describe('environment', () => {
+  it('needs nothing in development: PGlite folder and a development secret by default', () => {
+    const env = parseEnv({ NODE_ENV: 'development' });
+    expect(env.DATABASE_URL).toBeUndefined();
+    expect(env.PGLITE_DIR).toBe('.data/pglite');
+    expect(env.SESSION_SECRET.length).toBeGreaterThanOrEqual(32);
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(parseEnv({ DATABASE_URL: '', PGLITE_DIR: '' }).PGLITE_DIR).toBe('.data/pglite');
+  });
+
+  it('names SESSION_SECRET when production lacks it', () => {
+    expect(problems({ NODE_ENV: 'production' })).toMatch(/SESSION_SECRET: is required in production/);
+  });
+
+  it('names each malformed variable', () => {
+    const message = problems({ DATABASE_URL: 'mysql://x@y/z', SESSION_SECRET: 'short', NODE_ENV: 'staging' });
+    expect(message).toMatch(/DATABASE_URL: must be a PostgreSQL URL/);
+    expect(message).toMatch(/SESSION_SECRET: must be at least 32 characters/);
+    expect(message).toMatch(/NODE_ENV:/);
+  });
+
+  it('accepts a PostgreSQL URL', () => {
+    const env = parseEnv({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test' });
+    expect(env.DATABASE_URL).toBe('postgres://postgres@127.0.0.1:5432/test');
+  });
+});

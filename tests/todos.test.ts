@@ -1,0 +1,66 @@
+import { TRPCError } from '@trpc/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { users } from '@/db/schema';
+import { createInnerContext } from '@/server/context';
+import { createCaller } from '@/server/routers/_app';
+import { WELCOME_TODOS } from '@/server/seed';
+import { ensureUser } from '@/server/users';
+import { createTestDatabase, type TestDatabase } from './helpers/test-database';
+
+let database: TestDatabase;
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+afterAll(() => database.close());
+
+async function callerForNewUser() {
+  const user = await ensureUser(database.db, crypto.randomUUID());
+  return { user, caller: createCaller(createInnerContext({ db: database.db, user })) };
+}
+
+describe('todos.list', () => {
+  it('gives a new user the welcome todos, in order, with real Date timestamps', async () => {
+    const { user, caller } = await callerForNewUser();
+    const todos = await caller.todos.list();
+    expect(todos.map((todo) => todo.text)).toEqual([...WELCOME_TODOS]);
+    expect(todos.every((todo) => todo.ownerId === user.id)).toBe(true);
+    expect(todos[0]?.createdAt).toBeInstanceOf(Date);
+  });
+
+  it("shows each user only their own todos", async () => {
+    const a = await callerForNewUser();
+    const b = await callerForNewUser();
+    const [listA, listB] = await Promise.all([a.caller.todos.list(), b.caller.todos.list()]);
+    const idsA = new Set(listA.map((todo) => todo.id));
+    expect(listB.some((todo) => idsA.has(todo.id))).toBe(false);
+    expect(listB.every((todo) => todo.ownerId === b.user.id)).toBe(true);
+  });
+
+  it('seeds a user once, however often the session is seen', async () => {
+    const id = crypto.randomUUID();
+    await Promise.all([ensureUser(database.db, id), ensureUser(database.db, id)]);
+    await ensureUser(database.db, id);
+    const caller = createCaller(createInnerContext({ db: database.db, user: { id, kind: 'anonymous' } }));
+    expect(await caller.todos.list()).toHaveLength(WELCOME_TODOS.length);
+    const rows = await database.db.select().from(users);
+    expect(rows.filter((row) => row.id === id)).toHaveLength(1);
+  });
+
+  it('refuses a caller without a session', async () => {
+    const caller = createCaller(createInnerContext({ db: database.db, user: null }));
+    await expect(caller.todos.list()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+  });
+});
+
+describe('todos.byId', () => {
+  it("returns the user's todo and NOT_FOUND for another user's", async () => {
+    const a = await callerForNewUser();
+    const b = await callerForNewUser();
+    const [first] = await a.caller.todos.list();
+    if (!first) throw new Error('expected seeded todos');
+    expect(await a.caller.todos.byId({ id: first.id })).toEqual(first);
+    const error = await b.caller.todos.byId({ id: first.id }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(TRPCError);
+    expect((error as TRPCError).code).toBe('NOT_FOUND');
+  });
+});

@@ -1,0 +1,20 @@
+import path from 'node:path';
+import { defineConfig } from 'vitest/config';
+
+const root = import.meta.dirname;
+
+export default defineConfig({
+  resolve: {
+    alias: {
+      '@': root,
+      // `server-only` throws outside React server components; tests are server code, so it is a no-op here.
+      'server-only': path.join(root, 'tests/helpers/empty-module.ts'),
+    },
+  },
+  test: {
+    include: ['tests/**/*.test.ts'],
+    // PGlite takes a few seconds to start; PostgreSQL runs create a database per test file.
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+});
