@@ -3,6 +3,7 @@
  * URL is given. Both speak the same `pg-core` schema, so the rest of the code sees one {@link Db} type.
  */
 import { PGlite } from '@electric-sql/pglite';
+import type { Assume } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/node-postgres';
@@ -11,8 +12,18 @@ import { acquirePgliteFolderLock } from './pglite-lock';
 import { migrateDatabase } from './migrate';
 import * as schema from './schema';
 
+/** What `db.execute(sql…)` returns on both engines: PGlite's `Results` and pg's `QueryResult` both carry `rows`. */
+export interface RowsResultHKT extends PgQueryResultHKT {
+  type: RowsResult<Assume<this['row'], Record<string, unknown>>>;
+}
+
+/** The part of a raw query result that both engines share. */
+export interface RowsResult<TRow> {
+  rows: TRow[];
+}
+
 /** The drizzle database, whichever engine is behind it. */
-export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+export type Db = PgDatabase<RowsResultHKT, typeof schema>;
 
 /** Where the data lives: a PostgreSQL URL, or a PGlite folder (`memory://` keeps it in memory). */
 export type DatabaseConfig = { postgresUrl: string } | { pgliteDir: string };

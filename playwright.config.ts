@@ -1,0 +1,63 @@
+import fs from 'node:fs';
+import { chromium, defineConfig, devices } from '@playwright/test';
+
+const PORT = Number(process.env.E2E_PORT ?? 3100);
+const BASE_URL = `http://127.0.0.1:${PORT}`;
+
+// A fresh PGlite folder per run. Set once in the runner and inherited by its workers (which re-read this file).
+process.env.E2E_PGLITE_DIR ??= `.data/e2e-${Date.now()}`;
+
+/**
+ * Debian's Chromium when installed (CI installs it; Playwright cannot download browsers on these machines),
+ * otherwise Playwright's own, otherwise stop with instructions.
+ */
+function chromiumExecutable(): string | undefined {
+  if (fs.existsSync('/usr/bin/chromium')) return '/usr/bin/chromium';
+  if (fs.existsSync(chromium.executablePath())) return undefined;
+  throw new Error(
+    'No Chromium found for the e2e tests. Install one of:\n' +
+      '  - Debian/Ubuntu: sudo apt-get install chromium   (used from /usr/bin/chromium)\n' +
+      "  - anywhere else: npx playwright install chromium   (Playwright's own build)",
+  );
+}
+
+export default defineConfig({
+  testDir: './e2e',
+  fullyParallel: true,
+  forbidOnly: true,
+  retries: 0,
+  workers: process.env.CI ? 2 : undefined,
+  reporter: [['list']],
+  timeout: 30_000,
+  use: {
+    baseURL: BASE_URL,
+    trace: 'retain-on-failure',
+    launchOptions: {
+      executablePath: chromiumExecutable(),
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    },
+  },
+  projects: [{ name: 'chromium', use: { ...devices['Desktop Chrome'] } }],
+  webServer: {
+    // The production build, as users deploy it, on its own fresh database.
+    command: `npm run build && npm run start -- --hostname 127.0.0.1 --port ${PORT}`,
+    url: `${BASE_URL}/api/health`,
+    timeout: 240_000,
+    reuseExistingServer: false,
+    stdout: 'pipe',
+    stderr: 'pipe',
+    env: {
+      PGLITE_DIR: process.env.E2E_PGLITE_DIR,
+      DATABASE_URL: '',
+      SESSION_SECRET: 'e2e-session-secret-with-at-least-32-characters',
+      NEXT_TELEMETRY_DISABLED: '1',
+    },
+  },
+});
