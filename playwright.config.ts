@@ -1,11 +1,13 @@
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { chromium, defineConfig, devices } from '@playwright/test';
 
 const PORT = Number(process.env.E2E_PORT ?? 3100);
 const BASE_URL = `http://127.0.0.1:${PORT}`;
 
 // A fresh PGlite folder per run. Set once in the runner and inherited by its workers (which re-read this file).
-process.env.E2E_PGLITE_DIR ??= `.data/e2e-${Date.now()}`;
+process.env.E2E_PGLITE_DIR ??= path.join(os.tmpdir(), `starter-e2e-${Date.now()}`, 'db');
 
 /**
  * Debian's Chromium when installed (CI installs it; Playwright cannot download browsers on these machines),

@@ -5,7 +5,13 @@
  */
 import { NextResponse, type NextRequest } from 'next/server';
 import { getEnv } from '@/server/env';
-import { newSession, SESSION_COOKIE, SESSION_MAX_AGE_SECONDS, signSession, verifySession } from '@/server/session';
+import {
+  newSession,
+  SESSION_COOKIE,
+  SESSION_MAX_AGE_SECONDS,
+  signSession,
+  verifySession,
+} from '@/server/session';
 
 export async function proxy(request: NextRequest): Promise<NextResponse> {
   const secret = getEnv().SESSION_SECRET;

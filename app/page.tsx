@@ -10,7 +10,8 @@ export default async function HomePage() {
         <p className="eyebrow">tRPC Actions Starter</p>
         <h1>Todos</h1>
         <p className="lede">
-          Server-rendered through a typed tRPC procedure from an embedded Postgres, then hydrated in the browser.
+          Server-rendered through a typed tRPC procedure from an embedded Postgres, then hydrated in the
+          browser.
         </p>
       </header>
       <HydrateClient>

@@ -26,7 +26,8 @@ export type AppClient = TRPCClient<AppRouter>;
 export function createClient(options: ClientOptions): AppClient {
   const jar = new Map<string, string>();
   if (options.sessionCookie) jar.set(SESSION_COOKIE, options.sessionCookie);
-  const cookieHeader = () => [...jar].map(([name, value]) => `${name}=${encodeURIComponent(value)}`).join('; ');
+  const cookieHeader = () =>
+    [...jar].map(([name, value]) => `${name}=${encodeURIComponent(value)}`).join('; ');
 
   const fetchWithCookies: typeof fetch = async (input, init) => {
     const headers = new Headers(init?.headers);

@@ -15,7 +15,8 @@ export function makeQueryClient(): QueryClient {
       dehydrate: {
         serializeData: superjson.serialize,
         // Also stream queries still pending at render time, so the client never refetches them.
-        shouldDehydrateQuery: (query) => defaultShouldDehydrateQuery(query) || query.state.status === 'pending',
+        shouldDehydrateQuery: (query) =>
+          defaultShouldDehydrateQuery(query) || query.state.status === 'pending',
       },
       hydrate: {
         deserializeData: superjson.deserialize,

@@ -43,7 +43,8 @@ export const MEMORY = 'memory://';
 
 /** Opens the database and applies pending migrations (idempotent). */
 export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHandle> {
-  const handle = 'postgresUrl' in config ? openPostgres(config.postgresUrl) : await openPglite(config.pgliteDir);
+  const handle =
+    'postgresUrl' in config ? openPostgres(config.postgresUrl) : await openPglite(config.pgliteDir);
   try {
     await migrateDatabase(handle.engine);
   } catch (error) {

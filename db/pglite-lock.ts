@@ -145,7 +145,9 @@ export function acquirePgliteFolderLock(folder: string): PgliteFolderLock {
     }
     fs.rmSync(aside, { force: true });
   }
-  throw new Error(`Could not take the lock on PGlite data folder "${absolute}" (${lockFile}) after several tries.`);
+  throw new Error(
+    `Could not take the lock on PGlite data folder "${absolute}" (${lockFile}) after several tries.`,
+  );
 }
 
 function holdLock(lockFile: string): PgliteFolderLock {

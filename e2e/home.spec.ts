@@ -32,7 +32,10 @@ test('the page hydrates without errors or extra requests for the list', async ({
   expect(trpcRequests).toEqual([]);
 });
 
-test('a visitor gets an httpOnly session cookie and keeps the same list on reload', async ({ page, context }) => {
+test('a visitor gets an httpOnly session cookie and keeps the same list on reload', async ({
+  page,
+  context,
+}) => {
   await page.goto('/');
   const cookie = (await context.cookies()).find((c) => c.name === 'starter_session');
   expect(cookie?.httpOnly).toBe(true);

@@ -13,7 +13,11 @@ test('a script lists todos from the running server through the typed client', as
   expect((await client.todos.list.query()).map((todo) => todo.id)).toEqual(todos.map((todo) => todo.id));
 });
 
-test('the typed client acts as the browser’s user when given its session cookie', async ({ page, context, baseURL }) => {
+test('the typed client acts as the browser’s user when given its session cookie', async ({
+  page,
+  context,
+  baseURL,
+}) => {
   await page.goto('/');
   const session = (await context.cookies()).find((c) => c.name === 'starter_session');
   const client = createClient({ url: baseURL ?? '', sessionCookie: session?.value });

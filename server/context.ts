@@ -25,7 +25,10 @@ export function createInnerContext(options: { db: Db; user: SessionUser | null }
 }
 
 /** Resolves a session cookie value to a user (creating the user on first sight). */
-export async function contextFromSessionCookie(cookie: string | undefined, deps: ContextDeps): Promise<Context> {
+export async function contextFromSessionCookie(
+  cookie: string | undefined,
+  deps: ContextDeps,
+): Promise<Context> {
   const session = await verifySession(cookie, deps.sessionSecret);
   const user = session ? await ensureUser(deps.db, session.userId) : null;
   return createInnerContext({ db: deps.db, user });

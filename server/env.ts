@@ -21,7 +21,9 @@ const envSchema = z
       }),
     ),
     PGLITE_DIR: optional(z.string()).transform((dir) => dir ?? '.data/pglite'),
-    SESSION_SECRET: optional(z.string().min(32, 'must be at least 32 characters (try: openssl rand -base64 32)')),
+    SESSION_SECRET: optional(
+      z.string().min(32, 'must be at least 32 characters (try: openssl rand -base64 32)'),
+    ),
   })
   .transform((env, context) => {
     if (env.SESSION_SECRET === undefined && env.NODE_ENV === 'production') {

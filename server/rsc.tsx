@@ -28,7 +28,11 @@ const getContext = cache(async () =>
 );
 
 /** Query options for every procedure, resolved in-process (no HTTP round trip). */
-export const trpc = createTRPCOptionsProxy({ ctx: getContext, router: appRouter, queryClient: getQueryClient });
+export const trpc = createTRPCOptionsProxy({
+  ctx: getContext,
+  router: appRouter,
+  queryClient: getQueryClient,
+});
 
 /** Runs a query during the render and keeps its result for {@link HydrateClient}. Errors surface in the page. */
 export async function prefetch<TQueryFnData, TError, TData, TQueryKey extends QueryKey>(

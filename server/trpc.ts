@@ -40,7 +40,10 @@ export const publicProcedure = t.procedure;
 /** A procedure that needs a user; `ctx.user` is non-null inside. */
 export const userProcedure = t.procedure.use(({ ctx, next }) => {
   if (!ctx.user) {
-    throw new TRPCError({ code: 'UNAUTHORIZED', message: 'No session: visit the app once, or send its cookie.' });
+    throw new TRPCError({
+      code: 'UNAUTHORIZED',
+      message: 'No session: visit the app once, or send its cookie.',
+    });
   }
   return next({ ctx: { ...ctx, user: ctx.user } });
 });

@@ -19,7 +19,8 @@ beforeAll(async () => {
 afterAll(() => database.close());
 
 async function get(path: string, input: unknown, cookie?: string) {
-  const query = input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(superjson.serialize(input)))}`;
+  const query =
+    input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(superjson.serialize(input)))}`;
   const response = await handle(
     new Request(`http://test.local/api/trpc/${path}${query}`, { headers: cookie ? { cookie } : {} }),
   );
@@ -47,7 +48,9 @@ describe('tRPC over HTTP', () => {
     expect(status).toBe(400);
     const error = body.error?.json;
     expect(error?.data.code).toBe('BAD_REQUEST');
-    expect(error?.data.issues).toEqual([expect.objectContaining({ path: ['id'], message: expect.any(String) })]);
+    expect(error?.data.issues).toEqual([
+      expect.objectContaining({ path: ['id'], message: expect.any(String) }),
+    ]);
   });
 
   it('names the missing field when input is absent', async () => {

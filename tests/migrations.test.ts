@@ -19,15 +19,18 @@ describe('migrations', () => {
   });
 
   // Several server processes starting at once on one PostgreSQL database must not race each other's migrations.
-  it.runIf(process.env.DATABASE_URL)('take turns when several processes start at once (PostgreSQL)', async () => {
-    const database = await createPostgresDatabase(process.env.DATABASE_URL ?? '');
-    try {
-      const handles = await Promise.all(
-        Array.from({ length: 4 }, () => openDatabase({ postgresUrl: database.url })),
-      );
-      await Promise.all(handles.map((handle) => handle.close()));
-    } finally {
-      await database.drop();
-    }
-  });
+  it.runIf(process.env.DATABASE_URL)(
+    'take turns when several processes start at once (PostgreSQL)',
+    async () => {
+      const database = await createPostgresDatabase(process.env.DATABASE_URL ?? '');
+      try {
+        const handles = await Promise.all(
+          Array.from({ length: 4 }, () => openDatabase({ postgresUrl: database.url })),
+        );
+        await Promise.all(handles.map((handle) => handle.close()));
+      } finally {
+        await database.drop();
+      }
+    },
+  );
 });

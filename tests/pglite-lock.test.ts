@@ -72,7 +72,13 @@ describe('PGlite folder lock', () => {
     fs.mkdirSync(path.dirname(dir), { recursive: true });
     fs.writeFileSync(
       lockFileFor(dir),
-      JSON.stringify({ pid: deadPid, startTime: '1', hostname: os.hostname(), command: 'node', acquiredAt: 'x' }),
+      JSON.stringify({
+        pid: deadPid,
+        startTime: '1',
+        hostname: os.hostname(),
+        command: 'node',
+        acquiredAt: 'x',
+      }),
     );
     const handle = await openDatabase({ pgliteDir: dir });
     await handle.close();
@@ -82,7 +88,12 @@ describe('PGlite folder lock', () => {
   it('treats a live PID with a different start time as a recycled PID, not the holder', () => {
     const dir = tempFolder();
     fs.mkdirSync(path.dirname(dir), { recursive: true });
-    const record = { pid: process.ppid, startTime: 'not-its-start-time', hostname: os.hostname(), command: 'x' };
+    const record = {
+      pid: process.ppid,
+      startTime: 'not-its-start-time',
+      hostname: os.hostname(),
+      command: 'x',
+    };
     fs.writeFileSync(lockFileFor(dir), JSON.stringify({ ...record, acquiredAt: 'x' }));
     const lock = acquirePgliteFolderLock(dir);
     lock.release();

@@ -14,7 +14,14 @@ describe('session cookie', () => {
     const signature = value.slice(value.indexOf('.') + 1);
     expect(await verifySession(`${crypto.randomUUID()}.${signature}`, secret)).toBeNull();
     expect(await verifySession(value, `${secret}-other`)).toBeNull();
-    for (const bad of [undefined, '', 'no-dot', `${crypto.randomUUID()}.`, 'x.y', `${crypto.randomUUID()}.!!!`]) {
+    for (const bad of [
+      undefined,
+      '',
+      'no-dot',
+      `${crypto.randomUUID()}.`,
+      'x.y',
+      `${crypto.randomUUID()}.!!!`,
+    ]) {
       expect(await verifySession(bad, secret)).toBeNull();
     }
   });

@@ -27,7 +27,7 @@ describe('todos.list', () => {
     expect(todos[0]?.createdAt).toBeInstanceOf(Date);
   });
 
-  it("shows each user only their own todos", async () => {
+  it('shows each user only their own todos', async () => {
     const a = await callerForNewUser();
     const b = await callerForNewUser();
     const [listA, listB] = await Promise.all([a.caller.todos.list(), b.caller.todos.list()]);

@@ -12,7 +12,9 @@ import { appRouter } from '../routers/_app';
 export const TRPC_ENDPOINT = '/api/trpc';
 
 /** Builds a tRPC request handler over the given dependencies (tests pass their own database). */
-export function createTrpcHandler(getDeps: () => Promise<ContextDeps>): (request: Request) => Promise<Response> {
+export function createTrpcHandler(
+  getDeps: () => Promise<ContextDeps>,
+): (request: Request) => Promise<Response> {
   return (request) =>
     fetchRequestHandler({
       endpoint: TRPC_ENDPOINT,
@@ -21,7 +23,8 @@ export function createTrpcHandler(getDeps: () => Promise<ContextDeps>): (request
       createContext: async () => createRequestContext(request, await getDeps()),
       onError({ error, path }) {
         // Client mistakes (4xx) are answered and need no log; anything else is our bug and must be seen.
-        if (error.code === 'INTERNAL_SERVER_ERROR') console.error(`[trpc] ${path ?? '<no path>'} failed:`, error);
+        if (error.code === 'INTERNAL_SERVER_ERROR')
+          console.error(`[trpc] ${path ?? '<no path>'} failed:`, error);
       },
     });
 }

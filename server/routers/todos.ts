@@ -8,7 +8,11 @@ import { router, userProcedure } from '../trpc';
 export const todosRouter = router({
   /** The user's todos in list order. */
   list: userProcedure.query(({ ctx }) =>
-    ctx.db.select().from(todos).where(eq(todos.ownerId, ctx.user.id)).orderBy(asc(todos.position), asc(todos.id)),
+    ctx.db
+      .select()
+      .from(todos)
+      .where(eq(todos.ownerId, ctx.user.id))
+      .orderBy(asc(todos.position), asc(todos.id)),
   ),
 
   /** One todo by id; NOT_FOUND also for another user's todo, so ids of others' rows leak nothing. */

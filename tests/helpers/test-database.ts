@@ -12,7 +12,9 @@ export interface TestDatabase extends DatabaseHandle {
 }
 
 /** Creates an empty PostgreSQL database next to the one `baseUrl` names and returns its URL. */
-export async function createPostgresDatabase(baseUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+export async function createPostgresDatabase(
+  baseUrl: string,
+): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `test_${process.pid}_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: baseUrl });
   await admin.connect();
