@@ -20,6 +20,9 @@ test('the page hydrates without errors or extra requests for the list', async ({
   page.on('console', (message) => {
     if (message.type() === 'error') errors.push(message.text());
   });
+  page.on('response', (response) => {
+    if (response.status() >= 400) errors.push(`${response.status()} ${response.url()}`);
+  });
   const trpcRequests: string[] = [];
   page.on('request', (request) => {
     if (request.url().includes('/api/trpc/')) trpcRequests.push(request.url());
