@@ -2,7 +2,19 @@
  * The database schema: one set of drizzle `pg-core` tables for PGlite and PostgreSQL alike.
  * After editing, run `npm run db:generate` and commit the migration it writes to db/migrations.
  */
-import { boolean, doublePrecision, index, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  boolean,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uuid,
+} from 'drizzle-orm/pg-core';
 
 /**
  * Everyone who has a session. Today every user is anonymous (a signed cookie made on first visit); `kind` leaves
@@ -37,3 +49,93 @@ export const todos = pgTable(
 
 export type User = typeof users.$inferSelect;
 export type Todo = typeof todos.$inferSelect;
+
+// ─── Sync: the change log, client mutation ids, durable action runs ────────────────────────────────────────────
+
+/**
+ * A single-row counter. Each committing mutation increments it as its last statement, holding the row lock until
+ * commit, so versions are handed out — and become visible — strictly in commit order (no gaps for readers).
+ */
+export const syncState = pgTable('sync_state', {
+  id: integer('id').primaryKey(),
+  version: bigint('version', { mode: 'number' }).notNull(),
+});
+
+/** One row per committed (or permanently failed) mutation: what the change feed walks, in version order. */
+export const syncCommits = pgTable(
+  'sync_commits',
+  {
+    version: bigint('version', { mode: 'number' }).primaryKey(),
+    userId: uuid('user_id').notNull(),
+    mutator: text('mutator').notNull(),
+    /** The browser tab (or script) that sent it, with its own sequence number: confirms its optimistic effect. */
+    clientId: text('client_id'),
+    mutationId: bigint('mutation_id', { mode: 'number' }),
+    /** Set when the mutation failed permanently: it consumed its id but changed nothing. */
+    error: jsonb('error').$type<{ code: string; message: string }>(),
+    committedAt: timestamp('committed_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [index('sync_commits_user_version_idx').on(table.userId, table.version)],
+);
+
+/** The row-level changes of each commit, in the order the mutator made them. */
+export const syncChanges = pgTable(
+  'sync_changes',
+  {
+    version: bigint('version', { mode: 'number' }).notNull(),
+    seq: integer('seq').notNull(),
+    tableName: text('table_name').notNull(),
+    rowId: uuid('row_id').notNull(),
+    op: text('op', { enum: ['set', 'delete'] }).notNull(),
+    /** The row as committed (superjson, so Dates stay Dates); null for a delete. */
+    row: jsonb('row'),
+    /** Who may read this change (the row's owner): the feed filters on it. */
+    ownerId: uuid('owner_id').notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.version, table.seq] }),
+    index('sync_changes_owner_version_idx').on(table.ownerId, table.version),
+  ],
+);
+
+/** The last mutation id applied per client, written in the same transaction as the mutation (idempotency). */
+export const clientMutations = pgTable(
+  'client_mutations',
+  {
+    userId: uuid('user_id').notNull(),
+    clientId: text('client_id').notNull(),
+    lastMutationId: bigint('last_mutation_id', { mode: 'number' }).notNull(),
+    /** The error of `lastMutationId` if it failed, so a retry of it gets the same answer. */
+    lastError: jsonb('last_error').$type<{ code: string; message: string }>(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [primaryKey({ columns: [table.userId, table.clientId] })],
+);
+
+/**
+ * Durable action runs, enqueued by mutators (`tx.enqueueAction`) in the same commit as the mutation.
+ * A synced table: clients see their runs' status and progress through the change feed.
+ */
+export const actionRuns = pgTable(
+  'action_runs',
+  {
+    id: uuid('id').primaryKey(),
+    ownerId: uuid('owner_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    action: text('action').notNull(),
+    input: jsonb('input').notNull(),
+    status: text('status', { enum: ['queued', 'running', 'succeeded', 'failed', 'cancelled'] })
+      .notNull()
+      .default('queued'),
+    attempts: integer('attempts').notNull().default(0),
+    progress: doublePrecision('progress'),
+    result: jsonb('result'),
+    error: text('error'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [index('action_runs_status_idx').on(table.status, table.createdAt)],
+);
+
+export type ActionRun = typeof actionRuns.$inferSelect;

@@ -4,37 +4,48 @@
  */
 import 'server-only';
 import type { Db } from '@/db/open';
+import type { Runtime } from './runtime/runtime';
 import { readCookie, SESSION_COOKIE, verifySession } from './session';
 import { ensureUser, type SessionUser } from './users';
 
 export interface Context {
+  runtime: Runtime;
   db: Db;
   /** Null when the request carries no valid session (the proxy makes one for browsers on first visit). */
   user: SessionUser | null;
+  /** Milliseconds to hold each mutation before running it: tests only, honoured when ALLOW_TEST_DELAY=1. */
+  testDelayMs: number;
 }
 
 /** What a context is built from besides the request: injected so tests can use their own database. */
 export interface ContextDeps {
-  db: Db;
+  runtime: Runtime;
   sessionSecret: string;
+  allowTestDelay?: boolean;
 }
 
-/** The request-free context: tests pass an in-memory database and any user. */
-export function createInnerContext(options: { db: Db; user: SessionUser | null }): Context {
-  return { db: options.db, user: options.user };
+/** Header that asks for a server-side delay of every mutation in this request (tests only). */
+export const TEST_DELAY_HEADER = 'x-test-delay-ms';
+
+/** The request-free context: tests pass their own runtime and any user. */
+export function createInnerContext(options: {
+  runtime: Runtime;
+  user: SessionUser | null;
+  testDelayMs?: number;
+}): Context {
+  return { runtime: options.runtime, db: options.runtime.db, user: options.user, testDelayMs: options.testDelayMs ?? 0 };
 }
 
 /** Resolves a session cookie value to a user (creating the user on first sight). */
-export async function contextFromSessionCookie(
-  cookie: string | undefined,
-  deps: ContextDeps,
-): Promise<Context> {
+export async function contextFromSessionCookie(cookie: string | undefined, deps: ContextDeps): Promise<Context> {
   const session = await verifySession(cookie, deps.sessionSecret);
-  const user = session ? await ensureUser(deps.db, session.userId) : null;
-  return createInnerContext({ db: deps.db, user });
+  const user = session ? await ensureUser(deps.runtime.db, session.userId) : null;
+  return createInnerContext({ runtime: deps.runtime, user });
 }
 
 /** The context for an HTTP request (the tRPC route handler). */
-export function createRequestContext(request: Request, deps: ContextDeps): Promise<Context> {
-  return contextFromSessionCookie(readCookie(request.headers.get('cookie'), SESSION_COOKIE), deps);
+export async function createRequestContext(request: Request, deps: ContextDeps): Promise<Context> {
+  const context = await contextFromSessionCookie(readCookie(request.headers.get('cookie'), SESSION_COOKIE), deps);
+  const delay = deps.allowTestDelay ? Number(request.headers.get(TEST_DELAY_HEADER) ?? 0) : 0;
+  return { ...context, testDelayMs: Number.isFinite(delay) ? Math.min(Math.max(delay, 0), 10_000) : 0 };
 }

@@ -21,6 +21,8 @@ const envSchema = z
       }),
     ),
     PGLITE_DIR: optional(z.string()).transform((dir) => dir ?? '.data/pglite'),
+    /** Lets requests ask for a server-side delay of mutations (x-test-delay-ms). Tests only; never in production. */
+    ALLOW_TEST_DELAY: optional(z.enum(['0', '1'])).transform((value) => value === '1'),
     SESSION_SECRET: optional(
       z.string().min(32, 'must be at least 32 characters (try: openssl rand -base64 32)'),
     ),

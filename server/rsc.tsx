@@ -12,7 +12,7 @@ import { cookies } from 'next/headers';
 import { cache, type ReactNode } from 'react';
 import { makeQueryClient } from '@/client/query-client';
 import { contextFromSessionCookie } from './context';
-import { getDb } from './db';
+import { getRuntime } from './instance';
 import { getEnv } from './env';
 import { appRouter } from './routers/_app';
 import { SESSION_COOKIE } from './session';
@@ -22,7 +22,7 @@ const getQueryClient = cache(makeQueryClient);
 
 const getContext = cache(async () =>
   contextFromSessionCookie((await cookies()).get(SESSION_COOKIE)?.value, {
-    db: await getDb(),
+    runtime: await getRuntime(),
     sessionSecret: getEnv().SESSION_SECRET,
   }),
 );

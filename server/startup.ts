@@ -3,13 +3,13 @@
  * a bad variable or a PGlite folder held by another process stops start-up with a clear message instead of failing
  * the first request.
  */
-import { getDatabase } from './db';
+import { getRuntime } from './instance';
 import { getEnv } from './env';
 
 export async function runStartupChecks(): Promise<void> {
   try {
     getEnv();
-    await getDatabase();
+    await getRuntime();
   } catch (error) {
     console.error(`\n[startup] ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);

@@ -6,17 +6,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import superjson from 'superjson';
 import { createTrpcHandler } from '@/server/http/trpc';
 import { SESSION_COOKIE, signSession } from '@/server/session';
-import { createTestDatabase, type TestDatabase } from './helpers/test-database';
+import { createTestRuntime } from './helpers/test-database';
 
 const secret = 'test-secret-that-is-at-least-32-characters-long';
-let database: TestDatabase;
+let runtime: Awaited<ReturnType<typeof createTestRuntime>>;
 let handle: (request: Request) => Promise<Response>;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  handle = createTrpcHandler(async () => ({ db: database.db, sessionSecret: secret }));
+  runtime = await createTestRuntime();
+  handle = createTrpcHandler(async () => ({ runtime, sessionSecret: secret }));
 });
-afterAll(() => database.close());
+afterAll(() => runtime.close());
 
 async function get(path: string, input: unknown, cookie?: string) {
   const query =

@@ -5,17 +5,17 @@ import { createInnerContext } from '@/server/context';
 import { createCaller } from '@/server/routers/_app';
 import { WELCOME_TODOS } from '@/server/seed';
 import { ensureUser } from '@/server/users';
-import { createTestDatabase, type TestDatabase } from './helpers/test-database';
+import { createTestRuntime } from './helpers/test-database';
 
-let database: TestDatabase;
+let runtime: Awaited<ReturnType<typeof createTestRuntime>>;
 beforeAll(async () => {
-  database = await createTestDatabase();
+  runtime = await createTestRuntime();
 });
-afterAll(() => database.close());
+afterAll(() => runtime.close());
 
 async function callerForNewUser() {
-  const user = await ensureUser(database.db, crypto.randomUUID());
-  return { user, caller: createCaller(createInnerContext({ db: database.db, user })) };
+  const user = await ensureUser(runtime.db, crypto.randomUUID());
+  return { user, caller: createCaller(createInnerContext({ runtime, user })) };
 }
 
 describe('todos.list', () => {
@@ -38,16 +38,16 @@ describe('todos.list', () => {
 
   it('seeds a user once, however often the session is seen', async () => {
     const id = crypto.randomUUID();
-    await Promise.all([ensureUser(database.db, id), ensureUser(database.db, id)]);
-    await ensureUser(database.db, id);
-    const caller = createCaller(createInnerContext({ db: database.db, user: { id, kind: 'anonymous' } }));
+    await Promise.all([ensureUser(runtime.db, id), ensureUser(runtime.db, id)]);
+    await ensureUser(runtime.db, id);
+    const caller = createCaller(createInnerContext({ runtime, user: { id, kind: 'anonymous' } }));
     expect(await caller.todos.list()).toHaveLength(WELCOME_TODOS.length);
-    const rows = await database.db.select().from(users);
+    const rows = await runtime.db.select().from(users);
     expect(rows.filter((row) => row.id === id)).toHaveLength(1);
   });
 
   it('refuses a caller without a session', async () => {
-    const caller = createCaller(createInnerContext({ db: database.db, user: null }));
+    const caller = createCaller(createInnerContext({ runtime, user: null }));
     await expect(caller.todos.list()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
   });
 });

@@ -3,11 +3,11 @@
  */
 import 'server-only';
 import { sql } from 'drizzle-orm';
-import { getDatabase } from '../db';
+import { getRuntime } from '../instance';
 
 export async function handleHealthRequest(): Promise<Response> {
   try {
-    const { db, engine } = await getDatabase();
+    const { db, engine } = await getRuntime();
     await db.execute(sql`select 1`);
     return Response.json({ ok: true, database: engine.kind });
   } catch (error) {

@@ -4,7 +4,7 @@
 import 'server-only';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { createRequestContext, type ContextDeps } from '../context';
-import { getDb } from '../db';
+import { getRuntime } from '../instance';
 import { getEnv } from '../env';
 import { appRouter } from '../routers/_app';
 
@@ -31,6 +31,7 @@ export function createTrpcHandler(
 
 /** The app's handler: the process database and the configured session secret. */
 export const handleTrpcRequest = createTrpcHandler(async () => ({
-  db: await getDb(),
+  runtime: await getRuntime(),
   sessionSecret: getEnv().SESSION_SECRET,
+  allowTestDelay: getEnv().ALLOW_TEST_DELAY,
 }));

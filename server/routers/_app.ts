@@ -1,9 +1,13 @@
 import { createCallerFactory, router } from '../trpc';
+import { mutatorsRouter } from '../runtime/mutator-procedures';
+import { syncRouter } from './sync';
 import { todosRouter } from './todos';
 
 /** Every procedure of the app. Add a router here to expose it. */
 export const appRouter = router({
   todos: todosRouter,
+  sync: syncRouter,
+  mutators: mutatorsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { MEMORY, openDatabase, type DatabaseHandle } from '@/db/open';
+import { createRuntime, type Runtime } from '@/server/runtime/runtime';
 
 export interface TestDatabase extends DatabaseHandle {
   /** The PostgreSQL URL of this test database, or null on PGlite. */
@@ -52,4 +53,11 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       await database.drop();
     },
   };
+}
+
+/** A server runtime (database, pokes, change feed) over a fresh test database. */
+export async function createTestRuntime(): Promise<Runtime & { url: string | null }> {
+  const database = await createTestDatabase();
+  const runtime = await createRuntime(database);
+  return { ...runtime, url: database.url };
 }

@@ -1,0 +1,77 @@
+/**
+ * The client-side `tx` of a mutator: reads and writes over an in-memory copy of the synced tables. Copy-on-write, so
+ * replaying pending mutations on top of server state never touches the server state itself.
+ */
+import { MutatorError, type MutatorTx, type TableAccess } from '@/mutators/define';
+import type { SyncedTablesData } from '@/mutators/sync-protocol';
+import { SYNCED_TABLE_NAMES, type SyncedRows, type SyncedTableName } from '@/mutators/synced-tables';
+
+type AnyRow = { id: string; ownerId: string };
+
+/** Synced tables as id → row maps. Rows are immutable: a write replaces the row object. */
+export type TablesState = { [TName in SyncedTableName]: ReadonlyMap<string, SyncedRows[TName]> };
+
+export function stateFromSnapshot(tables: SyncedTablesData): TablesState {
+  const state = {} as Record<SyncedTableName, Map<string, AnyRow>>;
+  for (const name of SYNCED_TABLE_NAMES) {
+    state[name] = new Map((tables[name] as AnyRow[]).map((row) => [row.id, row]));
+  }
+  return state as unknown as TablesState;
+}
+
+/** A writable layer over a base state; `result()` is the base with the writes applied (unchanged tables shared). */
+export class WorkingState {
+  private readonly copies = new Map<SyncedTableName, Map<string, AnyRow>>();
+
+  constructor(private readonly base: TablesState) {}
+
+  read(name: SyncedTableName): ReadonlyMap<string, AnyRow> {
+    const map = this.copies.get(name) ?? (this.base[name] as ReadonlyMap<string, AnyRow> | undefined);
+    // Only synced tables exist on the client: a server-only table is not reachable, by type or at run time.
+    if (!map) throw new MutatorError('BAD_REQUEST', `"${name}" is not a synced table`);
+    return map;
+  }
+
+  write(name: SyncedTableName): Map<string, AnyRow> {
+    let copy = this.copies.get(name);
+    if (!copy) {
+      copy = new Map(this.read(name));
+      this.copies.set(name, copy);
+    }
+    return copy;
+  }
+
+  result(): TablesState {
+    if (this.copies.size === 0) return this.base;
+    return { ...this.base, ...Object.fromEntries(this.copies) } as TablesState;
+  }
+}
+
+/** The `tx` a mutator sees in the browser. `enqueueAction` is a no-op here: actions run on the server only. */
+export function createClientTransaction(state: WorkingState, userId: string): MutatorTx {
+  return {
+    userId,
+    isServer: false,
+    table<TName extends SyncedTableName>(name: TName): TableAccess<SyncedRows[TName]> {
+      type Row = SyncedRows[TName];
+      return {
+        async get(id) {
+          return state.read(name).get(id) as Row | undefined;
+        },
+        async list() {
+          return [...state.read(name).values()] as Row[];
+        },
+        async set(row) {
+          if (row.ownerId !== userId) throw new MutatorError('FORBIDDEN', `Cannot write a ${name} row of another user`);
+          state.write(name).set(row.id, row);
+        },
+        async delete(id) {
+          if (state.read(name).has(id)) state.write(name).delete(id);
+        },
+      };
+    },
+    async enqueueAction() {
+      return null;
+    },
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * Mutators: data changes written once, run optimistically on the client (over the local cache) and authoritatively
+ * on the server (in one database transaction). Both sides hand `run` the same {@link MutatorTx} interface.
+ *
+ * Rules for `run` (so client and server compute the same rows):
+ * - ids and timestamps come from the input (the caller makes them), never from `crypto.randomUUID()` / `new Date()`;
+ * - write explicit values (`completed: true`), not toggles of what is currently stored;
+ * - check authorization first, before existence, so errors reveal nothing about other users' rows.
+ */
+import type { z } from 'zod';
+import type { SyncedRows, SyncedTableName } from './synced-tables';
+
+/** Reads and writes one synced table. Every row is scoped to the current user (`ownerId`). */
+export interface TableAccess<TRow extends { id: string }> {
+  /** The row with this id, if it exists and belongs to the user. */
+  get(id: string): Promise<TRow | undefined>;
+  /** Inserts or replaces the whole row. Refused for a row of another user. */
+  set(row: TRow): Promise<void>;
+  /** Deletes the row if it exists; a no-op otherwise. */
+  delete(id: string): Promise<void>;
+  /** All of the user's rows in this table. */
+  list(): Promise<TRow[]>;
+}
+
+/** What a mutator's `run` receives, on the client and on the server alike. */
+export interface MutatorTx {
+  /** The acting user's id. */
+  readonly userId: string;
+  /** True inside the server's database transaction; false in the browser's optimistic run. */
+  readonly isServer: boolean;
+  /** Access to a synced table. Server-only tables are not in {@link SyncedTableName}, so not reachable here. */
+  table<TName extends SyncedTableName>(name: TName): TableAccess<SyncedRows[TName]>;
+  /**
+   * Enqueues a durable action run that starts after this mutation commits (and only if it commits). Returns the
+   * run id. On the client this does nothing and returns null: actions run on the server only.
+   */
+  enqueueAction(action: string, input: unknown): Promise<string | null>;
+}
+
+/** An error a mutator throws on purpose; its code becomes the tRPC error code the caller sees. */
+export class MutatorError extends Error {
+  constructor(
+    readonly code: 'BAD_REQUEST' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'MutatorError';
+  }
+}
+
+/** A mutator definition, as stored in the registry. */
+export interface Mutator<TSchema extends z.ZodType = z.ZodType> {
+  /** Validates input on both sides (the client before the optimistic run, the server before the transaction). */
+  readonly input: TSchema;
+  /** What the mutator does, for people and (later) for the copilot's tool list. */
+  readonly description?: string;
+  run(tx: MutatorTx, input: z.output<TSchema>): Promise<void>;
+}
+
+/** Defines a mutator; the input type of `run` is inferred from the schema. */
+export function defineMutator<TSchema extends z.ZodType>(definition: Mutator<TSchema>): Mutator<TSchema> {
+  return definition;
+}
+
+/** The input type a mutator accepts from callers (before zod defaults/transforms). */
+export type MutatorInput<TMutator> = TMutator extends Mutator<infer TSchema> ? z.input<TSchema> : never;

@@ -1,0 +1,17 @@
+/**
+ * Every mutator of the app, by name. Adding one here makes it a tRPC mutation (`mutators.<name>`), callable from
+ * `useMutate()` in the browser and from the typed client; no router edit needed.
+ */
+import { addTodo, clearCompleted, deleteTodo, moveTodo, setTodoCompleted, setTodoText } from './todos';
+
+export const mutators = {
+  addTodo,
+  setTodoText,
+  setTodoCompleted,
+  moveTodo,
+  deleteTodo,
+  clearCompleted,
+};
+
+export type Mutators = typeof mutators;
+export type MutatorName = keyof Mutators;

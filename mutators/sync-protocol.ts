@@ -1,0 +1,38 @@
+/**
+ * What travels between the server's change feed and the client store. Isomorphic types only.
+ */
+import type { SyncedRows, SyncedTableName } from './synced-tables';
+
+/** Every synced table's rows for one user. */
+export type SyncedTablesData = { [TName in SyncedTableName]: SyncedRows[TName][] };
+
+/** A consistent copy of a user's synced rows at one log version. */
+export interface Snapshot {
+  version: number;
+  /** The user these rows belong to (the client's `tx.userId`). */
+  userId: string;
+  tables: SyncedTablesData;
+}
+
+/** One row-level change. */
+export type RowChange = {
+  [TName in SyncedTableName]:
+    | { table: TName; id: string; op: 'set'; row: SyncedRows[TName] }
+    | { table: TName; id: string; op: 'delete' };
+}[SyncedTableName];
+
+/** A committed (or permanently failed) mutation of this user, so the sender can settle its optimistic effect. */
+export interface CommitNotice {
+  version: number;
+  clientId: string | null;
+  mutationId: number | null;
+  error: { code: string; message: string } | null;
+}
+
+/**
+ * A feed message. `changes`: everything visible to the user in versions (previous message, version]. `reset`:
+ * start over from this snapshot (first connection without a version, or a log that no longer has the client's).
+ */
+export type SyncMessage =
+  | { type: 'changes'; version: number; commits: CommitNotice[]; changes: RowChange[] }
+  | { type: 'reset'; snapshot: Snapshot };

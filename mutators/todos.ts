@@ -1,0 +1,85 @@
+/**
+ * The example app's mutators. Each is one small, explicit change; the client runs it on its cache at once and the
+ * server runs the same code in a transaction.
+ */
+import { z } from 'zod';
+import { defineMutator, MutatorError } from './define';
+
+const todoText = z.string().trim().min(1, 'must not be empty').max(500, 'must be at most 500 characters');
+
+export const addTodo = defineMutator({
+  description: 'Add a todo to the end of (or anywhere in) the list.',
+  input: z.object({
+    id: z.uuid(),
+    text: todoText,
+    position: z.number().finite(),
+    createdAt: z.coerce.date(),
+  }),
+  async run(tx, input) {
+    const todos = tx.table('todos');
+    if (await todos.get(input.id)) throw new MutatorError('CONFLICT', `A todo with id ${input.id} already exists`);
+    await todos.set({
+      id: input.id,
+      ownerId: tx.userId,
+      text: input.text,
+      completed: false,
+      position: input.position,
+      createdAt: input.createdAt,
+      updatedAt: input.createdAt,
+    });
+  },
+});
+
+/** Finds the user's todo or fails with NOT_FOUND (which is also what another user's todo looks like). */
+async function requireTodo(tx: Parameters<typeof addTodo.run>[0], id: string) {
+  const todo = await tx.table('todos').get(id);
+  if (!todo) throw new MutatorError('NOT_FOUND', `No todo with id ${id}`);
+  return todo;
+}
+
+export const setTodoText = defineMutator({
+  description: "Change a todo's text.",
+  input: z.object({ id: z.uuid(), text: todoText, updatedAt: z.coerce.date() }),
+  async run(tx, input) {
+    const todo = await requireTodo(tx, input.id);
+    await tx.table('todos').set({ ...todo, text: input.text, updatedAt: input.updatedAt });
+  },
+});
+
+export const setTodoCompleted = defineMutator({
+  description: 'Mark a todo done or not done.',
+  input: z.object({ id: z.uuid(), completed: z.boolean(), updatedAt: z.coerce.date() }),
+  async run(tx, input) {
+    const todo = await requireTodo(tx, input.id);
+    await tx.table('todos').set({ ...todo, completed: input.completed, updatedAt: input.updatedAt });
+  },
+});
+
+export const moveTodo = defineMutator({
+  description: 'Move a todo to a new place in the list (position is a sort key between its new neighbours).',
+  input: z.object({ id: z.uuid(), position: z.number().finite(), updatedAt: z.coerce.date() }),
+  async run(tx, input) {
+    const todo = await requireTodo(tx, input.id);
+    await tx.table('todos').set({ ...todo, position: input.position, updatedAt: input.updatedAt });
+  },
+});
+
+export const deleteTodo = defineMutator({
+  description: 'Delete a todo.',
+  input: z.object({ id: z.uuid() }),
+  async run(tx, input) {
+    await requireTodo(tx, input.id);
+    await tx.table('todos').delete(input.id);
+  },
+});
+
+export const clearCompleted = defineMutator({
+  description: 'Delete every completed todo.',
+  input: z.object({}),
+  async run(tx) {
+    const todos = tx.table('todos');
+    for (const todo of await todos.list()) {
+      if (todo.completed) await todos.delete(todo.id);
+    }
+  },
+});

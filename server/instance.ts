@@ -1,0 +1,26 @@
+/**
+ * This server process's runtime (database, pokes, change feed): opened and migrated once, on first use, and kept on
+ * `globalThis` so that Next dev's hot reloads reuse it instead of opening the PGlite folder a second time.
+ */
+import 'server-only';
+import { openDatabase } from '@/db/open';
+import { getEnv } from './env';
+import { createRuntime, type Runtime } from './runtime/runtime';
+
+const holder = globalThis as typeof globalThis & { __starterRuntime?: Promise<Runtime> };
+
+/** The process runtime over the configured database (DATABASE_URL, else PGlite in PGLITE_DIR). */
+export function getRuntime(): Promise<Runtime> {
+  if (!holder.__starterRuntime) {
+    const env = getEnv();
+    const opening = openDatabase(
+      env.DATABASE_URL ? { postgresUrl: env.DATABASE_URL } : { pgliteDir: env.PGLITE_DIR },
+    ).then(createRuntime);
+    // A failed open is not cached: the next request tries again (e.g. once the other holder has stopped).
+    opening.catch(() => {
+      if (holder.__starterRuntime === opening) holder.__starterRuntime = undefined;
+    });
+    holder.__starterRuntime = opening;
+  }
+  return holder.__starterRuntime;
+}

@@ -1,0 +1,20 @@
+import { z } from 'zod';
+import { streamChanges } from '../runtime/change-stream';
+import { readSnapshot } from '../runtime/snapshot';
+import { router, userProcedure } from '../trpc';
+
+/** The read side of the data path: a snapshot to start from, then live changes (SSE). */
+export const syncRouter = router({
+  /** The user's synced rows and the log version they match. */
+  snapshot: userProcedure.query(({ ctx }) => readSnapshot(ctx.runtime, ctx.user.id)),
+
+  /**
+   * Live changes after `lastEventId` (a log version). Reconnecting clients send the last event id they received
+   * (httpSubscriptionLink does this itself), so they resume exactly where they stopped.
+   */
+  changes: userProcedure
+    .input(z.object({ lastEventId: z.string().regex(/^\d+$/, 'must be a log version').nullish() }))
+    .subscription(async function* ({ ctx, input, signal }) {
+      yield* streamChanges(ctx.runtime, ctx.user.id, input.lastEventId, signal ?? new AbortController().signal);
+    }),
+});

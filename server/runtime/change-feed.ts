@@ -1,0 +1,154 @@
+/**
+ * The change feed of one server process. It reads the log once per poke for all subscribers and keeps the recent
+ * tail in memory, so a thousand open subscriptions cost one query per commit, not a thousand. A subscriber that is
+ * further behind than the tail (after a long disconnect) reads its own catch-up pages from the database.
+ */
+import 'server-only';
+import type { Db } from '@/db/open';
+import { currentVersion, pageEnd, readLog, type FeedChange, type FeedCommit } from './change-log';
+import type { Pokes } from './pokes';
+
+/** Commits kept in memory; older ones are read from the database on demand. */
+const TAIL_LIMIT = 10_000;
+/** Commits read per database page. */
+const PAGE = 500;
+
+/** What one subscriber receives for a range of versions. */
+export interface FeedBatch {
+  /** The subscriber has now seen every version up to here (visible to it or not). */
+  upTo: number;
+  commits: FeedCommit[];
+  changes: FeedChange[];
+}
+
+export interface ChangeFeed {
+  /** The highest version this process has read. */
+  readonly head: number;
+  /** Reads the log up to the latest committed version now (also triggered by every poke). */
+  refresh(): Promise<void>;
+  /** The next batch for `userId` after version `after` (empty with upTo = head when nothing is new). */
+  read(userId: string, after: number): Promise<FeedBatch>;
+  /** Resolves once `head` passes `version`, or when `signal` aborts. */
+  waitBeyond(version: number, signal: AbortSignal): Promise<void>;
+  close(): void;
+}
+
+export async function createChangeFeed(db: Db, pokes: Pokes): Promise<ChangeFeed> {
+  let head = await currentVersion(db);
+  /** The tail holds every commit with tailStart < version <= head. */
+  let tailStart = head;
+  let commits: FeedCommit[] = [];
+  let changes: FeedChange[] = [];
+  const waiters = new Set<{ version: number; resolve: () => void }>();
+
+  let refreshing: Promise<void> | null = null;
+  let again = false;
+
+  async function readNewCommits() {
+    for (;;) {
+      const end = await pageEnd(db, head, PAGE);
+      if (end === null) return;
+      const page = await readLog(db, { after: head, upTo: end });
+      commits.push(...page.commits);
+      changes.push(...page.changes);
+      head = end;
+      for (const waiter of waiters) {
+        if (head > waiter.version) {
+          waiters.delete(waiter);
+          waiter.resolve();
+        }
+      }
+      trimTail();
+    }
+  }
+
+  function trimTail() {
+    if (commits.length <= TAIL_LIMIT) return;
+    const drop = commits.length - TAIL_LIMIT;
+    tailStart = commits[drop - 1]?.version ?? tailStart;
+    commits = commits.slice(drop);
+    const firstKept = changes.findIndex((change) => change.version > tailStart);
+    changes = firstKept < 0 ? [] : changes.slice(firstKept);
+  }
+
+  /** Single-flight: pokes during a read schedule exactly one more read. */
+  function refresh(): Promise<void> {
+    if (refreshing) {
+      again = true;
+      return refreshing;
+    }
+    refreshing = (async () => {
+      try {
+        do {
+          again = false;
+          await readNewCommits();
+        } while (again);
+      } finally {
+        refreshing = null;
+      }
+    })();
+    return refreshing;
+  }
+
+  const unsubscribe = pokes.subscribe(() => {
+    refresh().catch((error: unknown) => console.error('[feed] reading the change log failed:', error));
+  });
+
+  function fromTail(userId: string, after: number): FeedBatch {
+    // Binary search to the first new entry: a read costs what is new, not the size of the tail.
+    return {
+      upTo: head,
+      commits: commits.slice(firstAfter(commits, after)).filter((commit) => commit.userId === userId),
+      changes: changes.slice(firstAfter(changes, after)).filter((change) => change.ownerId === userId),
+    };
+  }
+
+  return {
+    get head() {
+      return head;
+    },
+    refresh,
+    async read(userId, after) {
+      if (after >= tailStart) return fromTail(userId, after);
+      // Behind the in-memory tail: one page from the database, filtered there.
+      const end = (await pageEnd(db, after, PAGE)) ?? after;
+      const page = await readLog(db, { after, upTo: end, userId });
+      return { upTo: end, ...page };
+    },
+    waitBeyond(version, signal) {
+      if (head > version || signal.aborted) return Promise.resolve();
+      return new Promise((resolve) => {
+        const waiter = {
+          version,
+          resolve: () => {
+            signal.removeEventListener('abort', onAbort);
+            resolve();
+          },
+        };
+        const onAbort = () => {
+          waiters.delete(waiter);
+          resolve();
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        waiters.add(waiter);
+      });
+    },
+    close() {
+      unsubscribe();
+      for (const waiter of waiters) waiter.resolve();
+      waiters.clear();
+    },
+  };
+}
+
+/** Index of the first entry with version > `after` in a version-sorted array. */
+function firstAfter(entries: { version: number }[], after: number): number {
+  let low = 0;
+  let high = entries.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((entries[middle]?.version ?? Infinity) <= after) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}

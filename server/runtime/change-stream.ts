@@ -1,0 +1,50 @@
+/**
+ * One subscriber's stream of the change feed: everything the user may see after its last version, as tracked
+ * events, so a reconnecting client resumes from the last event it received (nothing missed, nothing twice).
+ */
+import 'server-only';
+import { tracked, type TrackedEnvelope } from '@trpc/server';
+import type { RowChange, SyncMessage } from '@/mutators/sync-protocol';
+import type { Runtime } from './runtime';
+import { readSnapshot } from './snapshot';
+
+export async function* streamChanges(
+  runtime: Runtime,
+  userId: string,
+  lastEventId: string | null | undefined,
+  signal: AbortSignal,
+): AsyncGenerator<TrackedEnvelope<SyncMessage>> {
+  const { feed } = runtime;
+  let cursor: number;
+  await feed.refresh();
+  const resumeFrom = lastEventId == null ? null : Number(lastEventId);
+  if (resumeFrom === null || resumeFrom > feed.head) {
+    // No version (a fresh client) or one this log never reached (the database was reset): start from a snapshot.
+    const snapshot = await readSnapshot(runtime, userId);
+    yield tracked(String(snapshot.version), { type: 'reset', snapshot });
+    cursor = snapshot.version;
+  } else {
+    cursor = resumeFrom;
+  }
+
+  while (!signal.aborted) {
+    const batch = await feed.read(userId, cursor);
+    if (batch.commits.length > 0 || batch.changes.length > 0) {
+      const changes = batch.changes.map(
+        (change) =>
+          (change.op === 'set'
+            ? { table: change.table, id: change.id, op: 'set', row: change.row }
+            : { table: change.table, id: change.id, op: 'delete' }) as RowChange,
+      );
+      const commits = batch.commits.map(({ version, clientId, mutationId, error }) => ({
+        version,
+        clientId,
+        mutationId,
+        error,
+      }));
+      yield tracked(String(batch.upTo), { type: 'changes', version: batch.upTo, commits, changes });
+    }
+    cursor = batch.upTo;
+    if (cursor >= feed.head) await feed.waitBeyond(cursor, signal);
+  }
+}

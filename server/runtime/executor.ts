@@ -1,0 +1,151 @@
+/**
+ * The one executor (DESIGN.md rule 1): every mutator runs through `executeMutation`, whoever calls it — the tRPC
+ * procedure, an action's `ctx.mutate`, the chat endpoint or MCP. It validates input, runs the mutator in one
+ * database transaction together with its change-log entries and the client's mutation id (rule 2), then pokes the
+ * feed. Nothing is written on any error, except that a failed mutation still consumes its id (rule 5).
+ */
+import 'server-only';
+import { TRPCError } from '@trpc/server';
+import { and, eq, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import { clientMutations } from '@/db/schema';
+import { mutators, type MutatorName } from '@/mutators/registry';
+import { takeNextVersion, writeCommit } from './change-log';
+import { prefixIssues, toStoredError, toTRPCError, type StoredError } from './errors';
+import { POKE_CHANNEL } from './pokes';
+import type { Runtime } from './runtime';
+import { createServerTransaction, type RecordedChange } from './server-transaction';
+import type { Queryable } from './synced-table';
+
+/** A call of one mutator. `clientId` + `mutationId` make it idempotent (both or neither). */
+export interface MutationRequest<TArgs = unknown> {
+  args: TArgs;
+  /** Identifies the sender (a browser tab, a script); ≤ 64 characters. */
+  clientId?: string;
+  /** The sender's sequence number for this mutation: 1, 2, 3, … with no gaps. */
+  mutationId?: number;
+}
+
+/** What a successful call returns. */
+export interface MutationResult {
+  /** The log version that holds this mutation's changes; null when it was a duplicate and nothing ran again. */
+  version: number | null;
+  duplicate: boolean;
+}
+
+const envelopeSchema = z
+  .object({
+    args: z.unknown(),
+    clientId: z.string().min(1).max(64).optional(),
+    mutationId: z.number().int().positive().optional(),
+  })
+  .refine((value) => (value.clientId === undefined) === (value.mutationId === undefined), {
+    message: 'clientId and mutationId go together',
+    path: ['mutationId'],
+  });
+
+export async function executeMutation(
+  runtime: Runtime,
+  userId: string,
+  name: string,
+  request: unknown,
+): Promise<MutationResult> {
+  if (!Object.hasOwn(mutators, name)) throw new TRPCError({ code: 'NOT_FOUND', message: `No mutator ${name}` });
+  const mutator = mutators[name as MutatorName];
+  const envelope = envelopeSchema.safeParse(request);
+  if (!envelope.success) throw toTRPCError(envelope.error);
+  const { clientId, mutationId } = envelope.data;
+  const parsed = mutator.input.safeParse(envelope.data.args);
+
+  let outcome: Outcome;
+  try {
+    outcome = await runtime.db.transaction(async (dbtx): Promise<Outcome> => {
+      if (clientId !== undefined && mutationId !== undefined) {
+        const claim = await claimMutationId(dbtx, userId, clientId, mutationId);
+        if (claim.kind === 'duplicate') return claim;
+        if (claim.kind === 'gap') throw new TRPCError({ code: 'CONFLICT', message: claim.message });
+      }
+      const changes: RecordedChange[] = [];
+      let thrown: unknown = parsed.success ? null : prefixIssues(parsed.error, 'args');
+      if (parsed.success) {
+        try {
+          // A savepoint: a failing mutator's writes roll back, while its consumed mutation id still commits.
+          await dbtx.transaction(async (savepoint) => {
+            const tx = createServerTransaction(savepoint, userId);
+            // The registry is a union of mutators; `parsed` came from this very mutator's schema.
+            await mutator.run(tx, parsed.data as never);
+            changes.push(...tx.changes);
+          });
+        } catch (error) {
+          thrown = error;
+        }
+      }
+      // Without a client id there is no mutation id to consume: roll back everything and report.
+      if (thrown !== null && clientId === undefined) throw thrown;
+      const failure = thrown === null ? null : toStoredError(thrown);
+      const version = await takeNextVersion(dbtx);
+      await writeCommit(
+        dbtx,
+        version,
+        { userId, mutator: name, clientId: clientId ?? null, mutationId: mutationId ?? null, error: failure },
+        failure ? [] : changes,
+      );
+      if (clientId !== undefined && mutationId !== undefined) {
+        await dbtx
+          .update(clientMutations)
+          .set({ lastMutationId: mutationId, lastError: failure, updatedAt: new Date() })
+          .where(and(eq(clientMutations.userId, userId), eq(clientMutations.clientId, clientId)));
+      }
+      if (runtime.engine.kind === 'postgres') {
+        // Delivered to other processes only if this transaction commits.
+        await dbtx.execute(sql`select pg_notify(${POKE_CHANNEL}, ${String(version)})`);
+      }
+      return thrown === null ? { kind: 'applied', version } : { kind: 'failed', version, thrown };
+    });
+  } catch (error) {
+    throw report(name, error);
+  }
+
+  if (outcome.kind === 'duplicate') {
+    if (outcome.lastError) throw new TRPCError(outcome.lastError);
+    return { version: null, duplicate: true };
+  }
+  runtime.pokes.pokeLocal();
+  if (outcome.kind === 'failed') throw report(name, outcome.thrown);
+  return { version: outcome.version, duplicate: false };
+}
+
+type Outcome =
+  | { kind: 'applied'; version: number }
+  | { kind: 'failed'; version: number; thrown: unknown }
+  | { kind: 'duplicate'; lastError: StoredError | null };
+
+/** Logs unexpected failures (our bugs) and turns any failure into the error the caller sees. */
+function report(name: string, error: unknown): TRPCError {
+  const trpcError = toTRPCError(error);
+  if (trpcError.code === 'INTERNAL_SERVER_ERROR') console.error(`[executor] mutator ${name} failed:`, error);
+  return trpcError;
+}
+
+type Claim = { kind: 'apply' } | { kind: 'duplicate'; lastError: StoredError | null } | { kind: 'gap'; message: string };
+
+/**
+ * Locks the client's row and decides: apply (the next id), duplicate (already applied: skip), or gap (an id was
+ * skipped: refuse, consuming nothing). The lock also serializes concurrent requests of one client.
+ */
+async function claimMutationId(db: Queryable, userId: string, clientId: string, mutationId: number): Promise<Claim> {
+  await db.insert(clientMutations).values({ userId, clientId, lastMutationId: 0 }).onConflictDoNothing();
+  const [row] = await db
+    .select()
+    .from(clientMutations)
+    .where(and(eq(clientMutations.userId, userId), eq(clientMutations.clientId, clientId)))
+    .for('update');
+  const last = row?.lastMutationId ?? 0;
+  if (mutationId <= last) {
+    return { kind: 'duplicate', lastError: mutationId === last ? ((row?.lastError as StoredError) ?? null) : null };
+  }
+  if (mutationId > last + 1) {
+    return { kind: 'gap', message: `Mutation ${mutationId} of client ${clientId} is out of order: expected ${last + 1}` };
+  }
+  return { kind: 'apply' };
+}

@@ -1,0 +1,100 @@
+/**
+ * Pokes: "the log has moved, read it". Hints only (DESIGN.md rule 4): a lost poke delays delivery, never loses data,
+ * because readers always read the log after their own version.
+ *
+ * - In-process: an emitter, fired right after this process commits (all PGlite needs: one process per folder).
+ * - PostgreSQL: every commit also runs `pg_notify` inside its transaction (delivered only if it commits), and each
+ *   server process LISTENs on a dedicated connection, so commits made by other processes wake this one's readers.
+ *   The connection reconnects with backoff and pokes once after reconnecting, in case a notification was missed.
+ */
+import 'server-only';
+import { EventEmitter } from 'node:events';
+import pg from 'pg';
+import type { Engine } from '@/db/open';
+
+export const POKE_CHANNEL = 'sync_poke';
+
+const SAFETY_POKE_MS = 5_000;
+
+export interface Pokes {
+  /** Calls `listener` on every poke; returns the unsubscribe function. */
+  subscribe(listener: () => void): () => void;
+  /** Pokes this process's listeners (after a local commit). */
+  pokeLocal(): void;
+  close(): Promise<void>;
+}
+
+export function createPokes(engine: Engine): Pokes {
+  const emitter = new EventEmitter();
+  emitter.setMaxListeners(0); // One listener per live subscription; thousands are expected.
+  const poke = () => emitter.emit('poke');
+  const listener = engine.kind === 'postgres' ? listenForNotifications(engine.pool, poke) : null;
+  // Should a notification ever be lost without the connection noticing, readers still catch up within seconds.
+  const safetyNet = engine.kind === 'postgres' ? setInterval(poke, SAFETY_POKE_MS) : null;
+  safetyNet?.unref();
+  return {
+    subscribe(fn) {
+      emitter.on('poke', fn);
+      return () => emitter.off('poke', fn);
+    },
+    pokeLocal: poke,
+    async close() {
+      if (safetyNet) clearInterval(safetyNet);
+      emitter.removeAllListeners();
+      await listener?.close();
+    },
+  };
+}
+
+function listenForNotifications(pool: pg.Pool, onNotify: () => void): { close(): Promise<void> } {
+  let closed = false;
+  let client: pg.Client | null = null;
+  let retryDelay = 100;
+  let retryTimer: NodeJS.Timeout | null = null;
+
+  const connect = async () => {
+    if (closed) return;
+    const next = new pg.Client(pool.options);
+    next.on('notification', onNotify);
+    next.on('error', (error) => {
+      console.error('[pokes] LISTEN connection failed, reconnecting:', error.message);
+      scheduleReconnect(next);
+    });
+    next.on('end', () => scheduleReconnect(next));
+    try {
+      await next.connect();
+      await next.query(`LISTEN ${POKE_CHANNEL}`);
+      if (closed) {
+        await next.end();
+        return;
+      }
+      client = next;
+      retryDelay = 100;
+      onNotify(); // Anything committed while we were not listening is found by the readers' next read.
+    } catch (error) {
+      console.error('[pokes] could not LISTEN, retrying:', (error as Error).message);
+      scheduleReconnect(next);
+    }
+  };
+
+  const scheduleReconnect = (failed: pg.Client) => {
+    if (closed || retryTimer || (client !== null && client !== failed)) return;
+    client = null;
+    failed.removeAllListeners('notification');
+    void failed.end().catch(() => undefined); // Already broken; ending it only frees the socket.
+    retryTimer = setTimeout(() => {
+      retryTimer = null;
+      void connect();
+    }, retryDelay);
+    retryDelay = Math.min(retryDelay * 2, 5_000);
+  };
+
+  void connect();
+  return {
+    async close() {
+      closed = true;
+      if (retryTimer) clearTimeout(retryTimer);
+      await client?.end();
+    },
+  };
+}

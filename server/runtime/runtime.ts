@@ -1,0 +1,33 @@
+/**
+ * The server runtime over one open database: pokes and the change feed. One per process (server/instance.ts);
+ * tests create their own over an in-memory or per-test database.
+ */
+import 'server-only';
+import type { DatabaseHandle, Db, Engine } from '@/db/open';
+import { createChangeFeed, type ChangeFeed } from './change-feed';
+import { createPokes, type Pokes } from './pokes';
+
+export interface Runtime {
+  readonly db: Db;
+  readonly engine: Engine;
+  readonly pokes: Pokes;
+  readonly feed: ChangeFeed;
+  /** Stops listening and closes the database. */
+  close(): Promise<void>;
+}
+
+export async function createRuntime(database: DatabaseHandle): Promise<Runtime> {
+  const pokes = createPokes(database.engine);
+  const feed = await createChangeFeed(database.db, pokes);
+  return {
+    db: database.db,
+    engine: database.engine,
+    pokes,
+    feed,
+    async close() {
+      feed.close();
+      await pokes.close();
+      await database.close();
+    },
+  };
+}

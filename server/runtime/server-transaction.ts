@@ -1,0 +1,97 @@
+/**
+ * The server side of a mutator's `tx`: owner-scoped reads and writes inside the mutation's database transaction,
+ * each write recorded as a change for the change log that commits with it.
+ */
+import 'server-only';
+import type { MutatorTx, TableAccess } from '@/mutators/define';
+import { MutatorError } from '@/mutators/define';
+import type { SyncedRows, SyncedTableName } from '@/mutators/synced-tables';
+import { syncedTables } from '../sync-tables';
+import {
+  deleteOwnedRow,
+  getOwnedRow,
+  listOwnedRows,
+  upsertOwnedRow,
+  type AnyRow,
+  type Queryable,
+} from './synced-table';
+
+/** One row-level change, in the order the mutator made it. */
+export interface RecordedChange {
+  table: SyncedTableName;
+  id: string;
+  op: 'set' | 'delete';
+  /** The row as stored (null for a delete). */
+  row: AnyRow | null;
+  ownerId: string;
+}
+
+/** An action run to insert with the mutation (the actions runtime picks it up after the commit). */
+export interface EnqueuedAction {
+  id: string;
+  action: string;
+  input: unknown;
+}
+
+export interface ServerTransaction extends MutatorTx {
+  readonly changes: RecordedChange[];
+  readonly enqueued: EnqueuedAction[];
+}
+
+export function createServerTransaction(db: Queryable, userId: string): ServerTransaction {
+  const changes: RecordedChange[] = [];
+  const enqueued: EnqueuedAction[] = [];
+
+  function table<TName extends SyncedTableName>(name: TName): TableAccess<SyncedRows[TName]> {
+    const config = syncedTables[name];
+    type Row = SyncedRows[TName];
+    return {
+      async get(id) {
+        return (await getOwnedRow(db, config, userId, id)) as Row | undefined;
+      },
+      async list() {
+        return (await listOwnedRows(db, config, userId)) as Row[];
+      },
+      async set(row) {
+        if (row.ownerId !== userId) throw new MutatorError('FORBIDDEN', `Cannot write a ${name} row of another user`);
+        const stored = await upsertOwnedRow(db, config, userId, row as AnyRow);
+        // Nothing stored means the id is taken by another user's row: same answer as above, nothing revealed.
+        if (!stored) throw new MutatorError('FORBIDDEN', `Cannot write a ${name} row of another user`);
+        changes.push({ table: name, id: row.id, op: 'set', row: stored, ownerId: userId });
+      },
+      async delete(id) {
+        if (await deleteOwnedRow(db, config, userId, id)) {
+          changes.push({ table: name, id, op: 'delete', row: null, ownerId: userId });
+        }
+      },
+    };
+  }
+
+  return {
+    userId,
+    isServer: true,
+    changes,
+    enqueued,
+    table,
+    async enqueueAction(action, input) {
+      const id = crypto.randomUUID();
+      const now = new Date();
+      // The run row is written through the same tracked path as any synced row, so the client sees it appear.
+      await table('actionRuns').set({
+        id,
+        ownerId: userId,
+        action,
+        input: input ?? null,
+        status: 'queued',
+        attempts: 0,
+        progress: null,
+        result: null,
+        error: null,
+        createdAt: now,
+        updatedAt: now,
+      });
+      enqueued.push({ id, action, input });
+      return id;
+    },
+  };
+}

@@ -1,0 +1,129 @@
+/**
+ * The client store against the real executor and change feed (no HTTP): optimistic effects, read-your-writes,
+ * rollback of only the rejected mutation, and retries that reuse the mutation id.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TransportError, type SyncTransport } from '@/client/sync/store';
+import { syncCommits, todos } from '@/db/schema';
+import { executeMutation } from '@/server/runtime/executor';
+import { eq } from 'drizzle-orm';
+import { createTestRuntime } from './helpers/test-database';
+import { directTransport, eventually, gatedTransport, newClient, pumpFeed } from './helpers/sync';
+
+let runtime: Awaited<ReturnType<typeof createTestRuntime>>;
+beforeAll(async () => {
+  runtime = await createTestRuntime();
+});
+afterAll(() => runtime.close());
+
+const now = () => new Date();
+
+describe('client store', () => {
+  it('shows a mutation at once and keeps it until the feed confirms it (no flicker)', async () => {
+    let gate!: ReturnType<typeof gatedTransport>;
+    const { store } = await newClient(runtime, (userId) => {
+      gate = gatedTransport(directTransport(runtime, userId));
+      return gate.transport;
+    });
+    const feed = pumpFeed(runtime, store);
+    const id = crypto.randomUUID();
+    const seen: boolean[] = [];
+    store.subscribe(() => seen.push(store.rows('todos').some((todo) => todo.id === id)));
+
+    const handle = store.mutate('addTodo', { id, text: 'Instant', position: 99, createdAt: now() });
+    await eventually(() => store.rows('todos').some((todo) => todo.id === id), 'optimistic row');
+    expect(store.pendingCount).toBe(1);
+
+    await gate.releaseNext();
+    expect(await handle.settled).toEqual({ ok: true });
+    expect(store.pendingCount).toBe(0);
+    await eventually(() => seen.length >= 2, 'the view after the feed confirmed the mutation');
+    // Every view since the mutation had the row: it never disappeared between the response and the feed.
+    expect(seen.every(Boolean)).toBe(true);
+    await feed.stop();
+  });
+
+  it('rolls back only the rejected mutation; the later pending one never flickers', async () => {
+    let gate!: ReturnType<typeof gatedTransport>;
+    const { userId, store } = await newClient(runtime, (user) => {
+      gate = gatedTransport(directTransport(runtime, user));
+      return gate.transport;
+    });
+    const feed = pumpFeed(runtime, store);
+    const [doomed, kept] = store.rows('todos').filter((todo) => !todo.completed);
+    if (!doomed || !kept) throw new Error('expected seeded todos');
+
+    // 1st: rename `doomed`. 2nd: complete `kept`. Both are applied optimistically at once.
+    const first = store.mutate('setTodoText', { id: doomed.id, text: 'Renamed offline', updatedAt: now() });
+    const second = store.mutate('setTodoCompleted', { id: kept.id, completed: true, updatedAt: now() });
+    await eventually(() => store.pendingCount === 2, 'both pending');
+    const keptCompleted = () => store.rows('todos').find((todo) => todo.id === kept.id)?.completed;
+    const flickers: unknown[] = [];
+    store.subscribe(() => {
+      if (keptCompleted() !== true) flickers.push(store.rows('todos'));
+    });
+    expect(store.rows('todos').find((todo) => todo.id === doomed.id)?.text).toBe('Renamed offline');
+    expect(keptCompleted()).toBe(true);
+
+    // Meanwhile another tab of the same user deletes `doomed`, so the server will refuse the rename.
+    await executeMutation(runtime, userId, 'deleteTodo', { args: { id: doomed.id } });
+
+    await gate.releaseNext();
+    const firstResult = await first.settled;
+    expect(firstResult).toMatchObject({ ok: false, failure: { code: 'NOT_FOUND' } });
+    await gate.releaseNext();
+    expect(await second.settled).toEqual({ ok: true });
+    await eventually(() => store.pendingCount === 0, 'all settled');
+
+    expect(store.rows('todos').some((todo) => todo.id === doomed.id)).toBe(false);
+    expect(keptCompleted()).toBe(true);
+    expect(flickers).toEqual([]);
+    // The server agrees with the store.
+    const [stored] = await runtime.db.select().from(todos).where(eq(todos.id, kept.id));
+    expect(stored?.completed).toBe(true);
+    await feed.stop();
+  });
+
+  it('retries after a network failure with the same mutation id, and the server applies it once', async () => {
+    let failuresLeft = 2;
+    let deliveredTwice = false;
+    const { userId, store } = await newClient(runtime, (user) => {
+      const direct = directTransport(runtime, user);
+      const flaky: SyncTransport = {
+        async mutate(name, request) {
+          if (failuresLeft > 0) {
+            failuresLeft--;
+            // The first failure happens after the server applied it: the response was lost on the way back.
+            if (failuresLeft === 1) {
+              await direct.mutate(name, request);
+              deliveredTwice = true;
+            }
+            throw new TransportError('fetch failed');
+          }
+          return direct.mutate(name, request);
+        },
+      };
+      return flaky;
+    });
+    const feed = pumpFeed(runtime, store);
+    const id = crypto.randomUUID();
+    const handle = store.mutate('addTodo', { id, text: 'Exactly once', position: 5, createdAt: now() });
+    expect(await handle.settled).toEqual({ ok: true });
+    expect(deliveredTwice).toBe(true);
+    const commits = await runtime.db.select().from(syncCommits).where(eq(syncCommits.clientId, store.clientId));
+    expect(commits.map((commit) => commit.mutationId)).toEqual([1]);
+    const rows = await runtime.db.select().from(todos).where(eq(todos.ownerId, userId));
+    expect(rows.filter((row) => row.id === id)).toHaveLength(1);
+    await feed.stop();
+  });
+
+  it('does not send a mutation that fails on the client, and reports it', async () => {
+    const { store } = await newClient(runtime);
+    const failures: string[] = [];
+    store.onError((failure) => failures.push(failure.code));
+    const handle = store.mutate('setTodoText', { id: crypto.randomUUID(), text: 'x', updatedAt: now() });
+    expect(await handle.settled).toMatchObject({ ok: false, failure: { code: 'NOT_FOUND' } });
+    expect(failures).toEqual(['NOT_FOUND']);
+    expect(store.pendingCount).toBe(0);
+  });
+});
