@@ -11,7 +11,6 @@
  *
  * Framework-free (no React): client/sync/react.tsx binds it to React Query; tests drive it directly.
  */
-import type { TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
 import { MutatorError, type MutatorInput } from '@/mutators/define';
 import { mutators, type MutatorName, type Mutators } from '@/mutators/registry';
@@ -36,7 +35,8 @@ export class TransportError extends Error {
 /** Why a mutation did not take effect. */
 export interface MutationFailure {
   mutator: MutatorName;
-  code: TRPCError['code'] | string;
+  /** A tRPC error code such as NOT_FOUND, BAD_REQUEST or INTERNAL_SERVER_ERROR. */
+  code: string;
   message: string;
 }
 
