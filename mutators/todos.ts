@@ -17,7 +17,8 @@ export const addTodo = defineMutator({
   }),
   async run(tx, input) {
     const todos = tx.table('todos');
-    if (await todos.get(input.id)) throw new MutatorError('CONFLICT', `A todo with id ${input.id} already exists`);
+    if (await todos.get(input.id))
+      throw new MutatorError('CONFLICT', `A todo with id ${input.id} already exists`);
     await todos.set({
       id: input.id,
       ownerId: tx.userId,

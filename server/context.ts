@@ -33,11 +33,19 @@ export function createInnerContext(options: {
   user: SessionUser | null;
   testDelayMs?: number;
 }): Context {
-  return { runtime: options.runtime, db: options.runtime.db, user: options.user, testDelayMs: options.testDelayMs ?? 0 };
+  return {
+    runtime: options.runtime,
+    db: options.runtime.db,
+    user: options.user,
+    testDelayMs: options.testDelayMs ?? 0,
+  };
 }
 
 /** Resolves a session cookie value to a user (creating the user on first sight). */
-export async function contextFromSessionCookie(cookie: string | undefined, deps: ContextDeps): Promise<Context> {
+export async function contextFromSessionCookie(
+  cookie: string | undefined,
+  deps: ContextDeps,
+): Promise<Context> {
   const session = await verifySession(cookie, deps.sessionSecret);
   const user = session ? await ensureUser(deps.runtime.db, session.userId) : null;
   return createInnerContext({ runtime: deps.runtime, user });
@@ -45,7 +53,10 @@ export async function contextFromSessionCookie(cookie: string | undefined, deps:
 
 /** The context for an HTTP request (the tRPC route handler). */
 export async function createRequestContext(request: Request, deps: ContextDeps): Promise<Context> {
-  const context = await contextFromSessionCookie(readCookie(request.headers.get('cookie'), SESSION_COOKIE), deps);
+  const context = await contextFromSessionCookie(
+    readCookie(request.headers.get('cookie'), SESSION_COOKIE),
+    deps,
+  );
   const delay = deps.allowTestDelay ? Number(request.headers.get(TEST_DELAY_HEADER) ?? 0) : 0;
   return { ...context, testDelayMs: Number.isFinite(delay) ? Math.min(Math.max(delay, 0), 10_000) : 0 };
 }

@@ -9,5 +9,10 @@ import type { SyncedTableConfig } from './runtime/synced-table';
 
 export const syncedTables: { [TName in SyncedTableName]: SyncedTableConfig } = {
   todos: { table: todos, id: todos.id, owner: todos.ownerId, orderBy: [todos.position, todos.id] },
-  actionRuns: { table: actionRuns, id: actionRuns.id, owner: actionRuns.ownerId, orderBy: [actionRuns.createdAt] },
+  actionRuns: {
+    table: actionRuns,
+    id: actionRuns.id,
+    owner: actionRuns.ownerId,
+    orderBy: [actionRuns.createdAt],
+  },
 };

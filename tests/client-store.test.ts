@@ -110,7 +110,10 @@ describe('client store', () => {
     const handle = store.mutate('addTodo', { id, text: 'Exactly once', position: 5, createdAt: now() });
     expect(await handle.settled).toEqual({ ok: true });
     expect(deliveredTwice).toBe(true);
-    const commits = await runtime.db.select().from(syncCommits).where(eq(syncCommits.clientId, store.clientId));
+    const commits = await runtime.db
+      .select()
+      .from(syncCommits)
+      .where(eq(syncCommits.clientId, store.clientId));
     expect(commits.map((commit) => commit.mutationId)).toEqual([1]);
     const rows = await runtime.db.select().from(todos).where(eq(todos.ownerId, userId));
     expect(rows.filter((row) => row.id === id)).toHaveLength(1);

@@ -4,6 +4,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import superjson from 'superjson';
+import { sql } from 'drizzle-orm';
+import { mutators } from '@/mutators/registry';
 import { createTrpcHandler } from '@/server/http/trpc';
 import { SESSION_COOKIE, signSession } from '@/server/session';
 import { createTestRuntime } from './helpers/test-database';
@@ -35,6 +37,75 @@ interface ErrorJson {
 async function sessionCookie() {
   return `${SESSION_COOKIE}=${await signSession({ userId: crypto.randomUUID() }, secret)}`;
 }
+
+async function post(path: string, input: unknown, cookie?: string) {
+  const response = await handle(
+    new Request(`http://test.local/api/trpc/${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) },
+      body: JSON.stringify(superjson.serialize(input)),
+    }),
+  );
+  return { status: response.status, body: (await response.json()) as { error?: { json: ErrorJson } } };
+}
+
+async function tableCounts() {
+  const result = await runtime.db.execute<{ name: string; n: number }>(sql`
+    select 'todos' as name, count(*)::int as n from todos union all
+    select 'sync_commits', count(*)::int from sync_commits union all
+    select 'sync_changes', count(*)::int from sync_changes union all
+    select 'client_mutations', count(*)::int from client_mutations union all
+    select 'action_runs', count(*)::int from action_runs`);
+  return result.rows;
+}
+
+describe('generated mutator procedures', () => {
+  it.each(Object.keys(mutators))(
+    'mutators.%s answers bad input with 400 naming the field, and writes nothing',
+    async (name) => {
+      const cookie = await sessionCookie();
+      await get('todos.list', undefined, cookie); // creates the user (and its seed rows) before counting
+      const before = await tableCounts();
+
+      const notAnObject = await post(`mutators.${name}`, { args: 42, clientId: 'c1', mutationId: 1 }, cookie);
+      expect(notAnObject.status).toBe(400);
+      expect(notAnObject.body.error?.json.data.issues?.[0]?.path).toEqual(['args']);
+
+      const schema = mutators[name as keyof typeof mutators].input;
+      if (!schema.safeParse({}).success) {
+        const empty = await post(`mutators.${name}`, { args: {} }, cookie);
+        expect(empty.status).toBe(400);
+        const paths = empty.body.error?.json.data.issues?.map((issue) => issue.path) ?? [];
+        expect(paths.length).toBeGreaterThan(0);
+        for (const path of paths) expect(path).toEqual(['args', expect.any(String)]);
+      }
+
+      const badEnvelope = await post(`mutators.${name}`, { args: {}, clientId: 'c1', mutationId: 0 }, cookie);
+      expect(badEnvelope.status).toBe(400);
+      expect(badEnvelope.body.error?.json.data.issues?.[0]?.path).toEqual(['mutationId']);
+
+      // The rejected call with a client id consumed mutation id 1 (recorded as failed), and nothing else.
+      const after = await tableCounts();
+      const delta = Object.fromEntries(after.map((row, i) => [row.name, row.n - (before[i]?.n ?? 0)]));
+      expect(delta).toEqual({
+        todos: 0,
+        sync_commits: 1,
+        sync_changes: 0,
+        client_mutations: 1,
+        action_runs: 0,
+      });
+    },
+  );
+
+  it('applies a valid mutation over HTTP', async () => {
+    const cookie = await sessionCookie();
+    const args = { id: crypto.randomUUID(), text: 'Over HTTP', position: 3, createdAt: new Date() };
+    const { status } = await post('mutators.addTodo', { args, clientId: 'c2', mutationId: 1 }, cookie);
+    expect(status).toBe(200);
+    const list = await get('todos.list', undefined, cookie);
+    expect(JSON.stringify(list.body)).toContain('Over HTTP');
+  });
+});
 
 describe('tRPC over HTTP', () => {
   it('answers 200 with the data for a valid session', async () => {

@@ -59,7 +59,10 @@ describe('mutators on client and server', () => {
       position: 1,
       createdAt: new Date(),
     }).settled;
-    expect(failure).toMatchObject({ ok: false, failure: { code: 'BAD_REQUEST', message: 'text: must not be empty' } });
+    expect(failure).toMatchObject({
+      ok: false,
+      failure: { code: 'BAD_REQUEST', message: 'text: must not be empty' },
+    });
     await expect(
       executeMutation(runtime, userId, 'addTodo', {
         args: { id: crypto.randomUUID(), text: '   ', position: 1, createdAt: new Date() },

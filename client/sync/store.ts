@@ -21,7 +21,10 @@ import { createClientTransaction, stateFromSnapshot, WorkingState, type TablesSt
 /** How the store talks to the server (tRPC in the app; a fake or a direct executor call in tests). */
 export interface SyncTransport {
   /** Sends one mutation. Rejects with {@link TransportError} (retried) or any other error (final). */
-  mutate(name: MutatorName, request: { args: unknown; clientId: string; mutationId: number }): Promise<unknown>;
+  mutate(
+    name: MutatorName,
+    request: { args: unknown; clientId: string; mutationId: number },
+  ): Promise<unknown>;
 }
 
 /** A failure to reach the server at all (network down, server restarting): the mutation is retried. */
@@ -80,7 +83,10 @@ export class SyncStore {
   private connection: ConnectionState = 'connecting';
   private readonly listeners = new Set<() => void>();
   private readonly errorListeners = new Set<(failure: MutationFailure) => void>();
-  private readonly rowsCache = new Map<SyncedTableName, { source: ReadonlyMap<string, unknown>; rows: unknown[] }>();
+  private readonly rowsCache = new Map<
+    SyncedTableName,
+    { source: ReadonlyMap<string, unknown>; rows: unknown[] }
+  >();
   /** Serializes view computations so that replays never interleave. */
   private work: Promise<void> = Promise.resolve();
 
@@ -279,7 +285,11 @@ function describeFailure(name: MutatorName, error: unknown): MutationFailure {
   if (error instanceof ZodError) {
     const issue = error.issues[0];
     const field = issue?.path.join('.') ?? '';
-    return { mutator: name, code: 'BAD_REQUEST', message: `${field ? `${field}: ` : ''}${issue?.message ?? 'Invalid input'}` };
+    return {
+      mutator: name,
+      code: 'BAD_REQUEST',
+      message: `${field ? `${field}: ` : ''}${issue?.message ?? 'Invalid input'}`,
+    };
   }
   if (error instanceof MutatorError) return { mutator: name, code: error.code, message: error.message };
   if (typeof error === 'object' && error !== null && 'message' in error) {

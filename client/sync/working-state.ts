@@ -62,7 +62,8 @@ export function createClientTransaction(state: WorkingState, userId: string): Mu
           return [...state.read(name).values()] as Row[];
         },
         async set(row) {
-          if (row.ownerId !== userId) throw new MutatorError('FORBIDDEN', `Cannot write a ${name} row of another user`);
+          if (row.ownerId !== userId)
+            throw new MutatorError('FORBIDDEN', `Cannot write a ${name} row of another user`);
           state.write(name).set(row.id, row);
         },
         async delete(id) {

@@ -15,6 +15,11 @@ export const syncRouter = router({
   changes: userProcedure
     .input(z.object({ lastEventId: z.string().regex(/^\d+$/, 'must be a log version').nullish() }))
     .subscription(async function* ({ ctx, input, signal }) {
-      yield* streamChanges(ctx.runtime, ctx.user.id, input.lastEventId, signal ?? new AbortController().signal);
+      yield* streamChanges(
+        ctx.runtime,
+        ctx.user.id,
+        input.lastEventId,
+        signal ?? new AbortController().signal,
+      );
     }),
 });

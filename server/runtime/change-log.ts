@@ -50,7 +50,10 @@ export async function takeNextVersion(db: Queryable): Promise<number> {
 
 /** The latest committed version (0 for an empty log). */
 export async function currentVersion(db: Queryable): Promise<number> {
-  const [row] = await db.select({ version: syncState.version }).from(syncState).where(eq(syncState.id, COUNTER_ID));
+  const [row] = await db
+    .select({ version: syncState.version })
+    .from(syncState)
+    .where(eq(syncState.id, COUNTER_ID));
   return row?.version ?? 0;
 }
 
@@ -90,13 +93,19 @@ export async function readLog(
   const commitRows = await db
     .select()
     .from(syncCommits)
-    .where(range.userId ? and(inRange(syncCommits.version), eq(syncCommits.userId, range.userId)) : inRange(syncCommits.version))
+    .where(
+      range.userId
+        ? and(inRange(syncCommits.version), eq(syncCommits.userId, range.userId))
+        : inRange(syncCommits.version),
+    )
     .orderBy(asc(syncCommits.version));
   const changeRows = await db
     .select()
     .from(syncChanges)
     .where(
-      range.userId ? and(inRange(syncChanges.version), eq(syncChanges.ownerId, range.userId)) : inRange(syncChanges.version),
+      range.userId
+        ? and(inRange(syncChanges.version), eq(syncChanges.ownerId, range.userId))
+        : inRange(syncChanges.version),
     )
     .orderBy(asc(syncChanges.version), asc(syncChanges.seq));
   return {
@@ -112,7 +121,9 @@ export async function readLog(
       table: row.tableName as SyncedTableName,
       id: row.rowId,
       op: row.op,
-      row: row.row ? superjson.deserialize<AnyRow>(row.row as Parameters<typeof superjson.deserialize>[0]) : null,
+      row: row.row
+        ? superjson.deserialize<AnyRow>(row.row as Parameters<typeof superjson.deserialize>[0])
+        : null,
       ownerId: row.ownerId,
     })),
   };

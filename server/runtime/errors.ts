@@ -4,7 +4,7 @@
  */
 import 'server-only';
 import { TRPCError } from '@trpc/server';
-import { ZodError } from 'zod';
+import { ZodError, ZodRealError } from 'zod';
 import { MutatorError } from '@/mutators/define';
 
 /** The stored form of a failure (kept with the consumed mutation id, replayed on a retry). */
@@ -22,12 +22,17 @@ export function toStoredError(error: unknown): StoredError {
 
 export function toTRPCError(error: unknown): TRPCError {
   if (error instanceof TRPCError) return error;
-  if (error instanceof ZodError) return new TRPCError({ code: 'BAD_REQUEST', message: 'Invalid input', cause: error });
+  if (error instanceof ZodError) {
+    // safeParse's ZodError is not an Error subclass (zod 4 keeps it light); TRPCError would replace it with an
+    // opaque cause and the error formatter could not report the issues. ZodRealError is the Error-based twin.
+    const cause = error instanceof Error ? error : new ZodRealError(error.issues);
+    return new TRPCError({ code: 'BAD_REQUEST', message: 'Invalid input', cause });
+  }
   const stored = toStoredError(error);
   return new TRPCError({ code: stored.code, message: stored.message, cause: error });
 }
 
 /** Prefixes every issue's path, so `text` inside the mutation's `args` is reported as `args.text`. */
 export function prefixIssues(error: ZodError, prefix: string): ZodError {
-  return new ZodError(error.issues.map((issue) => ({ ...issue, path: [prefix, ...issue.path] })));
+  return new ZodRealError(error.issues.map((issue) => ({ ...issue, path: [prefix, ...issue.path] })));
 }

@@ -50,7 +50,8 @@ export async function executeMutation(
   name: string,
   request: unknown,
 ): Promise<MutationResult> {
-  if (!Object.hasOwn(mutators, name)) throw new TRPCError({ code: 'NOT_FOUND', message: `No mutator ${name}` });
+  if (!Object.hasOwn(mutators, name))
+    throw new TRPCError({ code: 'NOT_FOUND', message: `No mutator ${name}` });
   const mutator = mutators[name as MutatorName];
   const envelope = envelopeSchema.safeParse(request);
   if (!envelope.success) throw toTRPCError(envelope.error);
@@ -127,13 +128,19 @@ function report(name: string, error: unknown): TRPCError {
   return trpcError;
 }
 
-type Claim = { kind: 'apply' } | { kind: 'duplicate'; lastError: StoredError | null } | { kind: 'gap'; message: string };
+type Claim =
+  { kind: 'apply' } | { kind: 'duplicate'; lastError: StoredError | null } | { kind: 'gap'; message: string };
 
 /**
  * Locks the client's row and decides: apply (the next id), duplicate (already applied: skip), or gap (an id was
  * skipped: refuse, consuming nothing). The lock also serializes concurrent requests of one client.
  */
-async function claimMutationId(db: Queryable, userId: string, clientId: string, mutationId: number): Promise<Claim> {
+async function claimMutationId(
+  db: Queryable,
+  userId: string,
+  clientId: string,
+  mutationId: number,
+): Promise<Claim> {
   await db.insert(clientMutations).values({ userId, clientId, lastMutationId: 0 }).onConflictDoNothing();
   const [row] = await db
     .select()
@@ -142,10 +149,16 @@ async function claimMutationId(db: Queryable, userId: string, clientId: string, 
     .for('update');
   const last = row?.lastMutationId ?? 0;
   if (mutationId <= last) {
-    return { kind: 'duplicate', lastError: mutationId === last ? ((row?.lastError as StoredError) ?? null) : null };
+    return {
+      kind: 'duplicate',
+      lastError: mutationId === last ? ((row?.lastError as StoredError) ?? null) : null,
+    };
   }
   if (mutationId > last + 1) {
-    return { kind: 'gap', message: `Mutation ${mutationId} of client ${clientId} is out of order: expected ${last + 1}` };
+    return {
+      kind: 'gap',
+      message: `Mutation ${mutationId} of client ${clientId} is out of order: expected ${last + 1}`,
+    };
   }
   return { kind: 'apply' };
 }

@@ -53,7 +53,8 @@ export function createServerTransaction(db: Queryable, userId: string): ServerTr
         return (await listOwnedRows(db, config, userId)) as Row[];
       },
       async set(row) {
-        if (row.ownerId !== userId) throw new MutatorError('FORBIDDEN', `Cannot write a ${name} row of another user`);
+        if (row.ownerId !== userId)
+          throw new MutatorError('FORBIDDEN', `Cannot write a ${name} row of another user`);
         const stored = await upsertOwnedRow(db, config, userId, row as AnyRow);
         // Nothing stored means the id is taken by another user's row: same answer as above, nothing revealed.
         if (!stored) throw new MutatorError('FORBIDDEN', `Cannot write a ${name} row of another user`);

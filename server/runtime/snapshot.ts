@@ -15,7 +15,8 @@ export function readSnapshot(runtime: Runtime, userId: string): Promise<Snapshot
     async (tx) => {
       const version = await currentVersion(tx);
       const tables: Record<string, unknown[]> = {};
-      for (const name of SYNCED_TABLE_NAMES) tables[name] = await listOwnedRows(tx, syncedTables[name], userId);
+      for (const name of SYNCED_TABLE_NAMES)
+        tables[name] = await listOwnedRows(tx, syncedTables[name], userId);
       return { version, userId, tables: tables as SyncedTablesData };
     },
     { isolationLevel: 'repeatable read' },

@@ -37,7 +37,11 @@ export async function getOwnedRow(
   return rows[0] as AnyRow | undefined;
 }
 
-export async function listOwnedRows(db: Queryable, config: SyncedTableConfig, ownerId: string): Promise<AnyRow[]> {
+export async function listOwnedRows(
+  db: Queryable,
+  config: SyncedTableConfig,
+  ownerId: string,
+): Promise<AnyRow[]> {
   const rows = await db
     .select()
     .from(config.table)

@@ -60,7 +60,12 @@ export function pumpFeed(runtime: Runtime, store: SyncStore, fromVersion = store
   const controller = new AbortController();
   const messages: SyncMessage[] = [];
   const done = (async () => {
-    for await (const [, message] of streamChanges(runtime, store.userId, String(fromVersion), controller.signal)) {
+    for await (const [, message] of streamChanges(
+      runtime,
+      store.userId,
+      String(fromVersion),
+      controller.signal,
+    )) {
       messages.push(message);
       await store.applyMessage(message);
     }
@@ -75,7 +80,11 @@ export function pumpFeed(runtime: Runtime, store: SyncStore, fromVersion = store
 }
 
 /** Waits until `predicate` holds (polling), or fails with `what`. */
-export async function eventually(predicate: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000) {
+export async function eventually(
+  predicate: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 10_000,
+) {
   const deadline = Date.now() + timeoutMs;
   while (!(await predicate())) {
     if (Date.now() > deadline) throw new Error(`Timed out waiting for: ${what}`);
