@@ -25,7 +25,7 @@ export function toTRPCError(error: unknown): TRPCError {
   if (error instanceof ZodError) {
     // safeParse's ZodError is not an Error subclass (zod 4 keeps it light); TRPCError would replace it with an
     // opaque cause and the error formatter could not report the issues. ZodRealError is the Error-based twin.
-    const cause = error instanceof Error ? error : new ZodRealError(error.issues);
+    const cause = error instanceof Error ? error : new ZodRealError((error as ZodError).issues);
     return new TRPCError({ code: 'BAD_REQUEST', message: 'Invalid input', cause });
   }
   const stored = toStoredError(error);
