@@ -1,11 +1,14 @@
 import type { Metadata, Viewport } from 'next';
 import type { ReactNode } from 'react';
 import { TRPCReactProvider } from '@/client/react';
+import { SyncProvider } from '@/client/sync/react';
+import { HydrateClient, prefetch, trpc } from '@/server/rsc';
+import { Toaster } from './_components/toaster';
 import './globals.css';
 
 export const metadata: Metadata = {
   title: 'tRPC Actions Starter',
-  description: 'Typed tRPC procedures, an embedded database and live data, ready to clone.',
+  description: 'Typed tRPC procedures, optimistic mutators and live data, ready to clone.',
 };
 
 export const viewport: Viewport = {
@@ -15,11 +18,20 @@ export const viewport: Viewport = {
   ],
 };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  // The user's synced rows, rendered into the first HTML and hydrated into the client store: no loading state.
+  await prefetch(trpc.sync.snapshot.queryOptions());
   return (
     <html lang="en">
       <body>
-        <TRPCReactProvider>{children}</TRPCReactProvider>
+        <TRPCReactProvider>
+          <HydrateClient>
+            <SyncProvider>
+              {children}
+              <Toaster />
+            </SyncProvider>
+          </HydrateClient>
+        </TRPCReactProvider>
       </body>
     </html>
   );

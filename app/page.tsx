@@ -1,22 +1,21 @@
-import { HydrateClient, prefetch, trpc } from '@/server/rsc';
-import { TodoList } from './_components/todo-list';
+import { ConnectionBadge } from './_components/connection-badge';
+import { TodoApp } from './_components/todo-app';
 
-export default async function HomePage() {
-  // Rendered on the server with the user's todos already in the HTML; the client list hydrates from the same data.
-  await prefetch(trpc.todos.list.queryOptions());
+export default function HomePage() {
   return (
     <main className="page">
       <header className="page-header">
-        <p className="eyebrow">tRPC Actions Starter</p>
+        <div className="header-row">
+          <p className="eyebrow">tRPC Actions Starter</p>
+          <ConnectionBadge />
+        </div>
         <h1>Todos</h1>
         <p className="lede">
-          Server-rendered through a typed tRPC procedure from an embedded Postgres, then hydrated in the
-          browser.
+          Every change runs at once in your browser, commits on the server in one transaction, and streams
+          live to every open tab.
         </p>
       </header>
-      <HydrateClient>
-        <TodoList />
-      </HydrateClient>
+      <TodoApp />
     </main>
   );
 }

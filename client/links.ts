@@ -1,7 +1,8 @@
 /**
- * The tRPC links shared by the browser and scripts: one place decides the wire format.
+ * The tRPC links shared by the browser and scripts: one place decides the wire format. Queries and mutations go
+ * over HTTP (batched); subscriptions over Server-Sent Events when an EventSource is available.
  */
-import { httpBatchLink, type TRPCLink } from '@trpc/client';
+import { httpBatchLink, httpSubscriptionLink, splitLink, type TRPCLink } from '@trpc/client';
 import superjson from 'superjson';
 import type { AppRouter } from '@/server/router-type';
 
@@ -14,15 +15,20 @@ export interface LinkOptions {
   headers?: () => Record<string, string>;
   /** A custom fetch, e.g. one that keeps cookies between calls. */
   fetch?: typeof fetch;
+  /** An EventSource implementation for subscriptions; defaults to the global one (browsers). */
+  EventSource?: typeof globalThis.EventSource;
 }
 
 export function createLinks(options: LinkOptions): TRPCLink<AppRouter>[] {
+  const url = `${options.baseUrl}${TRPC_PATH}`;
+  const http = httpBatchLink({ url, transformer: superjson, headers: options.headers, fetch: options.fetch });
+  const EventSourceImpl = options.EventSource ?? globalThis.EventSource;
+  if (!EventSourceImpl) return [http];
   return [
-    httpBatchLink({
-      url: `${options.baseUrl}${TRPC_PATH}`,
-      transformer: superjson,
-      headers: options.headers,
-      fetch: options.fetch,
+    splitLink({
+      condition: (operation) => operation.type === 'subscription',
+      true: httpSubscriptionLink({ url, transformer: superjson, EventSource: EventSourceImpl }),
+      false: http,
     }),
   ];
 }

@@ -16,6 +16,9 @@ const context = createTRPCContext<AppRouter>();
 /** The typed tRPC options proxy for React Query hooks. */
 export const useTRPC = context.useTRPC;
 
+/** The raw tRPC client (for subscriptions and imperative calls). */
+export const useTRPCClient = context.useTRPCClient;
+
 let browserQueryClient: QueryClient | undefined;
 
 function getQueryClient(): QueryClient {

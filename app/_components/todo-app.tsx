@@ -1,0 +1,71 @@
+'use client';
+import { useState, type FormEvent } from 'react';
+import { useMutate, useRows } from '@/client/sync/react';
+import { TodoItem } from './todo-item';
+
+/** The example app: a live, optimistic todo list built only from mutators and `useRows`. */
+export function TodoApp() {
+  const todos = useRows('todos')
+    .slice()
+    .sort((a, b) => a.position - b.position || a.id.localeCompare(b.id));
+  const mutate = useMutate();
+  const [text, setText] = useState('');
+  const done = todos.filter((todo) => todo.completed).length;
+
+  function add(event: FormEvent) {
+    event.preventDefault();
+    if (!text.trim()) return;
+    const last = todos.at(-1);
+    mutate.addTodo({
+      id: crypto.randomUUID(),
+      text,
+      position: (last?.position ?? 0) + 1,
+      createdAt: new Date(),
+    });
+    setText('');
+  }
+
+  return (
+    <section className="card" aria-labelledby="todo-heading">
+      <div className="card-header">
+        <h2 id="todo-heading">Your list</h2>
+        <span className="count" data-testid="todo-count">
+          {done} of {todos.length} done
+        </span>
+      </div>
+      <form className="add-form" onSubmit={add}>
+        <input
+          aria-label="New todo"
+          placeholder="What needs doing?"
+          value={text}
+          maxLength={500}
+          onChange={(event) => setText(event.target.value)}
+        />
+        <button type="submit" disabled={!text.trim()}>
+          Add
+        </button>
+      </form>
+      {todos.length === 0 ? (
+        <p className="empty">Nothing to do. Enjoy the quiet.</p>
+      ) : (
+        <ul className="todos" data-testid="todo-list">
+          {todos.map((todo, index) => (
+            <TodoItem
+              key={todo.id}
+              todo={todo}
+              previous={todos.slice(Math.max(0, index - 2), index)}
+              next={todos.slice(index + 1, index + 3)}
+            />
+          ))}
+        </ul>
+      )}
+      {done > 0 && (
+        <div className="card-footer">
+          <button type="button" className="link-button" onClick={() => mutate.clearCompleted({})}>
+            Clear completed
+          </button>
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,107 @@
+'use client';
+import { useState, type KeyboardEvent } from 'react';
+import { useMutate } from '@/client/sync/react';
+import type { SyncedRows } from '@/mutators/synced-tables';
+
+type Todo = SyncedRows['todos'];
+
+interface Props {
+  todo: Todo;
+  /** Up to two todos before this one (nearest last), to compute a position when moving up. */
+  previous: Todo[];
+  /** Up to two todos after this one (nearest first), to compute a position when moving down. */
+  next: Todo[];
+}
+
+/** A position strictly between two neighbours (either may be missing at the ends of the list). */
+function between(before: Todo | undefined, after: Todo | undefined): number {
+  if (before && after) return (before.position + after.position) / 2;
+  if (before) return before.position + 1;
+  if (after) return after.position - 1;
+  return 0;
+}
+
+export function TodoItem({ todo, previous, next }: Props) {
+  const mutate = useMutate();
+  const [editing, setEditing] = useState(false);
+  const [draft, setDraft] = useState(todo.text);
+
+  function save() {
+    setEditing(false);
+    const text = draft.trim();
+    if (text && text !== todo.text) mutate.setTodoText({ id: todo.id, text, updatedAt: new Date() });
+    else setDraft(todo.text);
+  }
+
+  function onKey(event: KeyboardEvent<HTMLInputElement>) {
+    if (event.key === 'Enter') save();
+    if (event.key === 'Escape') {
+      setDraft(todo.text);
+      setEditing(false);
+    }
+  }
+
+  const moveUp = () =>
+    mutate.moveTodo({
+      id: todo.id,
+      position: between(previous.at(-2), previous.at(-1)),
+      updatedAt: new Date(),
+    });
+  const moveDown = () =>
+    mutate.moveTodo({ id: todo.id, position: between(next[0], next[1]), updatedAt: new Date() });
+
+  return (
+    <li className={todo.completed ? 'todo done' : 'todo'} data-testid="todo-item" data-id={todo.id}>
+      <input
+        type="checkbox"
+        className="check"
+        checked={todo.completed}
+        aria-label={`Mark "${todo.text}" ${todo.completed ? 'not done' : 'done'}`}
+        onChange={(event) =>
+          mutate.setTodoCompleted({ id: todo.id, completed: event.target.checked, updatedAt: new Date() })
+        }
+      />
+      {editing ? (
+        <input
+          className="edit"
+          aria-label="Edit todo"
+          value={draft}
+          maxLength={500}
+          autoFocus
+          onChange={(event) => setDraft(event.target.value)}
+          onBlur={save}
+          onKeyDown={onKey}
+        />
+      ) : (
+        <button
+          type="button"
+          className="text"
+          data-testid="todo-text"
+          title="Click to edit"
+          onClick={() => {
+            setDraft(todo.text);
+            setEditing(true);
+          }}
+        >
+          {todo.text}
+        </button>
+      )}
+      <span className="actions">
+        <button type="button" aria-label="Move up" disabled={previous.length === 0} onClick={moveUp}>
+          ↑
+        </button>
+        <button type="button" aria-label="Move down" disabled={next.length === 0} onClick={moveDown}>
+          ↓
+        </button>
+        <button
+          type="button"
+          aria-label={`Delete "${todo.text}"`}
+          className="delete"
+          onClick={() => mutate.deleteTodo({ id: todo.id })}
+        >
+          ×
+        </button>
+      </span>
+    </li>
+  );
+}

@@ -1,0 +1,31 @@
+/**
+ * The store's transport over the app's tRPC client: `mutators.<name>` mutations.
+ */
+import { TRPCClientError, type TRPCClient } from '@trpc/client';
+import type { AppRouter } from '@/server/router-type';
+import { TransportError, type SyncTransport } from './store';
+
+/** Statuses that mean "the server (or a proxy in front of it) is not answering right now": retry. */
+const RETRYABLE_STATUS = new Set([502, 503, 504]);
+
+type MutateFn = (request: unknown) => Promise<unknown>;
+
+export function createTrpcTransport(client: TRPCClient<AppRouter>): SyncTransport {
+  const procedures = client.mutators as unknown as Record<string, { mutate: MutateFn }>;
+  return {
+    async mutate(name, request) {
+      try {
+        return await procedures[name]?.mutate(request);
+      } catch (error) {
+        // No tRPC error body at all means the request never got a server answer (network down, server restarting).
+        if (error instanceof TRPCClientError) {
+          const status = (error.data as { httpStatus?: number } | undefined)?.httpStatus;
+          if (status === undefined || RETRYABLE_STATUS.has(status)) {
+            throw new TransportError(error.message, { cause: error });
+          }
+        }
+        throw error;
+      }
+    },
+  };
+}
