@@ -60,6 +60,8 @@ export default defineConfig({
       DATABASE_URL: '',
       SESSION_SECRET: 'e2e-session-secret-with-at-least-32-characters',
       NEXT_TELEMETRY_DISABLED: '1',
+      // Lets a spec hold its mutations on the server (x-test-delay-ms) to see the optimistic update first.
+      ALLOW_TEST_DELAY: '1',
     },
   },
 });

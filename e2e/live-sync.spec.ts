@@ -1,0 +1,123 @@
+/**
+ * The data path in a real browser: optimistic updates before the server answers, live fan-out between tabs,
+ * rejections rolled back with a visible error.
+ */
+import { expect, test, type BrowserContext, type Page } from '@playwright/test';
+
+/** A second context of the same user (same session cookie), like a second browser window. */
+async function sameUserContext(context: BrowserContext, extraHTTPHeaders?: Record<string, string>) {
+  const browser = context.browser();
+  if (!browser) throw new Error('no browser');
+  return browser.newContext({ storageState: await context.storageState(), extraHTTPHeaders });
+}
+
+async function openLive(page: Page) {
+  await page.goto('/');
+  await expect(page.getByTestId('connection')).toHaveAttribute('data-state', 'live');
+}
+
+test('an edit in one window appears live in another window of the same user', async ({ page, context }) => {
+  await openLive(page);
+  const other = await sameUserContext(context);
+  const otherPage = await other.newPage();
+  await openLive(otherPage);
+
+  await page.getByLabel('New todo').fill('Shared across windows');
+  await page.getByLabel('New todo').press('Enter');
+  await expect(otherPage.getByTestId('todo-text').filter({ hasText: 'Shared across windows' })).toBeVisible();
+
+  const item = page.getByTestId('todo-item').filter({ hasText: 'Run the tests with npm test' });
+  await item.getByRole('checkbox').check();
+  const otherItem = otherPage.getByTestId('todo-item').filter({ hasText: 'Run the tests with npm test' });
+  await expect(otherItem.getByRole('checkbox')).toBeChecked();
+
+  await otherItem.getByTestId('todo-text').click();
+  await otherPage.getByLabel('Edit todo').fill('Renamed in the other window');
+  await otherPage.getByLabel('Edit todo').press('Enter');
+  await expect(
+    page.getByTestId('todo-text').filter({ hasText: 'Renamed in the other window' }),
+  ).toBeVisible();
+  await other.close();
+});
+
+test('a second user sees none of it', async ({ page, browser }) => {
+  await openLive(page);
+  const stranger = await browser.newContext();
+  const strangerPage = await stranger.newPage();
+  await openLive(strangerPage);
+  await page.getByLabel('New todo').fill('Private to the first user');
+  await page.getByLabel('New todo').press('Enter');
+  await expect(page.getByTestId('todo-text').filter({ hasText: 'Private to the first user' })).toBeVisible();
+  // Give the feed time to (wrongly) deliver it, then check it did not.
+  await page.waitForTimeout(500);
+  await expect(
+    strangerPage.getByTestId('todo-text').filter({ hasText: 'Private to the first user' }),
+  ).toHaveCount(0);
+  await stranger.close();
+});
+
+test('the optimistic update is on screen before the server answers', async ({ browser }) => {
+  // Every mutation of this context is held 1.5 s on the server (ALLOW_TEST_DELAY=1 in the test server only).
+  const context = await browser.newContext({ extraHTTPHeaders: { 'x-test-delay-ms': '1500' } });
+  const page = await context.newPage();
+  await openLive(page);
+  let answered = 0;
+  page.on('response', (response) => {
+    if (response.url().includes('/api/trpc/mutators.')) answered++;
+  });
+
+  const item = page.getByTestId('todo-item').filter({ hasText: 'Run the tests with npm test' });
+  await item.getByRole('checkbox').click();
+  await expect(item.getByRole('checkbox')).toBeChecked({ timeout: 300 });
+  await page.getByLabel('New todo').fill('Before the server knows');
+  await page.getByLabel('New todo').press('Enter');
+  await expect(page.getByTestId('todo-text').filter({ hasText: 'Before the server knows' })).toBeVisible({
+    timeout: 300,
+  });
+  expect(answered).toBe(0);
+
+  // Once the server has committed both (one after the other), they stay, also after a reload.
+  await expect.poll(() => answered, { timeout: 10_000 }).toBe(2);
+  await expect(item.getByRole('checkbox')).toBeChecked();
+  await page.reload();
+  await expect(
+    page.getByTestId('todo-item').filter({ hasText: 'Run the tests with npm test' }).getByRole('checkbox'),
+  ).toBeChecked();
+  await expect(page.getByTestId('todo-text').filter({ hasText: 'Before the server knows' })).toHaveCount(1);
+  await context.close();
+});
+
+test('a change the server refuses is rolled back and reported; later changes stay', async ({ browser }) => {
+  const slow = await browser.newContext({ extraHTTPHeaders: { 'x-test-delay-ms': '1000' } });
+  const page = await slow.newPage();
+  await openLive(page);
+  const fast = await sameUserContext(slow, {});
+  const fastPage = await fast.newPage();
+  await openLive(fastPage);
+
+  // In the slow window: rename a todo (held 1 s on the server), then complete another one.
+  const doomed = page.getByTestId('todo-item').filter({ hasText: 'Call the API from a script' });
+  await doomed.getByTestId('todo-text').click();
+  await page.getByLabel('Edit todo').fill('This rename will be refused');
+  await page.getByLabel('Edit todo').press('Enter');
+  const kept = page.getByTestId('todo-item').filter({ hasText: 'Run the tests with npm test' });
+  await kept.getByRole('checkbox').check();
+  // Meanwhile the fast window deletes the todo being renamed.
+  await fastPage
+    .getByTestId('todo-item')
+    .filter({ hasText: 'Call the API from a script' })
+    .getByRole('button', { name: /^Delete/ })
+    .click();
+
+  await expect(page.getByTestId('toast')).toContainText('No todo with id');
+  await expect(page.getByTestId('todo-text').filter({ hasText: 'This rename will be refused' })).toHaveCount(
+    0,
+  );
+  await expect(kept.getByRole('checkbox')).toBeChecked();
+  await page.reload();
+  await expect(
+    page.getByTestId('todo-item').filter({ hasText: 'Run the tests with npm test' }).getByRole('checkbox'),
+  ).toBeChecked();
+  await slow.close();
+  await fast.close();
+});

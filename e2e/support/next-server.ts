@@ -1,0 +1,65 @@
+/**
+ * Starts extra `next start` processes from the production build that Playwright's webServer made, for specs that
+ * need a server of their own (restarts, several processes on one database).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface RunningServer {
+  url: string;
+  /** Everything the server printed so far. */
+  output(): string;
+  /** SIGTERM, then waits for the process to exit. */
+  stop(): Promise<void>;
+}
+
+export function tempPgliteDir(prefix: string): string {
+  return path.join(fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`)), 'db');
+}
+
+export async function startNextServer(port: number, env: Record<string, string>): Promise<RunningServer> {
+  const child: ChildProcess = spawn(
+    'npx',
+    ['next', 'start', '--hostname', '127.0.0.1', '--port', String(port)],
+    {
+      env: {
+        ...process.env,
+        DATABASE_URL: '',
+        SESSION_SECRET: 'e2e-session-secret-with-at-least-32-characters',
+        NEXT_TELEMETRY_DISABLED: '1',
+        ...env,
+      },
+      // Its own process group, so stopping it also stops the next-server child that npx starts.
+      detached: true,
+    },
+  );
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  const url = `http://127.0.0.1:${port}`;
+
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const healthy = await fetch(`${url}/api/health`).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (healthy) break;
+    if (child.exitCode !== null || Date.now() > deadline) {
+      throw new Error(`next start on port ${port} did not become healthy:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+
+  return {
+    url,
+    output: () => output,
+    async stop() {
+      if (child.exitCode === null && child.pid) process.kill(-child.pid, 'SIGTERM');
+      await exited;
+    },
+  };
+}
