@@ -6,6 +6,7 @@ import 'server-only';
 import { openDatabase } from '@/db/open';
 import { getEnv } from './env';
 import { createRuntime, type Runtime } from './runtime/runtime';
+import { installShutdownHandlers } from './shutdown';
 
 const holder = globalThis as typeof globalThis & { __starterRuntime?: Promise<Runtime> };
 
@@ -15,7 +16,12 @@ export function getRuntime(): Promise<Runtime> {
     const env = getEnv();
     const opening = openDatabase(
       env.DATABASE_URL ? { postgresUrl: env.DATABASE_URL } : { pgliteDir: env.PGLITE_DIR },
-    ).then(createRuntime);
+    )
+      .then(createRuntime)
+      .then((runtime) => {
+        installShutdownHandlers(runtime);
+        return runtime;
+      });
     // A failed open is not cached: the next request tries again (e.g. once the other holder has stopped).
     opening.catch(() => {
       if (holder.__starterRuntime === opening) holder.__starterRuntime = undefined;

@@ -58,8 +58,30 @@ export async function startNextServer(port: number, env: Record<string, string>)
     url,
     output: () => output,
     async stop() {
-      if (child.exitCode === null && child.pid) process.kill(-child.pid, 'SIGTERM');
+      const group = child.pid;
+      if (!group) return;
+      signalGroup(group, 'SIGTERM');
       await exited;
+      // npx exits before its next-server child: wait for the whole group, so the port and PGlite folder are free.
+      const deadline = Date.now() + 20_000;
+      while (signalGroup(group, 0)) {
+        if (Date.now() > deadline) {
+          signalGroup(group, 'SIGKILL');
+          throw new Error(`next-server on port ${port} did not stop within 20 s of SIGTERM:\n${output}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
     },
   };
+}
+
+/** Sends a signal to a process group; false when the group no longer exists. */
+function signalGroup(group: number, signal: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(-group, signal);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw error;
+  }
 }

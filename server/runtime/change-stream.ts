@@ -3,7 +3,7 @@
  * events, so a reconnecting client resumes from the last event it received (nothing missed, nothing twice).
  */
 import 'server-only';
-import { tracked, type TrackedEnvelope } from '@trpc/server';
+import { tracked, TRPCError, type TrackedEnvelope } from '@trpc/server';
 import type { RowChange, SyncMessage } from '@/mutators/sync-protocol';
 import type { Runtime } from './runtime';
 import { readSnapshot } from './snapshot';
@@ -15,6 +15,8 @@ export async function* streamChanges(
   signal: AbortSignal,
 ): AsyncGenerator<TrackedEnvelope<SyncMessage>> {
   const { feed } = runtime;
+  // Ends on client disconnect or on server shutdown (Next waits for open responses before it exits).
+  const stop = AbortSignal.any([signal, runtime.shutdownSignal]);
   let cursor: number;
   await feed.refresh();
   const resumeFrom = lastEventId == null ? null : Number(lastEventId);
@@ -27,7 +29,7 @@ export async function* streamChanges(
     cursor = resumeFrom;
   }
 
-  while (!signal.aborted) {
+  while (!stop.aborted) {
     const batch = await feed.read(userId, cursor);
     if (batch.commits.length > 0 || batch.changes.length > 0) {
       const changes = batch.changes.map(
@@ -45,6 +47,10 @@ export async function* streamChanges(
       yield tracked(String(batch.upTo), { type: 'changes', version: batch.upTo, commits, changes });
     }
     cursor = batch.upTo;
-    if (cursor >= feed.head) await feed.waitBeyond(cursor, signal);
+    if (cursor >= feed.head) await feed.waitBeyond(cursor, stop);
+  }
+  if (runtime.shutdownSignal.aborted && !signal.aborted) {
+    // A retryable code: the client's link reconnects (with its last event id) instead of giving up.
+    throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: 'The server is restarting; reconnect.' });
   }
 }

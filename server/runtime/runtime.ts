@@ -12,6 +12,10 @@ export interface Runtime {
   readonly engine: Engine;
   readonly pokes: Pokes;
   readonly feed: ChangeFeed;
+  /** Aborted when the process begins to shut down: long-lived streams end so the server can stop. */
+  readonly shutdownSignal: AbortSignal;
+  /** Ends live streams (their clients reconnect to another process, or to this one once restarted). */
+  beginShutdown(): void;
   /** Stops listening and closes the database. */
   close(): Promise<void>;
 }
@@ -19,12 +23,16 @@ export interface Runtime {
 export async function createRuntime(database: DatabaseHandle): Promise<Runtime> {
   const pokes = createPokes(database.engine);
   const feed = await createChangeFeed(database.db, pokes);
+  const shutdown = new AbortController();
   return {
     db: database.db,
     engine: database.engine,
     pokes,
     feed,
+    shutdownSignal: shutdown.signal,
+    beginShutdown: () => shutdown.abort(),
     async close() {
+      shutdown.abort();
       feed.close();
       await pokes.close();
       await database.close();
