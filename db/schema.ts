@@ -15,18 +15,21 @@ import {
   timestamp,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { serverOnly } from './server-only';
 
 /**
  * Everyone who has a session. Today every user is anonymous (a signed cookie made on first visit); `kind` leaves
  * room for real sign-in without a migration of the id space.
  */
-export const users = pgTable('users', {
-  id: uuid('id').primaryKey(),
-  kind: text('kind', { enum: ['anonymous'] })
-    .notNull()
-    .default('anonymous'),
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-});
+export const users = serverOnly(
+  pgTable('users', {
+    id: uuid('id').primaryKey(),
+    kind: text('kind', { enum: ['anonymous'] })
+      .notNull()
+      .default('anonymous'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  }),
+);
 
 /** The example app's todos. Each belongs to one user, who alone may read or change it. */
 export const todos = pgTable(
@@ -39,6 +42,10 @@ export const todos = pgTable(
       .references(() => users.id, { onDelete: 'cascade' }),
     text: text('text').notNull(),
     completed: boolean('completed').notNull().default(false),
+    /** `generating` while an action writes the text (e.g. generate-with-AI); `failed` if it gave up. */
+    status: text('status', { enum: ['ready', 'generating', 'failed'] })
+      .notNull()
+      .default('ready'),
     /** Sort key; a double so that an item can be moved between two others without renumbering the list. */
     position: doublePrecision('position').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
@@ -56,60 +63,68 @@ export type Todo = typeof todos.$inferSelect;
  * A single-row counter. Each committing mutation increments it as its last statement, holding the row lock until
  * commit, so versions are handed out — and become visible — strictly in commit order (no gaps for readers).
  */
-export const syncState = pgTable('sync_state', {
-  id: integer('id').primaryKey(),
-  version: bigint('version', { mode: 'number' }).notNull(),
-});
+export const syncState = serverOnly(
+  pgTable('sync_state', {
+    id: integer('id').primaryKey(),
+    version: bigint('version', { mode: 'number' }).notNull(),
+  }),
+);
 
 /** One row per committed (or permanently failed) mutation: what the change feed walks, in version order. */
-export const syncCommits = pgTable(
-  'sync_commits',
-  {
-    version: bigint('version', { mode: 'number' }).primaryKey(),
-    userId: uuid('user_id').notNull(),
-    mutator: text('mutator').notNull(),
-    /** The browser tab (or script) that sent it, with its own sequence number: confirms its optimistic effect. */
-    clientId: text('client_id'),
-    mutationId: bigint('mutation_id', { mode: 'number' }),
-    /** Set when the mutation failed permanently: it consumed its id but changed nothing. */
-    error: jsonb('error').$type<{ code: string; message: string }>(),
-    committedAt: timestamp('committed_at', { withTimezone: true }).notNull().defaultNow(),
-  },
-  (table) => [index('sync_commits_user_version_idx').on(table.userId, table.version)],
+export const syncCommits = serverOnly(
+  pgTable(
+    'sync_commits',
+    {
+      version: bigint('version', { mode: 'number' }).primaryKey(),
+      userId: uuid('user_id').notNull(),
+      mutator: text('mutator').notNull(),
+      /** The browser tab (or script) that sent it, with its own sequence number: confirms its optimistic effect. */
+      clientId: text('client_id'),
+      mutationId: bigint('mutation_id', { mode: 'number' }),
+      /** Set when the mutation failed permanently: it consumed its id but changed nothing. */
+      error: jsonb('error').$type<{ code: string; message: string }>(),
+      committedAt: timestamp('committed_at', { withTimezone: true }).notNull().defaultNow(),
+    },
+    (table) => [index('sync_commits_user_version_idx').on(table.userId, table.version)],
+  ),
 );
 
 /** The row-level changes of each commit, in the order the mutator made them. */
-export const syncChanges = pgTable(
-  'sync_changes',
-  {
-    version: bigint('version', { mode: 'number' }).notNull(),
-    seq: integer('seq').notNull(),
-    tableName: text('table_name').notNull(),
-    rowId: uuid('row_id').notNull(),
-    op: text('op', { enum: ['set', 'delete'] }).notNull(),
-    /** The row as committed (superjson, so Dates stay Dates); null for a delete. */
-    row: jsonb('row'),
-    /** Who may read this change (the row's owner): the feed filters on it. */
-    ownerId: uuid('owner_id').notNull(),
-  },
-  (table) => [
-    primaryKey({ columns: [table.version, table.seq] }),
-    index('sync_changes_owner_version_idx').on(table.ownerId, table.version),
-  ],
+export const syncChanges = serverOnly(
+  pgTable(
+    'sync_changes',
+    {
+      version: bigint('version', { mode: 'number' }).notNull(),
+      seq: integer('seq').notNull(),
+      tableName: text('table_name').notNull(),
+      rowId: uuid('row_id').notNull(),
+      op: text('op', { enum: ['set', 'delete'] }).notNull(),
+      /** The row as committed (superjson, so Dates stay Dates); null for a delete. */
+      row: jsonb('row'),
+      /** Who may read this change (the row's owner): the feed filters on it. */
+      ownerId: uuid('owner_id').notNull(),
+    },
+    (table) => [
+      primaryKey({ columns: [table.version, table.seq] }),
+      index('sync_changes_owner_version_idx').on(table.ownerId, table.version),
+    ],
+  ),
 );
 
 /** The last mutation id applied per client, written in the same transaction as the mutation (idempotency). */
-export const clientMutations = pgTable(
-  'client_mutations',
-  {
-    userId: uuid('user_id').notNull(),
-    clientId: text('client_id').notNull(),
-    lastMutationId: bigint('last_mutation_id', { mode: 'number' }).notNull(),
-    /** The error of `lastMutationId` if it failed, so a retry of it gets the same answer. */
-    lastError: jsonb('last_error').$type<{ code: string; message: string }>(),
-    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
-  },
-  (table) => [primaryKey({ columns: [table.userId, table.clientId] })],
+export const clientMutations = serverOnly(
+  pgTable(
+    'client_mutations',
+    {
+      userId: uuid('user_id').notNull(),
+      clientId: text('client_id').notNull(),
+      lastMutationId: bigint('last_mutation_id', { mode: 'number' }).notNull(),
+      /** The error of `lastMutationId` if it failed, so a retry of it gets the same answer. */
+      lastError: jsonb('last_error').$type<{ code: string; message: string }>(),
+      updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    },
+    (table) => [primaryKey({ columns: [table.userId, table.clientId] })],
+  ),
 );
 
 /**
@@ -129,13 +144,37 @@ export const actionRuns = pgTable(
       .notNull()
       .default('queued'),
     attempts: integer('attempts').notNull().default(0),
+    maxAttempts: integer('max_attempts').notNull().default(3),
+    /** 0..1 while running, with an optional message for the UI. */
     progress: doublePrecision('progress'),
+    progressMessage: text('progress_message'),
     result: jsonb('result'),
     error: text('error'),
+    /** Not before this time (retry backoff). */
+    runAfter: timestamp('run_after', { withTimezone: true }).notNull().defaultNow(),
+    /** While running: the claim expires then, and another worker may take the run over (its process died). */
+    leaseUntil: timestamp('lease_until', { withTimezone: true }),
+    cancelRequested: boolean('cancel_requested').notNull().default(false),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (table) => [index('action_runs_status_idx').on(table.status, table.createdAt)],
+  (table) => [index('action_runs_status_idx').on(table.status, table.runAfter)],
+);
+
+/**
+ * Per-user model settings, server-only: an action reads them (generate-with-AI); no query, feed or client store
+ * ever carries them. `apiKey` is the user's own provider key, used instead of the server's when set.
+ */
+export const providerSettings = serverOnly(
+  pgTable('provider_settings', {
+    userId: uuid('user_id')
+      .primaryKey()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    model: text('model'),
+    systemPrompt: text('system_prompt'),
+    apiKey: text('api_key'),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  }),
 );
 
 export type ActionRun = typeof actionRuns.$inferSelect;

@@ -2,7 +2,16 @@
  * Every mutator of the app, by name. Adding one here makes it a tRPC mutation (`mutators.<name>`), callable from
  * `useMutate()` in the browser and from the typed client; no router edit needed.
  */
-import { addTodo, clearCompleted, deleteTodo, moveTodo, setTodoCompleted, setTodoText } from './todos';
+import {
+  addGeneratedTodo,
+  addTodo,
+  clearCompleted,
+  deleteTodo,
+  moveTodo,
+  setTodoCompleted,
+  setTodoText,
+  writeGeneratedText,
+} from './todos';
 
 export const mutators = {
   addTodo,
@@ -11,6 +20,8 @@ export const mutators = {
   moveTodo,
   deleteTodo,
   clearCompleted,
+  addGeneratedTodo,
+  writeGeneratedText,
 };
 
 export type Mutators = typeof mutators;

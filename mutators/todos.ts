@@ -24,6 +24,7 @@ export const addTodo = defineMutator({
       ownerId: tx.userId,
       text: input.text,
       completed: false,
+      status: 'ready',
       position: input.position,
       createdAt: input.createdAt,
       updatedAt: input.createdAt,
@@ -82,5 +83,49 @@ export const clearCompleted = defineMutator({
     for (const todo of await todos.list()) {
       if (todo.completed) await todos.delete(todo.id);
     }
+  },
+});
+
+/**
+ * Adds a placeholder todo that an AI action fills in, and enqueues that action in the same commit: if the todo is
+ * saved, the generation is sure to run (durably); if not, it never starts.
+ */
+export const addGeneratedTodo = defineMutator({
+  description: 'Add a todo whose text an AI model writes from a short prompt.',
+  input: z.object({
+    id: z.uuid(),
+    prompt: z.string().trim().min(1, 'must not be empty').max(300, 'must be at most 300 characters'),
+    position: z.number().finite(),
+    createdAt: z.coerce.date(),
+  }),
+  async run(tx, input) {
+    const todos = tx.table('todos');
+    if (await todos.get(input.id)) throw new MutatorError('CONFLICT', `A todo with id ${input.id} already exists`);
+    await todos.set({
+      id: input.id,
+      ownerId: tx.userId,
+      text: '',
+      completed: false,
+      status: 'generating',
+      position: input.position,
+      createdAt: input.createdAt,
+      updatedAt: input.createdAt,
+    });
+    await tx.enqueueAction('generateTodo', { todoId: input.id, prompt: input.prompt });
+  },
+});
+
+/** Writes (part of) a generated todo's text; used by the generateTodo action as the model streams. */
+export const writeGeneratedText = defineMutator({
+  description: "Replace a todo's text and generation status.",
+  input: z.object({
+    id: z.uuid(),
+    text: z.string().max(500),
+    status: z.enum(['ready', 'generating', 'failed']),
+    updatedAt: z.coerce.date(),
+  }),
+  async run(tx, input) {
+    const todo = await requireTodo(tx, input.id);
+    await tx.table('todos').set({ ...todo, text: input.text, status: input.status, updatedAt: input.updatedAt });
   },
 });

@@ -23,6 +23,19 @@ const envSchema = z
     PGLITE_DIR: optional(z.string()).transform((dir) => dir ?? '.data/pglite'),
     /** Lets requests ask for a server-side delay of mutations (x-test-delay-ms). Tests only; never in production. */
     ALLOW_TEST_DELAY: optional(z.enum(['0', '1'])).transform((value) => value === '1'),
+    /** Which AI provider to use; unset = the first configured of openai-compatible, openai, anthropic. */
+    AI_PROVIDER: optional(z.enum(['openai', 'anthropic', 'openai-compatible'])),
+    /** Model id for the chosen provider (each has a default). */
+    AI_MODEL: optional(z.string().min(1)),
+    OPENAI_API_KEY: optional(z.string().min(1)),
+    ANTHROPIC_API_KEY: optional(z.string().min(1)),
+    /** Any OpenAI-compatible server: Ollama (http://localhost:11434/v1), LM Studio, vLLM, … */
+    OPENAI_COMPATIBLE_BASE_URL: optional(z.url({ error: 'must be a URL such as http://localhost:11434/v1' })),
+    OPENAI_COMPATIBLE_API_KEY: optional(z.string().min(1)),
+    /** Queue tuning: how long a claimed run may go without a heartbeat before another worker takes it over. */
+    ACTION_LEASE_MS: optional(z.coerce.number().int().min(1_000).max(600_000)).transform(
+      (ms) => ms ?? 30_000,
+    ),
     SESSION_SECRET: optional(
       z.string().min(32, 'must be at least 32 characters (try: openssl rand -base64 32)'),
     ),

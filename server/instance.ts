@@ -6,6 +6,7 @@ import 'server-only';
 import { openDatabase } from '@/db/open';
 import { getEnv } from './env';
 import { createRuntime, type Runtime } from './runtime/runtime';
+import { startActionQueue } from './runtime/action-queue';
 import { installShutdownHandlers } from './shutdown';
 
 const holder = globalThis as typeof globalThis & { __starterRuntime?: Promise<Runtime> };
@@ -20,6 +21,8 @@ export function getRuntime(): Promise<Runtime> {
       .then(createRuntime)
       .then((runtime) => {
         installShutdownHandlers(runtime);
+        // Enqueued actions run in every server process; FOR UPDATE SKIP LOCKED keeps them from running one twice.
+        startActionQueue(runtime, { leaseMs: env.ACTION_LEASE_MS });
         return runtime;
       });
     // A failed open is not cached: the next request tries again (e.g. once the other holder has stopped).

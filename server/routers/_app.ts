@@ -1,4 +1,5 @@
 import { createCallerFactory, router } from '../trpc';
+import { actionsRouter, enqueueRouter, runsRouter } from '../runtime/action-procedures';
 import { mutatorsRouter } from '../runtime/mutator-procedures';
 import { syncRouter } from './sync';
 import { todosRouter } from './todos';
@@ -8,6 +9,9 @@ export const appRouter = router({
   todos: todosRouter,
   sync: syncRouter,
   mutators: mutatorsRouter,
+  actions: actionsRouter,
+  enqueue: enqueueRouter,
+  runs: runsRouter,
 });
 
 export type AppRouter = typeof appRouter;

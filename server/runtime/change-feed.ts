@@ -90,8 +90,12 @@ export async function createChangeFeed(db: Db, pokes: Pokes): Promise<ChangeFeed
     return refreshing;
   }
 
+  let closed = false;
   const unsubscribe = pokes.subscribe(() => {
-    refresh().catch((error: unknown) => console.error('[feed] reading the change log failed:', error));
+    refresh().catch((error: unknown) => {
+      // A read still in flight when the database closes is expected to fail; anything else is a real problem.
+      if (!closed) console.error('[feed] reading the change log failed:', error);
+    });
   });
 
   function fromTail(userId: string, after: number): FeedBatch {
@@ -134,6 +138,7 @@ export async function createChangeFeed(db: Db, pokes: Pokes): Promise<ChangeFeed
       });
     },
     close() {
+      closed = true;
       unsubscribe();
       for (const waiter of waiters) waiter.resolve();
       waiters.clear();

@@ -17,7 +17,10 @@ export function toStoredError(error: unknown): StoredError {
   if (error instanceof MutatorError) return { code: error.code, message: error.message };
   if (error instanceof TRPCError) return { code: error.code, message: error.message };
   if (error instanceof ZodError) return { code: 'BAD_REQUEST', message: error.message };
-  return { code: 'INTERNAL_SERVER_ERROR', message: 'The mutation failed on the server' };
+  return {
+    code: 'INTERNAL_SERVER_ERROR',
+    message: 'The operation failed on the server (see the server log)',
+  };
 }
 
 export function toTRPCError(error: unknown): TRPCError {

@@ -6,13 +6,13 @@
  */
 import 'server-only';
 import { TRPCError } from '@trpc/server';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { clientMutations } from '@/db/schema';
-import { mutators, type MutatorName } from '@/mutators/registry';
-import { takeNextVersion, writeCommit } from './change-log';
+import type { MutatorInput } from '@/mutators/define';
+import { mutators, type MutatorName, type Mutators } from '@/mutators/registry';
+import { recordCommit } from './commit';
 import { prefixIssues, toStoredError, toTRPCError, type StoredError } from './errors';
-import { POKE_CHANNEL } from './pokes';
 import type { Runtime } from './runtime';
 import { createServerTransaction, type RecordedChange } from './server-transaction';
 import type { Queryable } from './synced-table';
@@ -84,10 +84,9 @@ export async function executeMutation(
       // Without a client id there is no mutation id to consume: roll back everything and report.
       if (thrown !== null && clientId === undefined) throw thrown;
       const failure = thrown === null ? null : toStoredError(thrown);
-      const version = await takeNextVersion(dbtx);
-      await writeCommit(
+      const version = await recordCommit(
+        runtime,
         dbtx,
-        version,
         { userId, mutator: name, clientId: clientId ?? null, mutationId: mutationId ?? null, error: failure },
         failure ? [] : changes,
       );
@@ -96,10 +95,6 @@ export async function executeMutation(
           .update(clientMutations)
           .set({ lastMutationId: mutationId, lastError: failure, updatedAt: new Date() })
           .where(and(eq(clientMutations.userId, userId), eq(clientMutations.clientId, clientId)));
-      }
-      if (runtime.engine.kind === 'postgres') {
-        // Delivered to other processes only if this transaction commits.
-        await dbtx.execute(sql`select pg_notify(${POKE_CHANNEL}, ${String(version)})`);
       }
       return thrown === null ? { kind: 'applied', version } : { kind: 'failed', version, thrown };
     });
@@ -161,4 +156,63 @@ async function claimMutationId(
     };
   }
   return { kind: 'apply' };
+}
+
+/** Validates and runs one mutator inside an open transaction, returning its changes (no commit of its own). */
+async function runMutatorIn(
+  db: Queryable,
+  userId: string,
+  name: string,
+  args: unknown,
+): Promise<RecordedChange[]> {
+  if (!Object.hasOwn(mutators, name))
+    throw new TRPCError({ code: 'NOT_FOUND', message: `No mutator ${name}` });
+  const mutator = mutators[name as MutatorName];
+  const parsed = mutator.input.safeParse(args);
+  if (!parsed.success) throw prefixIssues(parsed.error, 'args');
+  const tx = createServerTransaction(db, userId);
+  await mutator.run(tx, parsed.data as never);
+  return tx.changes;
+}
+
+/** Runs mutators from inside an atomic group; `db` reads inside the same transaction. */
+export interface MutationGroup {
+  mutate<TName extends MutatorName>(name: TName, args: MutatorInput<Mutators[TName]>): Promise<void>;
+  /** Reads within the group's transaction (on PGlite, the process database would wait for it: a deadlock). */
+  readonly db: Queryable;
+}
+
+/**
+ * Runs several mutators all-or-nothing: one transaction, one commit, one broadcast. If `body` throws, everything
+ * rolls back and nothing reaches the change feed.
+ */
+export async function executeMutationGroup<T>(
+  runtime: Runtime,
+  userId: string,
+  label: string,
+  body: (group: MutationGroup) => Promise<T>,
+): Promise<T> {
+  let committed = false;
+  // If anything throws, the transaction rolls back and the error propagates as-is (the action runner maps it).
+  const value = await runtime.db.transaction(async (dbtx) => {
+    const changes: RecordedChange[] = [];
+    const result = await body({
+      db: dbtx,
+      async mutate(name, args) {
+        changes.push(...(await runMutatorIn(dbtx, userId, name, args)));
+      },
+    });
+    if (changes.length > 0) {
+      await recordCommit(
+        runtime,
+        dbtx,
+        { userId, mutator: label, clientId: null, mutationId: null, error: null },
+        changes,
+      );
+      committed = true;
+    }
+    return result;
+  });
+  if (committed) runtime.pokes.pokeLocal();
+  return value;
 }

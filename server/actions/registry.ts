@@ -1,0 +1,22 @@
+/**
+ * Every action of the app, by name. Adding one here makes it callable as `actions.<name>` (await the result) and
+ * `enqueue.<name>` (a durable run), and lets mutators enqueue it with `tx.enqueueAction('<name>', input)`.
+ */
+import { addTodos } from './add-todos';
+import { generateTodo } from './generate-todo';
+import { importTodos } from './import-todos';
+import { startFresh } from './start-fresh';
+import { summarizeTodos } from './summarize-todos';
+import { tidyUp } from './tidy-up';
+
+export const actions = {
+  summarizeTodos,
+  tidyUp,
+  generateTodo,
+  addTodos,
+  startFresh,
+  importTodos,
+};
+
+export type Actions = typeof actions;
+export type ActionName = keyof Actions;

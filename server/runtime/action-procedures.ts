@@ -1,0 +1,78 @@
+/**
+ * Turns the action registry into tRPC procedures: `actions.<name>` runs an action and returns its typed result;
+ * `enqueue.<name>` starts a durable run and returns its id at once; `runs.cancel` stops one.
+ */
+import 'server-only';
+import { TRPCError } from '@trpc/server';
+import { and, eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { actionRuns } from '@/db/schema';
+import { actions, type ActionName, type Actions } from '@/server/actions/registry';
+import { router, userProcedure } from '../trpc';
+import { callAction } from './action-executor';
+import { insertRun, updateRun } from './action-runs';
+
+type InputOf<TName extends ActionName> = Actions[TName]['input'];
+type OutputOf<TName extends ActionName> = z.output<Actions[TName]['output']>;
+
+function callProcedure<TName extends ActionName>(name: TName) {
+  return userProcedure
+    .input(actions[name].input as InputOf<TName>)
+    .mutation(async ({ ctx, input, signal }) => {
+      const result = await callAction(ctx.runtime, name, input, {
+        userId: ctx.user.id,
+        signal: signal ?? new AbortController().signal,
+      });
+      return result as OutputOf<TName>;
+    });
+}
+
+function enqueueProcedure<TName extends ActionName>(name: TName) {
+  return userProcedure.input(actions[name].input as InputOf<TName>).mutation(async ({ ctx, input }) => {
+    const definition = actions[name] as { maxAttempts?: number };
+    const run = await insertRun(ctx.runtime, ctx.user.id, name, input, definition.maxAttempts ?? 3);
+    return { runId: run.id };
+  });
+}
+
+function buildRouter<TProcedure>(make: (name: ActionName) => TProcedure) {
+  const procedures: Partial<Record<ActionName, TProcedure>> = {};
+  for (const name of Object.keys(actions) as ActionName[]) procedures[name] = make(name);
+  return procedures;
+}
+
+/** `actions.<name>`: call and await the typed result. */
+export const actionsRouter = router(
+  buildRouter(callProcedure) as { [TName in ActionName]: ReturnType<typeof callProcedure<TName>> },
+);
+
+/** `enqueue.<name>`: a durable run; follow it in the synced `actionRuns` table. */
+export const enqueueRouter = router(
+  buildRouter(enqueueProcedure) as { [TName in ActionName]: ReturnType<typeof enqueueProcedure<TName>> },
+);
+
+/** Operations on runs. */
+export const runsRouter = router({
+  /** Cancels a queued run at once, or asks a running one to stop (its handler's ctx.signal aborts). */
+  cancel: userProcedure.input(z.object({ id: z.uuid() })).mutation(async ({ ctx, input }) => {
+    const [run] = await ctx.db
+      .select()
+      .from(actionRuns)
+      .where(and(eq(actionRuns.id, input.id), eq(actionRuns.ownerId, ctx.user.id)));
+    if (!run) throw new TRPCError({ code: 'NOT_FOUND', message: `No run with id ${input.id}` });
+    if (run.status === 'queued') {
+      const cancelled = await updateRun(
+        ctx.runtime,
+        run.id,
+        { status: 'cancelled', error: 'Cancelled' },
+        { status: 'queued' },
+      );
+      if (cancelled) return { status: cancelled.status };
+    }
+    if (run.status === 'queued' || run.status === 'running') {
+      await updateRun(ctx.runtime, run.id, { cancelRequested: true });
+      return { status: 'cancelling' as const };
+    }
+    return { status: run.status };
+  }),
+});

@@ -1,0 +1,51 @@
+/**
+ * Actions: server-only procedures (AI calls, external APIs, secrets, files) with zod input and output. They change
+ * data only through mutators (`ctx.mutate`, `ctx.transaction`), so every change is validated, authorized, logged
+ * and streamed like any other.
+ */
+import 'server-only';
+import type { z } from 'zod';
+import type { Db } from '@/db/open';
+import type { MutatorInput } from '@/mutators/define';
+import type { MutatorName, Mutators } from '@/mutators/registry';
+import type { MutationGroup } from './executor';
+
+/** What an action's `run` receives. */
+export interface ActionContext {
+  /** The user the action runs for (the caller, or the owner of an enqueued run). */
+  readonly user: { id: string };
+  /**
+   * The database, for reads — including server-only tables (that is what actions are for). Write through
+   * `mutate` / `transaction` so that changes reach the feed. Inside `transaction`, read through the group's `db`.
+   */
+  readonly db: Db;
+  /** Aborted when the caller goes away or the run is cancelled. */
+  readonly signal: AbortSignal;
+  /** Commits one mutator through the one executor and streams it out at once. */
+  mutate<TName extends MutatorName>(name: TName, args: MutatorInput<Mutators[TName]>): Promise<void>;
+  /** Several mutators all-or-nothing: one commit; nothing is written or broadcast if `body` throws. */
+  transaction<T>(body: (group: MutationGroup) => Promise<T>): Promise<T>;
+  /** Enqueues another action to run durably (after this call returns); resolves to the run id. */
+  enqueue(action: string, input: unknown): Promise<string>;
+  /** Reports progress (0..1) of an enqueued run; visible live in the UI. A no-op for direct calls. */
+  progress(fraction: number, message?: string): Promise<void>;
+  /** The run id when running from the queue; null for a direct call. */
+  readonly runId: string | null;
+}
+
+/** An action definition, as stored in the registry. */
+export interface Action<TInput extends z.ZodType = z.ZodType, TOutput extends z.ZodType = z.ZodType> {
+  readonly description: string;
+  readonly input: TInput;
+  /** Checked before the result leaves the server: a handler bug becomes a clear error, not bad data. */
+  readonly output: TOutput;
+  /** Attempts for an enqueued run before it fails for good (default 3). Handlers must be idempotent. */
+  readonly maxAttempts?: number;
+  run(ctx: ActionContext, input: z.output<TInput>): Promise<z.input<TOutput>>;
+}
+
+export function defineAction<TInput extends z.ZodType, TOutput extends z.ZodType>(
+  definition: Action<TInput, TOutput>,
+): Action<TInput, TOutput> {
+  return definition;
+}
