@@ -1,55 +1,38 @@
 /**
  * `npm run bench:first-load`: the JavaScript a browser downloads to first render `/`, gzip-compressed, per file and
  * in total. Starts the production build (`npm run build` first) on a throwaway PGlite folder and stops it after.
- * Pass a URL to measure a server that is already running instead: `npm run bench:first-load -- http://host:port`.
+ * Pass a URL to measure a server that is already running instead: `npm run bench:first-load -- http://host:port`,
+ * or --build to build the working tree in a private folder first (see support/private-build.ts).
  */
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { hasFlag } from './support/args';
+import { snapshotBuild } from './support/build-snapshot';
+import { createPgliteFolder } from './support/databases';
+import { buildWorkingTree } from './support/private-build';
+import { startProductionServer } from './support/server';
+import { printTable, verdict } from './support/table';
 
 const TARGET_KB = 250;
 
-async function waitForHealth(url: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const ok = await fetch(`${url}/api/health`).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (ok) return;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`${url} did not become healthy within ${timeoutMs} ms`);
-}
-
-async function startServer(): Promise<{ url: string; stop(): void }> {
-  if (!fs.existsSync('.next/BUILD_ID')) throw new Error('No production build: run `npm run build` first.');
-  const port = 3900 + Math.floor(Math.random() * 90);
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-first-load-'));
-  const server = spawn('npx', ['next', 'start', '--hostname', '127.0.0.1', '--port', String(port)], {
-    env: {
-      ...process.env,
-      PGLITE_DIR: path.join(dataDir, 'db'),
-      DATABASE_URL: '',
-      SESSION_SECRET: 'bench-session-secret-with-at-least-32-chars',
-    },
-    stdio: 'ignore',
-    detached: true,
-  });
-  const url = `http://127.0.0.1:${port}`;
-  const stop = () => {
-    if (server.pid) process.kill(-server.pid, 'SIGTERM');
-    fs.rmSync(dataDir, { recursive: true, force: true });
-  };
+/** The production build, run from a private copy (see support/build-snapshot.ts) on a throwaway PGlite folder. */
+async function startServer(fresh: boolean): Promise<{ url: string; stop(): Promise<void> }> {
+  const build = fresh ? buildWorkingTree(process.cwd()) : await snapshotBuild(process.cwd());
+  const database = createPgliteFolder('bench-first-load');
   try {
-    await waitForHealth(url, 60_000);
+    const server = await startProductionServer({ appDir: build.dir, database });
+    return {
+      url: server.url,
+      async stop() {
+        await server.stop();
+        await database.dispose();
+        build.dispose();
+      },
+    };
   } catch (error) {
-    stop();
+    await database.dispose();
+    build.dispose();
     throw error;
   }
-  return { url, stop };
 }
 
 async function measure(url: string) {
@@ -67,22 +50,33 @@ async function measure(url: string) {
 }
 
 async function main() {
-  const given = process.argv[2];
-  const server = given ? { url: given, stop() {} } : await startServer();
+  const argv = process.argv.slice(2);
+  const given = argv.find((arg) => !arg.startsWith('--'));
+  const server = given ? { url: given, async stop() {} } : await startServer(hasFlag(argv, 'build'));
   try {
     const { files, inline } = await measure(server.url);
-    const kb = (bytes: number) => (bytes / 1024).toFixed(1).padStart(7);
-    for (const file of files.sort((a, b) => b.gzip - a.gzip)) {
-      console.log(`${kb(file.gzip)} kB gzip  ${kb(file.raw)} kB raw  ${file.src}`);
-    }
+    const kb = (bytes: number) => (bytes / 1024).toFixed(1);
     const total = files.reduce((sum, file) => sum + file.gzip, 0);
-    console.log(`${kb(inline.gzip)} kB gzip  ${kb(inline.raw)} kB raw  (inline scripts: RSC payload)`);
-    console.log(
-      `first-load JS of / : ${(total / 1024).toFixed(1)} kB gzip in ${files.length} files ` +
-        `(+ ${(inline.gzip / 1024).toFixed(1)} kB inline); target ≤ ${TARGET_KB} kB`,
+    const totalRaw = files.reduce((sum, file) => sum + file.raw, 0);
+    printTable(
+      'First-load JS of / (what a browser downloads before the page is interactive)',
+      ['file', 'gzip kB', 'raw kB', 'target', 'verdict'],
+      [
+        ...files
+          .sort((a, b) => b.gzip - a.gzip)
+          .map((file) => [file.src, kb(file.gzip), kb(file.raw), '', '']),
+        ['(inline scripts: RSC payload, not counted)', kb(inline.gzip), kb(inline.raw), '', ''],
+        [
+          `total of ${files.length} files`,
+          kb(total),
+          kb(totalRaw),
+          `≤ ${TARGET_KB}`,
+          verdict(total / 1024 <= TARGET_KB),
+        ],
+      ],
     );
   } finally {
-    server.stop();
+    await server.stop();
   }
 }
 

@@ -1,0 +1,163 @@
+/**
+ * What the data path costs per mutation: addTodo through the real mutator procedure (executor: transaction,
+ * change log, version counter) against a bare tRPC procedure doing the same one-row insert, both over HTTP on one
+ * in-process server and one runtime (createRuntime over openDatabase), in the same run. Arms are described in
+ * mutation-throughput/arms.ts. Each arm runs N closed-loop clients (one user each, in a worker thread) for
+ * --seconds, repeated --rounds times in rotating order so that warm-up and table growth favour no arm.
+ *
+ * Server modules import 'server-only', which throws outside React server components; the react-server condition
+ * resolves it to its empty module, so run with:
+ *   npx tsx --conditions=react-server bench/mutation-throughput.ts [--postgres[=URL]] [--clients=8] [--seconds=5] [--rounds=3]
+ */
+import './support/require-react-server';
+import { Worker } from 'node:worker_threads';
+import { openDatabase } from '@/db/open';
+import { createRuntime, type Runtime } from '@/server/runtime/runtime';
+import { numberOption } from './support/args';
+import {
+  createPgliteFolder,
+  createPostgresDatabase,
+  requestedEngines,
+  type BenchDatabase,
+} from './support/databases';
+import type { LoadResult } from './support/load';
+import { median, summarize } from './support/stats';
+import { DISTRIBUTION_HEADER, distributionCells, printTable, verdict } from './support/table';
+import { ARM_NAMES, type ArmName } from './mutation-throughput/arms';
+import { newSessionCookies } from './mutation-throughput/clients';
+import { startBenchServer } from './mutation-throughput/http-server';
+import type { LoadJob } from './mutation-throughput/load-worker';
+
+const TARGET_RATIO = 1.15;
+const SESSION_SECRET = 'bench-session-secret-with-at-least-32-chars';
+const WARM_UP_MS = 1_000;
+
+const argv = process.argv.slice(2);
+const options = {
+  clients: numberOption(argv, 'clients', 8),
+  seconds: numberOption(argv, 'seconds', 5),
+  rounds: numberOption(argv, 'rounds', 3),
+};
+
+/** One arm for `durationMs`, its clients in a worker thread; bounded by the duration plus a generous margin. */
+function runArm(job: LoadJob): Promise<LoadResult> {
+  const worker = new Worker(new URL('./mutation-throughput/load-worker.ts', import.meta.url), {
+    workerData: job,
+  });
+  return new Promise<LoadResult>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      void worker.terminate();
+      reject(new Error(`the ${job.arm} load did not finish`));
+    }, job.durationMs + 60_000);
+    worker.once('message', (result: LoadResult) => {
+      clearTimeout(timer);
+      resolve(result);
+      // Its keep-alive sockets would hold it open; it has nothing left to do.
+      void worker.terminate();
+    });
+    worker.once('error', reject);
+    worker.once('exit', () => {
+      clearTimeout(timer);
+      reject(new Error(`the ${job.arm} load worker exited without a result`));
+    });
+  });
+}
+
+async function measure(runtime: Runtime): Promise<Map<ArmName, LoadResult[]>> {
+  const server = await startBenchServer(runtime, SESSION_SECRET);
+  try {
+    const cookies = await newSessionCookies(options.clients, SESSION_SECRET);
+    const job = (arm: ArmName, durationMs: number, run: string): LoadJob => ({
+      url: server.url,
+      arm,
+      cookies,
+      durationMs,
+      run,
+    });
+    // Each client's first request creates and seeds its user; none of that belongs in a measured window.
+    for (const arm of ARM_NAMES) await runArm(job(arm, WARM_UP_MS, `warm-up-${arm}`));
+    const results = new Map<ArmName, LoadResult[]>(ARM_NAMES.map((arm) => [arm, []]));
+    for (let round = 0; round < options.rounds; round++) {
+      for (let k = 0; k < ARM_NAMES.length; k++) {
+        const arm = ARM_NAMES[(round + k) % ARM_NAMES.length] ?? 'bare insert';
+        results.get(arm)?.push(await runArm(job(arm, options.seconds * 1000, `round-${round}`)));
+      }
+    }
+    return results;
+  } finally {
+    await server.close();
+  }
+}
+
+function print(engine: string, results: Map<ArmName, LoadResult[]>) {
+  const rate = (arm: ArmName) => median((results.get(arm) ?? []).map((r) => r.perSecond));
+  const bare = rate('bare insert');
+  const rows = ARM_NAMES.map((arm) => {
+    const rounds = results.get(arm) ?? [];
+    const ratio = bare / rate(arm);
+    const isBare = arm === 'bare insert';
+    return [
+      arm,
+      rounds.map((r) => r.perSecond.toFixed(0)).join(' / '),
+      rate(arm).toFixed(0),
+      `${ratio.toFixed(2)}×`,
+      isBare ? '—' : `≤ ${TARGET_RATIO}×`,
+      isBare ? '—' : verdict(ratio <= TARGET_RATIO),
+      rounds.reduce((sum, r) => sum + r.failed, 0),
+      ...distributionCells(summarize(rounds.flatMap((r) => r.latencies))),
+    ];
+  });
+  const errors = [...new Set([...results.values()].flat().flatMap((r) => r.errors))];
+  printTable(
+    `${engine}: mutations/s over HTTP, ${options.clients} clients, ${options.rounds} rounds × ${options.seconds} s per arm`,
+    [
+      'arm',
+      'mutations/s per round',
+      'median /s',
+      'slowdown',
+      'target',
+      'verdict',
+      'failed',
+      ...DISTRIBUTION_HEADER,
+    ],
+    rows,
+    [
+      "slowdown = bare insert's median mutations/s ÷ this arm's; latency columns pool every round of the arm.",
+      ...(errors.length > 0 ? [`errors: ${errors.join('; ')}`] : []),
+    ],
+  );
+}
+
+async function runOn(database: BenchDatabase) {
+  console.log(
+    `\n══ ${database.engine} ══ ${ARM_NAMES.length} arms × ${options.rounds} rounds × ${options.seconds} s …`,
+  );
+  const runtime = await createRuntime(await openDatabase(database.config));
+  try {
+    print(database.engine, await measure(runtime));
+  } finally {
+    // runtime.close() does not wait for a feed read that the last commits' pokes started; letting it finish first
+    // keeps it from running against an already closed database.
+    await runtime.feed.refresh().catch(() => undefined);
+    await runtime.close();
+  }
+}
+
+async function main() {
+  const engines: (() => Promise<BenchDatabase>)[] = [async () => createPgliteFolder('bench-mutations')];
+  const { postgresBaseUrl } = requestedEngines(argv);
+  if (postgresBaseUrl) engines.push(() => createPostgresDatabase(postgresBaseUrl));
+  for (const create of engines) {
+    const database = await create();
+    try {
+      await runOn(database);
+    } finally {
+      await database.dispose();
+    }
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  process.exit(1);
+});

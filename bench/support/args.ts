@@ -1,0 +1,14 @@
+/** `--name=value` options of a bench script; each has a default, so a bare run measures something sensible. */
+export function numberOption(argv: readonly string[], name: string, fallback: number): number {
+  const prefix = `--${name}=`;
+  const raw = argv.find((arg) => arg.startsWith(prefix))?.slice(prefix.length);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new Error(`--${name} must be a positive number, got "${raw}"`);
+  return value;
+}
+
+export function hasFlag(argv: readonly string[], name: string): boolean {
+  return argv.includes(`--${name}`);
+}

@@ -1,0 +1,72 @@
+/**
+ * Throwaway databases for one bench run: a fresh PGlite folder, and — when asked with `--postgres[=URL]` or
+ * BENCH_DATABASE_URL — a fresh PostgreSQL database created next to the one the URL names and dropped afterwards,
+ * so a bench never reads or leaves rows in anyone's data.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { onInterrupt } from './interrupt';
+
+export const DEFAULT_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/test';
+
+/** Where a bench's data lives; `config` is what db/open.ts's openDatabase accepts. */
+export interface BenchDatabase {
+  readonly engine: 'pglite' | 'postgres';
+  readonly config: { pgliteDir: string } | { postgresUrl: string };
+  /** Removes the folder / drops the database. Call only once nothing uses it any more. */
+  dispose(): Promise<void>;
+}
+
+/** The engines to run: PGlite always, PostgreSQL too when the command line or environment asks for it. */
+export function requestedEngines(argv: readonly string[]): { postgresBaseUrl: string | null } {
+  const flag = argv.find((arg) => arg === '--postgres' || arg.startsWith('--postgres='));
+  if (flag)
+    return { postgresBaseUrl: flag.includes('=') ? flag.slice(flag.indexOf('=') + 1) : DEFAULT_POSTGRES_URL };
+  return { postgresBaseUrl: process.env.BENCH_DATABASE_URL || null };
+}
+
+export function createPgliteFolder(prefix: string): BenchDatabase {
+  const parent = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
+  const remove = () => fs.rmSync(parent, { recursive: true, force: true });
+  const forget = onInterrupt(remove);
+  return {
+    engine: 'pglite',
+    config: { pgliteDir: path.join(parent, 'db') },
+    async dispose() {
+      forget();
+      remove();
+    },
+  };
+}
+
+export async function createPostgresDatabase(baseUrl: string): Promise<BenchDatabase> {
+  const name = `bench_${process.pid}_${randomBytes(4).toString('hex')}`;
+  await withAdmin(baseUrl, (admin) => admin.query(`CREATE DATABASE "${name}"`));
+  const url = new URL(baseUrl);
+  url.pathname = `/${name}`;
+  // FORCE: a server that was killed may leave connections behind for a moment.
+  const drop = () =>
+    withAdmin(baseUrl, (admin) => admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+  const forget = onInterrupt(drop);
+  return {
+    engine: 'postgres',
+    config: { postgresUrl: url.toString() },
+    async dispose() {
+      forget();
+      await drop();
+    },
+  };
+}
+
+async function withAdmin(url: string, run: (client: pg.Client) => Promise<unknown>): Promise<void> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+  await client.connect();
+  try {
+    await run(client);
+  } finally {
+    await client.end();
+  }
+}
