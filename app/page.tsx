@@ -1,4 +1,5 @@
 import { ConnectionBadge } from './_components/connection-badge';
+import { ActionsPanel } from './_components/actions-panel';
 import { TodoApp } from './_components/todo-app';
 
 export default function HomePage() {
@@ -16,6 +17,7 @@ export default function HomePage() {
         </p>
       </header>
       <TodoApp />
+      <ActionsPanel />
     </main>
   );
 }

@@ -51,7 +51,14 @@ export function TodoItem({ todo, previous, next }: Props) {
     mutate.moveTodo({ id: todo.id, position: between(next[0], next[1]), updatedAt: new Date() });
 
   return (
-    <li className={todo.completed ? 'todo done' : 'todo'} data-testid="todo-item" data-id={todo.id}>
+    <li
+      className={['todo', todo.completed && 'done', todo.status !== 'ready' && todo.status]
+        .filter(Boolean)
+        .join(' ')}
+      data-testid="todo-item"
+      data-id={todo.id}
+      data-status={todo.status}
+    >
       <input
         type="checkbox"
         className="check"
@@ -84,6 +91,7 @@ export function TodoItem({ todo, previous, next }: Props) {
           }}
         >
           {todo.text}
+          {todo.status === 'generating' && <span className="generating">writing…</span>}
         </button>
       )}
       <span className="actions">

@@ -52,8 +52,12 @@ export const generateTodo = defineAction({
         abortSignal: ctx.signal,
         maxRetries: 0, // The queue retries the whole run.
       });
-      for await (const delta of result.textStream) {
-        text += delta;
+      // fullStream, not textStream: textStream ends quietly on a provider error, which would look like success.
+      for await (const part of result.fullStream) {
+        if (part.type === 'error')
+          throw part.error instanceof Error ? part.error : new Error(String(part.error));
+        if (part.type !== 'text-delta') continue;
+        text += part.text;
         if (Date.now() - lastWrite >= WRITE_EVERY_MS) {
           lastWrite = Date.now();
           await write(text, 'generating');

@@ -6,7 +6,10 @@ import 'server-only';
 import type { MutatorTx, TableAccess } from '@/mutators/define';
 import { MutatorError } from '@/mutators/define';
 import type { SyncedRows, SyncedTableName } from '@/mutators/synced-tables';
+import type { ZodType } from 'zod';
+import { actions, type ActionName } from '../actions/registry';
 import { syncedTables } from '../sync-tables';
+import { prefixIssues } from './errors';
 import {
   deleteOwnedRow,
   getOwnedRow,
@@ -75,6 +78,13 @@ export function createServerTransaction(db: Queryable, userId: string): ServerTr
     enqueued,
     table,
     async enqueueAction(action, input) {
+      // Checked now, so a mutation that enqueues a misspelled action or bad input fails instead of a later run.
+      if (!Object.hasOwn(actions, action))
+        throw new MutatorError('BAD_REQUEST', `No action ${action} to enqueue`);
+      const definition = actions[action as ActionName] as { input: ZodType; maxAttempts?: number };
+      const parsed = definition.input.safeParse(input);
+      if (!parsed.success) throw prefixIssues(parsed.error, 'enqueueAction');
+      input = parsed.data;
       const id = crypto.randomUUID();
       const now = new Date();
       // The run row is written through the same tracked path as any synced row, so the client sees it appear.
@@ -85,7 +95,7 @@ export function createServerTransaction(db: Queryable, userId: string): ServerTr
         input: input ?? null,
         status: 'queued',
         attempts: 0,
-        maxAttempts: 3,
+        maxAttempts: definition.maxAttempts ?? 3,
         progress: null,
         progressMessage: null,
         result: null,

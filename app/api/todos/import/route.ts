@@ -1,0 +1,3 @@
+import { handleTodosImport } from '@/server/http/todos-csv';
+
+export { handleTodosImport as POST };

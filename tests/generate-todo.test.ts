@@ -1,0 +1,109 @@
+/**
+ * Generate-with-AI through the real AI SDK provider code, against the scripted OpenAI-compatible server: the todo
+ * fills in as the model streams, a provider failure is retried, and the user's server-only settings are used.
+ */
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { actionRuns, providerSettings, todos } from '@/db/schema';
+import { startActionQueue, type ActionQueue } from '@/server/runtime/action-queue';
+import { executeMutation } from '@/server/runtime/executor';
+import { ensureUser } from '@/server/users';
+import { startModelServer, type ModelServer } from '../e2e/support/model-server';
+import { createTestRuntime } from './helpers/test-database';
+import { eventually } from './helpers/sync';
+
+let runtime: Awaited<ReturnType<typeof createTestRuntime>>;
+let queue: ActionQueue;
+let model: ModelServer;
+
+beforeAll(async () => {
+  model = await startModelServer({ kind: 'text', chunks: ['Buy ', 'oat ', 'milk'] });
+  // Read by server/env.ts on first use, which is after this.
+  process.env.OPENAI_COMPATIBLE_BASE_URL = model.baseUrl;
+  runtime = await createTestRuntime();
+  queue = startActionQueue(runtime, { leaseMs: 5_000, retryBaseMs: 50 });
+});
+afterAll(async () => {
+  await queue.stop();
+  await runtime.close();
+  await model.close();
+});
+
+async function generate(prompt: string) {
+  const userId = crypto.randomUUID();
+  await ensureUser(runtime.db, userId);
+  const id = crypto.randomUUID();
+  await executeMutation(runtime, userId, 'addGeneratedTodo', {
+    args: { id, prompt, position: 9, createdAt: new Date() },
+  });
+  return { userId, id };
+}
+
+async function waitForRun(todoId: string, status: 'succeeded' | 'failed') {
+  let run: typeof actionRuns.$inferSelect | undefined;
+  await eventually(async () => {
+    const rows = await runtime.db.select().from(actionRuns).where(eq(actionRuns.action, 'generateTodo'));
+    run = rows.find((row) => (row.input as { todoId: string }).todoId === todoId);
+    return run?.status === status;
+  }, `generateTodo run to be ${status}`);
+  return run;
+}
+
+describe('generateTodo', () => {
+  it('streams the model text into the todo, then marks it ready', async () => {
+    model.enqueue({ kind: 'text', chunks: ['Water ', 'the ', 'plants ', 'on ', 'Sunday'], delayMs: 60 });
+    const { userId, id } = await generate('something about plants');
+    const seen: string[] = [];
+    await eventually(async () => {
+      const [todo] = await runtime.db.select().from(todos).where(eq(todos.id, id));
+      if (todo && seen.at(-1) !== todo.text) seen.push(todo.text);
+      return todo?.status === 'ready';
+    }, 'the todo to be ready');
+    const [todo] = await runtime.db.select().from(todos).where(eq(todos.id, id));
+    expect(todo).toMatchObject({ text: 'Water the plants on Sunday', status: 'ready', ownerId: userId });
+    // Partial text was visible before the end: it filled in, not appeared at once.
+    expect(seen.some((text) => text.length > 0 && text !== 'Water the plants on Sunday')).toBe(true);
+    const run = await waitForRun(id, 'succeeded');
+    expect(run?.result).toEqual({ text: 'Water the plants on Sunday' });
+    // The prompt reached the model as the user message.
+    expect(JSON.stringify(model.requests.at(-1))).toContain('something about plants');
+  });
+
+  it('retries after the provider fails mid-stream, and succeeds', async () => {
+    model.enqueue({ kind: 'fail-after', chunks: ['Half a '] }, { kind: 'text', chunks: ['Call ', 'mum'] });
+    const { id } = await generate('family');
+    const run = await waitForRun(id, 'succeeded');
+    expect(run?.attempts).toBe(2);
+    const [todo] = await runtime.db.select().from(todos).where(eq(todos.id, id));
+    expect(todo).toMatchObject({ text: 'Call mum', status: 'ready' });
+  });
+
+  it('gives up after its attempts with the reason in the todo', async () => {
+    model.enqueue(
+      { kind: 'http-error', status: 500, message: 'model overloaded' },
+      { kind: 'http-error', status: 500, message: 'model overloaded' },
+    );
+    const { id } = await generate('anything');
+    const run = await waitForRun(id, 'failed');
+    expect(run?.attempts).toBe(2);
+    const [todo] = await runtime.db.select().from(todos).where(eq(todos.id, id));
+    expect(todo?.status).toBe('failed');
+    expect(todo?.text).toMatch(/^Generation failed: .*overloaded/);
+  });
+
+  it("uses the user's server-only model settings", async () => {
+    const userId = crypto.randomUUID();
+    await ensureUser(runtime.db, userId);
+    await runtime.db
+      .insert(providerSettings)
+      .values({ userId, model: 'my-own-model', systemPrompt: 'Be terse.' });
+    const id = crypto.randomUUID();
+    await executeMutation(runtime, userId, 'addGeneratedTodo', {
+      args: { id, prompt: 'x', position: 1, createdAt: new Date() },
+    });
+    await waitForRun(id, 'succeeded');
+    const request = JSON.stringify(model.requests.at(-1));
+    expect(request).toContain('my-own-model');
+    expect(request).toContain('Be terse.');
+  });
+});
