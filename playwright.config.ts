@@ -5,6 +5,7 @@ import { chromium, defineConfig, devices } from '@playwright/test';
 
 const PORT = Number(process.env.E2E_PORT ?? 3100);
 const BASE_URL = `http://127.0.0.1:${PORT}`;
+const MODEL_PORT = PORT + 99;
 
 // A fresh PGlite folder per run. Set once in the runner and inherited by its workers (which re-read this file).
 process.env.E2E_PGLITE_DIR ??= path.join(os.tmpdir(), `starter-e2e-${Date.now()}`, 'db');
@@ -47,21 +48,34 @@ export default defineConfig({
     },
   },
   projects: [{ name: 'chromium', use: { ...devices['Desktop Chrome'] } }],
-  webServer: {
-    // The production build, as users deploy it, on its own fresh database.
-    command: `npm run build && npm run start -- --hostname 127.0.0.1 --port ${PORT}`,
-    url: `${BASE_URL}/api/health`,
-    timeout: 240_000,
-    reuseExistingServer: false,
-    stdout: 'pipe',
-    stderr: 'pipe',
-    env: {
-      PGLITE_DIR: process.env.E2E_PGLITE_DIR,
-      DATABASE_URL: '',
-      SESSION_SECRET: 'e2e-session-secret-with-at-least-32-characters',
-      NEXT_TELEMETRY_DISABLED: '1',
-      // Lets a spec hold its mutations on the server (x-test-delay-ms) to see the optimistic update first.
-      ALLOW_TEST_DELAY: '1',
+  webServer: [
+    {
+      // The scripted OpenAI-compatible model: the app's real AI SDK provider code talks to it over HTTP.
+      command: `npx tsx e2e/support/model-server-cli.ts ${MODEL_PORT}`,
+      url: `http://127.0.0.1:${MODEL_PORT}/health`,
+      reuseExistingServer: false,
+      timeout: 30_000,
     },
-  },
+    {
+      // The production build, as users deploy it, on its own fresh database.
+      command: `npm run build && npm run start -- --hostname 127.0.0.1 --port ${PORT}`,
+      url: `${BASE_URL}/api/health`,
+      timeout: 240_000,
+      reuseExistingServer: false,
+      stdout: 'pipe',
+      stderr: 'pipe',
+      env: {
+        PGLITE_DIR: process.env.E2E_PGLITE_DIR,
+        DATABASE_URL: '',
+        SESSION_SECRET: 'e2e-session-secret-with-at-least-32-characters',
+        NEXT_TELEMETRY_DISABLED: '1',
+        // Lets a spec hold its mutations on the server (x-test-delay-ms) to see the optimistic update first.
+        ALLOW_TEST_DELAY: '1',
+        OPENAI_COMPATIBLE_BASE_URL: `http://127.0.0.1:${MODEL_PORT}/v1`,
+        OPENAI_API_KEY: '',
+        ANTHROPIC_API_KEY: '',
+        AI_PROVIDER: '',
+      },
+    },
+  ],
 });

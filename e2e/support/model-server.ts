@@ -24,13 +24,17 @@ export interface ModelServer {
   close(): Promise<void>;
 }
 
-export async function startModelServer(defaultScript: ModelScript): Promise<ModelServer> {
+export async function startModelServer(defaultScript: ModelScript, port = 0): Promise<ModelServer> {
   const queue: ModelScript[] = [];
   const requests: unknown[] = [];
   const server = http.createServer((request, response) => {
     let body = '';
     request.on('data', (chunk: Buffer) => (body += chunk.toString()));
     request.on('end', () => {
+      if (request.url === '/health') {
+        response.end('ok');
+        return;
+      }
       if (request.method !== 'POST' || !request.url?.endsWith('/chat/completions')) {
         response.writeHead(404).end();
         return;
@@ -39,10 +43,10 @@ export async function startModelServer(defaultScript: ModelScript): Promise<Mode
       void answer(queue.shift() ?? defaultScript, response);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const address = server.address() as AddressInfo;
   return {
-    baseUrl: `http://127.0.0.1:${port}/v1`,
+    baseUrl: `http://127.0.0.1:${address.port}/v1`,
     enqueue: (...scripts) => queue.push(...scripts),
     requests,
     close: () =>
@@ -63,7 +67,9 @@ async function answer(script: ModelScript, response: http.ServerResponse) {
   const id = `chatcmpl-${Date.now()}`;
   const created = Math.floor(Date.now() / 1000);
   const send = (choices: unknown[], extra: object = {}) =>
-    response.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: 'scripted', choices, ...extra })}\n\n`);
+    response.write(
+      `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: 'scripted', choices, ...extra })}\n\n`,
+    );
   send([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }]);
   for (const chunk of script.chunks) {
     await new Promise((resolve) => setTimeout(resolve, script.delayMs ?? 20));
@@ -74,7 +80,13 @@ async function answer(script: ModelScript, response: http.ServerResponse) {
     return;
   }
   send([{ index: 0, delta: {}, finish_reason: 'stop' }]);
-  send([], { usage: { prompt_tokens: 10, completion_tokens: script.chunks.length, total_tokens: 10 + script.chunks.length } });
+  send([], {
+    usage: {
+      prompt_tokens: 10,
+      completion_tokens: script.chunks.length,
+      total_tokens: 10 + script.chunks.length,
+    },
+  });
   response.write('data: [DONE]\n\n');
   response.end();
 }

@@ -1,0 +1,94 @@
+/**
+ * Server actions in the browser: generate-with-AI fills a todo in word by word (through the scripted model server
+ * and the real AI SDK provider), a background run shows a progress bar that reaches 100 %, and CSV import/export.
+ */
+import { expect, test } from '@playwright/test';
+
+test.beforeEach(async ({ page }) => {
+  await page.goto('/');
+  await expect(page.getByTestId('connection')).toHaveAttribute('data-state', 'live');
+});
+
+test('generate with AI: the todo fills in word by word, then shows ready', async ({ page }) => {
+  await page.getByLabel('Generate a todo with AI').fill('something for the garden');
+  await page.getByRole('button', { name: 'Generate' }).click();
+  const item = page.getByTestId('todo-item').last();
+  await expect(item).toHaveAttribute('data-status', 'generating');
+
+  const texts = new Set<string>();
+  await expect
+    .poll(
+      async () => {
+        const text = (await item.getByTestId('todo-text').textContent()) ?? '';
+        texts.add(text.replace('writing…', '').trim());
+        return item.getAttribute('data-status');
+      },
+      { timeout: 15_000, intervals: [50] },
+    )
+    .toBe('ready');
+  await expect(item.getByTestId('todo-text')).toHaveText('Water the plants before the weekend');
+  // It was seen part-written on the way: at least two partial texts before the final one.
+  const partial = [...texts].filter((text) => text && text !== 'Water the plants before the weekend');
+  expect(partial.length).toBeGreaterThanOrEqual(2);
+  await expect(page.getByTestId('run').first()).toHaveAttribute('data-status', 'succeeded');
+});
+
+test('a background run shows a progress bar that reaches 100 %', async ({ page }) => {
+  await page.getByRole('button', { name: 'Tidy up (background)' }).click();
+  const run = page.getByTestId('run').first();
+  const values = new Set<string>();
+  await expect
+    .poll(
+      async () => {
+        values.add((await run.getByTestId('run-progress').getAttribute('data-value')) ?? '');
+        return run.getAttribute('data-status');
+      },
+      { timeout: 15_000, intervals: [50] },
+    )
+    .toBe('succeeded');
+  await expect(run.getByTestId('run-progress')).toHaveAttribute('data-value', '100');
+  // It moved through intermediate values (4 todos: 25, 50, 75 %), not straight to done.
+  expect([...values].some((value) => value !== '' && value !== '0' && value !== '100')).toBe(true);
+});
+
+test('a synchronous action answers in place', async ({ page }) => {
+  await page.getByRole('button', { name: 'Summarize' }).click();
+  await expect(page.getByTestId('action-result')).toContainText('4 todos, 1 done');
+});
+
+test('CSV import adds every row or none, and export downloads them', async ({ page }) => {
+  const request = page.request;
+  const good = await request.post('/api/todos/import', {
+    headers: { 'content-type': 'text/csv' },
+    data: 'text,completed\nFrom the file,false\n"With, a comma",true\n',
+  });
+  expect(good.status()).toBe(200);
+  expect(await good.json()).toEqual({ imported: 2 });
+  await expect(page.getByTestId('todo-text').filter({ hasText: 'With, a comma' })).toBeVisible();
+
+  const bad = await request.post('/api/todos/import', {
+    headers: { 'content-type': 'text/csv' },
+    data: 'text,completed\nFine,false\n,false\nAlso fine,maybe\n',
+  });
+  expect(bad.status()).toBe(400);
+  const body = (await bad.json()) as { errors: { line: number; field: string }[] };
+  expect(body.errors).toEqual([
+    expect.objectContaining({ line: 3, field: 'text' }),
+    expect.objectContaining({ line: 4, field: 'completed' }),
+  ]);
+  const tooBig = await request.post('/api/todos/import', {
+    headers: { 'content-type': 'text/csv' },
+    data: `text\n${'x,false\n'.repeat(200_000)}`,
+  });
+  expect(tooBig.status()).toBe(413);
+  await page.reload();
+  await expect(page.getByTestId('todo-text').filter({ hasText: 'Fine' })).toHaveCount(0);
+  await expect(page.getByTestId('todo-item')).toHaveCount(6);
+
+  const exported = await request.get('/api/todos/export');
+  expect(exported.headers()['content-type']).toContain('text/csv');
+  const csv = await exported.text();
+  expect(csv.split('\n')[0]).toBe('text,completed');
+  expect(csv).toContain('"With, a comma",true');
+  expect(csv.trim().split('\n')).toHaveLength(7);
+});
