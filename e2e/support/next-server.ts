@@ -13,6 +13,16 @@ export interface RunningServer {
   output(): string;
   /** SIGTERM, then waits for the process to exit. */
   stop(): Promise<void>;
+  /** SIGKILL to the whole process group (a crash), then waits until it is gone. */
+  crash(): Promise<void>;
+}
+
+/** A new anonymous session of a running server (the proxy sets the cookie on any request). */
+export async function newSessionCookie(url: string): Promise<string> {
+  const response = await fetch(`${url}/api/health`);
+  const cookie = response.headers.getSetCookie().find((line) => line.startsWith('starter_session='));
+  if (!cookie) throw new Error('the server set no session cookie');
+  return decodeURIComponent(cookie.slice('starter_session='.length).split(';')[0] ?? '');
 }
 
 export function tempPgliteDir(prefix: string): string {
@@ -54,9 +64,22 @@ export async function startNextServer(port: number, env: Record<string, string>)
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 
+  const waitUntilGone = async (group: number) => {
+    const deadline = Date.now() + 20_000;
+    while (signalGroup(group, 0)) {
+      if (Date.now() > deadline) throw new Error(`next-server on port ${port} is still running:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+
   return {
     url,
     output: () => output,
+    async crash() {
+      if (!child.pid) return;
+      signalGroup(child.pid, 'SIGKILL');
+      await waitUntilGone(child.pid);
+    },
     async stop() {
       const group = child.pid;
       if (!group) return;
