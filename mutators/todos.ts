@@ -100,7 +100,8 @@ export const addGeneratedTodo = defineMutator({
   }),
   async run(tx, input) {
     const todos = tx.table('todos');
-    if (await todos.get(input.id)) throw new MutatorError('CONFLICT', `A todo with id ${input.id} already exists`);
+    if (await todos.get(input.id))
+      throw new MutatorError('CONFLICT', `A todo with id ${input.id} already exists`);
     await todos.set({
       id: input.id,
       ownerId: tx.userId,
@@ -126,6 +127,8 @@ export const writeGeneratedText = defineMutator({
   }),
   async run(tx, input) {
     const todo = await requireTodo(tx, input.id);
-    await tx.table('todos').set({ ...todo, text: input.text, status: input.status, updatedAt: input.updatedAt });
+    await tx
+      .table('todos')
+      .set({ ...todo, text: input.text, status: input.status, updatedAt: input.updatedAt });
   },
 });

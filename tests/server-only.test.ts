@@ -35,7 +35,9 @@ describe('server-only data', () => {
 
   it('a secret in provider_settings appears in no query, snapshot, feed message or action result', async () => {
     const user = await ensureUser(runtime.db, crypto.randomUUID());
-    await runtime.db.insert(schema.providerSettings).values({ userId: user.id, apiKey: SECRET, systemPrompt: SECRET });
+    await runtime.db
+      .insert(schema.providerSettings)
+      .values({ userId: user.id, apiKey: SECRET, systemPrompt: SECRET });
     const caller = createCaller(createInnerContext({ runtime, user }));
     const seen: unknown[] = [];
 
