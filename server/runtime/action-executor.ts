@@ -55,7 +55,10 @@ export async function runActionDefinition(
     output = await action.run(ctx, parsedInput as never);
   } catch (error) {
     const trpcError = toTRPCError(error);
-    if (trpcError.code === 'INTERNAL_SERVER_ERROR') console.error(`[actions] ${name} failed:`, error);
+    // A cancelled run or a caller that went away is not a server bug.
+    if (trpcError.code === 'INTERNAL_SERVER_ERROR' && !call.signal.aborted) {
+      console.error(`[actions] ${name} failed:`, error);
+    }
     throw trpcError;
   }
   const checked = action.output.safeParse(output);

@@ -1,7 +1,8 @@
 /**
  * The queue worker of one server process: runs enqueued actions durably (at-least-once; handlers idempotent).
- * - Woken by every poke (a commit in this process, or a NOTIFY from another), so a run enqueued by a mutation
- *   starts right after its commit; a timer covers retries that become due and leases that expire.
+ * - Woken when the change feed (this process's commits, and other processes' through NOTIFY) shows a run becoming
+ *   queued, so a run enqueued by a mutation starts right after its commit — without a claim query on every other
+ *   commit; a timer covers retries that become due and leases that expire.
  * - Claims with FOR UPDATE SKIP LOCKED (action-runs.ts) and holds a lease that a heartbeat extends; a process that
  *   dies stops extending it, and after it expires any worker takes the run over.
  * - Failures are retried with exponential backoff up to the action's maxAttempts, then the run fails with its error
@@ -141,7 +142,12 @@ export function startActionQueue(runtime: Runtime, options: QueueOptions = {}): 
     }
   }
 
-  const unsubscribe = runtime.pokes.subscribe(wake);
+  const unsubscribe = runtime.feed.onChanges((changes) => {
+    const queued = changes.some(
+      (change) => change.table === 'actionRuns' && change.op === 'set' && change.row?.status === 'queued',
+    );
+    if (queued) wake();
+  });
   wake();
 
   return {

@@ -5,7 +5,14 @@
  */
 import 'server-only';
 import type { Db } from '@/db/open';
-import { currentVersion, pageEnd, readLog, type FeedChange, type FeedCommit } from './change-log';
+import {
+  currentVersion,
+  pageEnd,
+  readLog,
+  readLogPage,
+  type FeedChange,
+  type FeedCommit,
+} from './change-log';
 import type { Pokes } from './pokes';
 
 /** Commits kept in memory; older ones are read from the database on demand. */
@@ -28,6 +35,8 @@ export interface ChangeFeed {
   refresh(): Promise<void>;
   /** The next batch for `userId` after version `after` (empty with upTo = head when nothing is new). */
   read(userId: string, after: number): Promise<FeedBatch>;
+  /** Calls `listener` with every page of new changes this process reads (all users). Returns the unsubscribe. */
+  onChanges(listener: (changes: FeedChange[]) => void): () => void;
   /** Resolves once `head` passes `version`, or when `signal` aborts. */
   waitBeyond(version: number, signal: AbortSignal): Promise<void>;
   close(): void;
@@ -40,18 +49,20 @@ export async function createChangeFeed(db: Db, pokes: Pokes): Promise<ChangeFeed
   let commits: FeedCommit[] = [];
   let changes: FeedChange[] = [];
   const waiters = new Set<{ version: number; resolve: () => void }>();
+  const changeListeners = new Set<(changes: FeedChange[]) => void>();
 
   let refreshing: Promise<void> | null = null;
   let again = false;
 
   async function readNewCommits() {
     for (;;) {
-      const end = await pageEnd(db, head, PAGE);
-      if (end === null) return;
-      const page = await readLog(db, { after: head, upTo: end });
+      const page = await readLogPage(db, head, PAGE);
+      if (!page) return;
+      const end = page.upTo;
       commits.push(...page.commits);
       changes.push(...page.changes);
       head = end;
+      for (const listener of changeListeners) listener(page.changes);
       for (const waiter of waiters) {
         if (head > waiter.version) {
           waiters.delete(waiter);
@@ -118,6 +129,10 @@ export async function createChangeFeed(db: Db, pokes: Pokes): Promise<ChangeFeed
       const end = (await pageEnd(db, after, PAGE)) ?? after;
       const page = await readLog(db, { after, upTo: end, userId });
       return { upTo: end, ...page };
+    },
+    onChanges(listener) {
+      changeListeners.add(listener);
+      return () => changeListeners.delete(listener);
     },
     waitBeyond(version, signal) {
       if (head > version || signal.aborted) return Promise.resolve();

@@ -108,24 +108,29 @@ export async function readLog(
         : inRange(syncChanges.version),
     )
     .orderBy(asc(syncChanges.version), asc(syncChanges.seq));
+  return { commits: commitRows.map(toFeedCommit), changes: changeRows.map(toFeedChange) };
+}
+
+function toFeedCommit(row: typeof syncCommits.$inferSelect): FeedCommit {
   return {
-    commits: commitRows.map((row) => ({
-      version: row.version,
-      userId: row.userId,
-      clientId: row.clientId,
-      mutationId: row.mutationId,
-      error: row.error ?? null,
-    })),
-    changes: changeRows.map((row) => ({
-      version: row.version,
-      table: row.tableName as SyncedTableName,
-      id: row.rowId,
-      op: row.op,
-      row: row.row
-        ? superjson.deserialize<AnyRow>(row.row as Parameters<typeof superjson.deserialize>[0])
-        : null,
-      ownerId: row.ownerId,
-    })),
+    version: row.version,
+    userId: row.userId,
+    clientId: row.clientId,
+    mutationId: row.mutationId,
+    error: row.error ?? null,
+  };
+}
+
+function toFeedChange(row: typeof syncChanges.$inferSelect): FeedChange {
+  return {
+    version: row.version,
+    table: row.tableName as SyncedTableName,
+    id: row.rowId,
+    op: row.op,
+    row: row.row
+      ? superjson.deserialize<AnyRow>(row.row as Parameters<typeof superjson.deserialize>[0])
+      : null,
+    ownerId: row.ownerId,
   };
 }
 
@@ -138,4 +143,29 @@ export async function pageEnd(db: Queryable, after: number, limit: number): Prom
     .orderBy(asc(syncCommits.version))
     .limit(limit);
   return rows.at(-1)?.version ?? null;
+}
+
+/**
+ * The next page of the whole log after `after` (at most `limit` commits, with their changes), or null when there is
+ * nothing new. Two queries: the commits, then the changes in their version range.
+ */
+export async function readLogPage(
+  db: Queryable,
+  after: number,
+  limit: number,
+): Promise<{ upTo: number; commits: FeedCommit[]; changes: FeedChange[] } | null> {
+  const commitRows = await db
+    .select()
+    .from(syncCommits)
+    .where(gt(syncCommits.version, after))
+    .orderBy(asc(syncCommits.version))
+    .limit(limit);
+  const last = commitRows.at(-1);
+  if (!last) return null;
+  const changeRows = await db
+    .select()
+    .from(syncChanges)
+    .where(and(gt(syncChanges.version, after), lte(syncChanges.version, last.version)))
+    .orderBy(asc(syncChanges.version), asc(syncChanges.seq));
+  return { upTo: last.version, commits: commitRows.map(toFeedCommit), changes: changeRows.map(toFeedChange) };
 }

@@ -6,7 +6,7 @@
  */
 import 'server-only';
 import { TRPCError } from '@trpc/server';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { clientMutations } from '@/db/schema';
 import type { MutatorInput } from '@/mutators/define';
@@ -68,12 +68,17 @@ export async function executeMutation(
       }
       const changes: RecordedChange[] = [];
       let thrown: unknown = parsed.success ? null : prefixIssues(parsed.error, 'args');
-      if (parsed.success) {
+      if (parsed.success && clientId === undefined) {
+        // No mutation id to consume on failure: the whole transaction rolls back if the mutator throws.
+        const tx = createServerTransaction(dbtx, userId);
+        // The registry is a union of mutators; `parsed` came from this very mutator's schema.
+        await mutator.run(tx, parsed.data as never);
+        changes.push(...tx.changes);
+      } else if (parsed.success) {
         try {
           // A savepoint: a failing mutator's writes roll back, while its consumed mutation id still commits.
           await dbtx.transaction(async (savepoint) => {
             const tx = createServerTransaction(savepoint, userId);
-            // The registry is a union of mutators; `parsed` came from this very mutator's schema.
             await mutator.run(tx, parsed.data as never);
             changes.push(...tx.changes);
           });
@@ -136,12 +141,16 @@ async function claimMutationId(
   clientId: string,
   mutationId: number,
 ): Promise<Claim> {
-  await db.insert(clientMutations).values({ userId, clientId, lastMutationId: 0 }).onConflictDoNothing();
+  // One statement: creates the row on first use, or locks the existing one (a no-op update takes the row lock)
+  // and returns it — concurrent requests of one client wait here for each other.
   const [row] = await db
-    .select()
-    .from(clientMutations)
-    .where(and(eq(clientMutations.userId, userId), eq(clientMutations.clientId, clientId)))
-    .for('update');
+    .insert(clientMutations)
+    .values({ userId, clientId, lastMutationId: 0 })
+    .onConflictDoUpdate({
+      target: [clientMutations.userId, clientMutations.clientId],
+      set: { lastMutationId: sql`${clientMutations.lastMutationId}` },
+    })
+    .returning();
   const last = row?.lastMutationId ?? 0;
   if (mutationId <= last) {
     return {
