@@ -37,15 +37,49 @@ export interface FeedChange {
   ownerId: string;
 }
 
-/** Takes the next version. Call it last in the transaction: it holds the counter's row lock until commit. */
-export async function takeNextVersion(db: Queryable): Promise<number> {
-  const [row] = await db
-    .insert(syncState)
-    .values({ id: COUNTER_ID, version: 1 })
-    .onConflictDoUpdate({ target: syncState.id, set: { version: sql`${syncState.version} + 1` } })
-    .returning({ version: syncState.version });
-  if (!row) throw new Error('sync_state counter did not return a version');
-  return row.version;
+/**
+ * Appends one commit and its changes under the next version, in ONE statement (data-modifying CTEs): bump the
+ * counter (taking its row lock until COMMIT, which is what orders versions by commit), insert the commit, insert
+ * the changes. Call it last in the transaction, so the lock is held as briefly as possible.
+ */
+export async function appendCommit(
+  db: Queryable,
+  commit: Omit<FeedCommit, 'version'> & { mutator: string },
+  changes: RecordedChange[],
+): Promise<number> {
+  const rows = JSON.stringify(
+    changes.map((change, seq) => ({
+      seq,
+      table_name: change.table,
+      row_id: change.id,
+      op: change.op,
+      // superjson keeps Dates (and other non-JSON values) intact through jsonb.
+      row: change.row ? superjson.serialize(change.row) : null,
+      owner_id: change.ownerId,
+    })),
+  );
+  const result = await db.execute<{ version: number | string }>(sql`
+    with next as (
+      insert into ${syncState} (id, version) values (${COUNTER_ID}, 1)
+      on conflict (id) do update set version = ${syncState}.version + 1
+      returning version
+    ), commit as (
+      insert into ${syncCommits} (version, user_id, mutator, client_id, mutation_id, error)
+      select version, ${commit.userId}, ${commit.mutator}, ${commit.clientId}, ${commit.mutationId},
+             ${commit.error === null ? null : JSON.stringify(commit.error)}::jsonb
+      from next
+      returning version
+    ), changes as (
+      insert into ${syncChanges} (version, seq, table_name, row_id, op, row, owner_id)
+      select commit.version, c.seq, c.table_name, c.row_id, c.op, c.row, c.owner_id
+      from commit, jsonb_to_recordset(${rows}::jsonb)
+        as c(seq int, table_name text, row_id uuid, op text, row jsonb, owner_id uuid)
+      returning 1
+    )
+    select version from commit`);
+  const version = result.rows[0]?.version;
+  if (version === undefined) throw new Error('appending to the change log returned no version');
+  return Number(version); // bigint arrives as a string from node-postgres
 }
 
 /** The latest committed version (0 for an empty log). */
@@ -55,29 +89,6 @@ export async function currentVersion(db: Queryable): Promise<number> {
     .from(syncState)
     .where(eq(syncState.id, COUNTER_ID));
   return row?.version ?? 0;
-}
-
-/** Writes one commit and its changes under `version` (inside the mutation's transaction). */
-export async function writeCommit(
-  db: Queryable,
-  version: number,
-  commit: Omit<FeedCommit, 'version'> & { mutator: string },
-  changes: RecordedChange[],
-): Promise<void> {
-  await db.insert(syncCommits).values({ version, ...commit });
-  if (changes.length === 0) return;
-  await db.insert(syncChanges).values(
-    changes.map((change, seq) => ({
-      version,
-      seq,
-      tableName: change.table,
-      rowId: change.id,
-      op: change.op,
-      // superjson keeps Dates (and other non-JSON values) intact through jsonb.
-      row: change.row ? superjson.serialize(change.row) : null,
-      ownerId: change.ownerId,
-    })),
-  );
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import 'server-only';
 import { sql } from 'drizzle-orm';
-import { takeNextVersion, writeCommit, type FeedCommit } from './change-log';
+import { appendCommit, type FeedCommit } from './change-log';
 import { POKE_CHANNEL } from './pokes';
 import type { Runtime } from './runtime';
 import type { RecordedChange } from './server-transaction';
@@ -20,8 +20,7 @@ export async function recordCommit(
   commit: CommitRecord,
   changes: RecordedChange[],
 ): Promise<number> {
-  const version = await takeNextVersion(db);
-  await writeCommit(db, version, commit, changes);
+  const version = await appendCommit(db, commit, changes);
   if (runtime.engine.kind === 'postgres') {
     // Delivered to other processes only if this transaction commits.
     await db.execute(sql`select pg_notify(${POKE_CHANNEL}, ${String(version)})`);
