@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actionRuns, providerSettings, todos } from '@/db/schema';
 import { startActionQueue, type ActionQueue } from '@/server/runtime/action-queue';
 import { executeMutation } from '@/server/runtime/executor';
+import { createInnerContext } from '@/server/context';
+import { createCaller } from '@/server/routers/_app';
 import { ensureUser } from '@/server/users';
 import { startModelServer, type ModelServer } from '../e2e/support/model-server';
 import { createTestRuntime } from './helpers/test-database';
@@ -89,6 +91,18 @@ describe('generateTodo', () => {
     const [todo] = await runtime.db.select().from(todos).where(eq(todos.id, id));
     expect(todo?.status).toBe('failed');
     expect(todo?.text).toMatch(/^Generation failed: .*overloaded/);
+  });
+
+  it('streams a draft straight to the caller (a tRPC streaming response, nothing stored)', async () => {
+    model.enqueue({ kind: 'text', chunks: ['Fix ', 'the ', 'bike'] });
+    const user = await ensureUser(runtime.db, crypto.randomUUID());
+    const caller = createCaller(createInnerContext({ runtime, user }));
+    const drafts: { text: string; done: boolean }[] = [];
+    for await (const draft of await caller.streams.draftTodo({ prompt: 'bike' })) drafts.push(draft);
+    expect(drafts.map((draft) => draft.text)).toEqual(['Fix ', 'Fix the ', 'Fix the bike', 'Fix the bike']);
+    expect(drafts.at(-1)?.done).toBe(true);
+    const rows = await runtime.db.select().from(todos).where(eq(todos.ownerId, user.id));
+    expect(rows.some((row) => row.text.includes('bike'))).toBe(false);
   });
 
   it("uses the user's server-only model settings", async () => {

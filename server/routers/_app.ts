@@ -1,6 +1,7 @@
 import { createCallerFactory, router } from '../trpc';
 import { actionsRouter, enqueueRouter, runsRouter } from '../runtime/action-procedures';
 import { mutatorsRouter } from '../runtime/mutator-procedures';
+import { streamsRouter } from './streams';
 import { syncRouter } from './sync';
 import { todosRouter } from './todos';
 
@@ -12,6 +13,7 @@ export const appRouter = router({
   actions: actionsRouter,
   enqueue: enqueueRouter,
   runs: runsRouter,
+  streams: streamsRouter,
 });
 
 export type AppRouter = typeof appRouter;
