@@ -3,7 +3,7 @@
  * server runs the same code in a transaction.
  */
 import { z } from 'zod';
-import { defineMutator, MutatorError } from './define';
+import { defineMutator, MutatorError, type MutatorTx } from './define';
 
 const todoText = z.string().trim().min(1, 'must not be empty').max(500, 'must be at most 500 characters');
 
@@ -16,24 +16,32 @@ export const addTodo = defineMutator({
     createdAt: z.coerce.date(),
   }),
   async run(tx, input) {
-    const todos = tx.table('todos');
-    if (await todos.get(input.id))
-      throw new MutatorError('CONFLICT', `A todo with id ${input.id} already exists`);
-    await todos.set({
-      id: input.id,
-      ownerId: tx.userId,
-      text: input.text,
-      completed: false,
-      status: 'ready',
-      position: input.position,
-      createdAt: input.createdAt,
-      updatedAt: input.createdAt,
-    });
+    await insertTodo(tx, { ...input, status: 'ready' });
   },
 });
 
+/** Adds a new, open todo; CONFLICT if the id is taken. */
+async function insertTodo(
+  tx: MutatorTx,
+  todo: { id: string; text: string; status: 'ready' | 'generating'; position: number; createdAt: Date },
+) {
+  const todos = tx.table('todos');
+  if (await todos.get(todo.id))
+    throw new MutatorError('CONFLICT', `A todo with id ${todo.id} already exists`);
+  await todos.set({
+    id: todo.id,
+    ownerId: tx.userId,
+    text: todo.text,
+    completed: false,
+    status: todo.status,
+    position: todo.position,
+    createdAt: todo.createdAt,
+    updatedAt: todo.createdAt,
+  });
+}
+
 /** Finds the user's todo or fails with NOT_FOUND (which is also what another user's todo looks like). */
-async function requireTodo(tx: Parameters<typeof addTodo.run>[0], id: string) {
+async function requireTodo(tx: MutatorTx, id: string) {
   const todo = await tx.table('todos').get(id);
   if (!todo) throw new MutatorError('NOT_FOUND', `No todo with id ${id}`);
   return todo;
@@ -99,19 +107,7 @@ export const addGeneratedTodo = defineMutator({
     createdAt: z.coerce.date(),
   }),
   async run(tx, input) {
-    const todos = tx.table('todos');
-    if (await todos.get(input.id))
-      throw new MutatorError('CONFLICT', `A todo with id ${input.id} already exists`);
-    await todos.set({
-      id: input.id,
-      ownerId: tx.userId,
-      text: '',
-      completed: false,
-      status: 'generating',
-      position: input.position,
-      createdAt: input.createdAt,
-      updatedAt: input.createdAt,
-    });
+    await insertTodo(tx, { ...input, text: '', status: 'generating' });
     await tx.enqueueAction('generateTodo', { todoId: input.id, prompt: input.prompt });
   },
 });

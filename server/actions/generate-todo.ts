@@ -1,9 +1,5 @@
-import { TRPCError } from '@trpc/server';
-import { streamText } from 'ai';
-import { eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { providerSettings } from '@/db/schema';
-import { chooseModel } from '../ai/model';
+import { ModelNotConfiguredError, streamTodoText } from '../ai/todo-text-stream';
 import { defineAction } from '../runtime/define-action';
 
 /** How often the partial text is committed (and streamed to browsers) while the model writes. */
@@ -13,7 +9,7 @@ const MAX_LENGTH = 500;
 /**
  * Streaming, enqueued by the addGeneratedTodo mutator: the model's text flows into the todo through ctx.mutate,
  * so every open browser sees it fill in; status goes generating → ready (or failed, with the reason as the text).
- * Reads the user's model settings from the server-only provider_settings table.
+ * The model settings come from the user's server-only provider_settings row.
  */
 export const generateTodo = defineAction({
   description: 'Write the text of a todo with an AI model, streaming it into the list.',
@@ -21,11 +17,6 @@ export const generateTodo = defineAction({
   output: z.object({ text: z.string() }),
   maxAttempts: 2,
   async run(ctx, input) {
-    const [settings] = await ctx.db
-      .select()
-      .from(providerSettings)
-      .where(eq(providerSettings.userId, ctx.user.id));
-    const choice = chooseModel({ model: settings?.model, apiKey: settings?.apiKey });
     const write = (text: string, status: 'generating' | 'ready' | 'failed') =>
       ctx.mutate('writeGeneratedText', {
         id: input.todoId,
@@ -33,39 +24,23 @@ export const generateTodo = defineAction({
         status,
         updatedAt: new Date(),
       });
-
-    if (!choice.ok) {
-      await write(choice.error, 'failed');
-      // Not worth retrying: nothing changes until someone configures a model.
-      throw new TRPCError({ code: 'PRECONDITION_FAILED', message: choice.error });
-    }
-
     let text = '';
     let lastWrite = 0;
     try {
-      const result = streamText({
-        model: choice.model,
-        system:
-          settings?.systemPrompt ??
-          'You write one short, actionable todo item (at most 12 words) for the request. Reply with the todo text only.',
-        prompt: input.prompt,
-        abortSignal: ctx.signal,
-        maxRetries: 0, // The queue retries the whole run.
-      });
-      // fullStream, not textStream: textStream ends quietly on a provider error, which would look like success.
-      for await (const part of result.fullStream) {
-        if (part.type === 'error')
-          throw part.error instanceof Error ? part.error : new Error(String(part.error));
-        if (part.type !== 'text-delta') continue;
-        text += part.text;
+      for await (const sofar of streamTodoText(ctx.db, ctx.user.id, input.prompt, ctx.signal)) {
+        text = sofar;
         if (Date.now() - lastWrite >= WRITE_EVERY_MS) {
           lastWrite = Date.now();
           await write(text, 'generating');
         }
       }
     } catch (error) {
+      // Not configured: the message itself says what to set (and the queue does not retry it: PRECONDITION_FAILED).
       const reason = error instanceof Error ? error.message : String(error);
-      await write(`Generation failed: ${reason}`, 'failed');
+      await write(
+        error instanceof ModelNotConfiguredError ? reason : `Generation failed: ${reason}`,
+        'failed',
+      );
       throw error;
     }
     const final = text.trim() || '(the model returned no text)';
