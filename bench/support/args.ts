@@ -12,3 +12,18 @@ export function numberOption(argv: readonly string[], name: string, fallback: nu
 export function hasFlag(argv: readonly string[], name: string): boolean {
   return argv.includes(`--${name}`);
 }
+
+/** `--name=1,4,8`: a list of positive numbers (one value is a list of one). */
+export function numberListOption(
+  argv: readonly string[],
+  name: string,
+  fallback: readonly number[],
+): number[] {
+  const prefix = `--${name}=`;
+  const raw = argv.find((arg) => arg.startsWith(prefix))?.slice(prefix.length);
+  if (raw === undefined) return [...fallback];
+  const values = raw.split(',').map((part) => Number(part.trim()));
+  if (values.length === 0 || values.some((value) => !Number.isFinite(value) || value <= 0))
+    throw new Error(`--${name} must be a comma-separated list of positive numbers, got "${raw}"`);
+  return values;
+}

@@ -47,9 +47,14 @@ export async function createPostgresDatabase(baseUrl: string): Promise<BenchData
   await withAdmin(baseUrl, (admin) => admin.query(`CREATE DATABASE "${name}"`));
   const url = new URL(baseUrl);
   url.pathname = `/${name}`;
-  // FORCE: a server that was killed may leave connections behind for a moment.
+  // FORCE: a server that was killed may leave connections behind for a moment. Before forcing, give closing
+  // connections a moment to go: pg's Pool.end() resolves before its idle sockets have closed, and a connection
+  // that FORCE terminates makes its pool report "idle PostgreSQL connection failed" (db/open.ts).
   const drop = () =>
-    withAdmin(baseUrl, (admin) => admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+    withAdmin(baseUrl, async (admin) => {
+      await waitForNoConnections(admin, name, DROP_GRACE_MS);
+      await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    });
   const forget = onInterrupt(drop);
   return {
     engine: 'postgres',
@@ -59,6 +64,21 @@ export async function createPostgresDatabase(baseUrl: string): Promise<BenchData
       await drop();
     },
   };
+}
+
+const DROP_GRACE_MS = 2_000;
+
+/** Polls until no other session is connected to `database`, for at most `timeoutMs`. */
+async function waitForNoConnections(admin: pg.Client, database: string, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    const { rows } = await admin.query<{ n: number }>(
+      'select count(*)::int as n from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+      [database],
+    );
+    if ((rows[0]?.n ?? 0) === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 async function withAdmin(url: string, run: (client: pg.Client) => Promise<unknown>): Promise<void> {

@@ -38,7 +38,7 @@ export function startActionQueue(runtime: Runtime, options: QueueOptions = {}): 
   const retryBaseMs = options.retryBaseMs ?? 1_000;
   const running = new Map<string, Promise<void>>();
   let stopped = false;
-  let claiming = false;
+  let claiming: Promise<void> | null = null;
   let again = false;
   let timer: NodeJS.Timeout | null = null;
 
@@ -62,17 +62,16 @@ export function startActionQueue(runtime: Runtime, options: QueueOptions = {}): 
       again = true;
       return;
     }
-    claiming = true;
-    void (async () => {
+    claiming = (async () => {
       try {
         do {
           again = false;
           await fill();
         } while (again && !stopped);
       } catch (error) {
-        console.error('[queue] claiming runs failed:', error);
+        if (!stopped) console.error('[queue] claiming runs failed:', error);
       } finally {
-        claiming = false;
+        claiming = null;
       }
     })();
   }
@@ -108,6 +107,8 @@ export function startActionQueue(runtime: Runtime, options: QueueOptions = {}): 
     runtime.shutdownSignal.addEventListener('abort', stopOnShutdown);
     try {
       getAction(run.action); // Unknown action: fail without retrying.
+      // PGlite answers without yielding to the event loop: let waiting requests and SSE writes run first.
+      await new Promise((resolve) => setImmediate(resolve));
       const result = await callAction(runtime, run.action, run.input, {
         userId: run.ownerId,
         signal: controller.signal,
@@ -158,6 +159,8 @@ export function startActionQueue(runtime: Runtime, options: QueueOptions = {}): 
       stopped = true;
       unsubscribe();
       if (timer) clearTimeout(timer);
+      // A claim in progress may still start a run: wait for it, then for every run.
+      await claiming;
       await Promise.allSettled(running.values());
     },
   };

@@ -23,7 +23,7 @@ export async function recordCommit(
   const version = await appendCommit(db, commit, changes);
   if (runtime.engine.kind === 'postgres') {
     // Delivered to other processes only if this transaction commits.
-    await db.execute(sql`select pg_notify(${POKE_CHANNEL}, ${String(version)})`);
+    await db.execute(sql`select pg_notify(${POKE_CHANNEL}, ${`${runtime.pokes.token}:${version}`})`);
   }
   return version;
 }

@@ -17,6 +17,11 @@ export const POKE_CHANNEL = 'sync_poke';
 const SAFETY_POKE_MS = 5_000;
 
 export interface Pokes {
+  /**
+   * Identifies this runtime in NOTIFY payloads (`<token>:<version>`): its own commits already poked it directly,
+   * so their echo through LISTEN is skipped (one feed read per commit, not two).
+   */
+  readonly token: string;
   /** Calls `listener` on every poke; returns the unsubscribe function. */
   subscribe(listener: () => void): () => void;
   /** Pokes this process's listeners (after a local commit). */
@@ -28,11 +33,13 @@ export function createPokes(engine: Engine): Pokes {
   const emitter = new EventEmitter();
   emitter.setMaxListeners(0); // One listener per live subscription; thousands are expected.
   const poke = () => emitter.emit('poke');
-  const listener = engine.kind === 'postgres' ? listenForNotifications(engine.pool, poke) : null;
+  const token = crypto.randomUUID();
+  const listener = engine.kind === 'postgres' ? listenForNotifications(engine.pool, token, poke) : null;
   // Should a notification ever be lost without the connection noticing, readers still catch up within seconds.
   const safetyNet = engine.kind === 'postgres' ? setInterval(poke, SAFETY_POKE_MS) : null;
   safetyNet?.unref();
   return {
+    token,
     subscribe(fn) {
       emitter.on('poke', fn);
       return () => emitter.off('poke', fn);
@@ -46,7 +53,11 @@ export function createPokes(engine: Engine): Pokes {
   };
 }
 
-function listenForNotifications(pool: pg.Pool, onNotify: () => void): { close(): Promise<void> } {
+function listenForNotifications(
+  pool: pg.Pool,
+  token: string,
+  onNotify: () => void,
+): { close(): Promise<void> } {
   let closed = false;
   let client: pg.Client | null = null;
   let retryDelay = 100;
@@ -55,7 +66,9 @@ function listenForNotifications(pool: pg.Pool, onNotify: () => void): { close():
   const connect = async () => {
     if (closed) return;
     const next = new pg.Client(pool.options);
-    next.on('notification', onNotify);
+    next.on('notification', (message) => {
+      if (!message.payload?.startsWith(`${token}:`)) onNotify();
+    });
     next.on('error', (error) => {
       console.error('[pokes] LISTEN connection failed, reconnecting:', error.message);
       scheduleReconnect(next);
