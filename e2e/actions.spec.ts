@@ -47,6 +47,8 @@ test('a background run shows a progress bar that reaches 100 %', async ({ page }
     )
     .toBe('succeeded');
   await expect(run.getByTestId('run-progress')).toHaveAttribute('data-value', '100');
+  // And a completion notice.
+  await expect(page.getByTestId('notice')).toContainText('tidyUp succeeded');
   // It moved through intermediate values (4 todos: 25, 50, 75 %), not straight to done.
   expect([...values].some((value) => value !== '' && value !== '0' && value !== '100')).toBe(true);
 });

@@ -1,21 +1,51 @@
 'use client';
-import { useCallback, useEffect, useState } from 'react';
-import { useMutationErrors } from '@/client/sync/react';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { useMutationErrors, useRows } from '@/client/sync/react';
 import type { MutationFailure } from '@/client/sync/store';
 
 const VISIBLE_MS = 6_000;
+const FINISHED = new Set(['succeeded', 'failed', 'cancelled']);
 
-interface Toast extends MutationFailure {
+interface Toast {
   key: number;
+  kind: 'error' | 'done';
+  title: string;
+  message: string;
 }
 
-/** Shows each failed mutation for a few seconds (its effect has already been rolled back). */
+/**
+ * Short-lived notices: each failed mutation (its effect has already been rolled back), and each background run
+ * that finishes while the page is open (seen through the live action_runs rows).
+ */
 export function Toaster() {
   const [toasts, setToasts] = useState<Toast[]>([]);
-  const add = useCallback((failure: MutationFailure) => {
-    setToasts((current) => [...current.slice(-3), { ...failure, key: Date.now() + Math.random() }]);
+  const push = useCallback((toast: Omit<Toast, 'key'>) => {
+    setToasts((current) => [...current.slice(-3), { ...toast, key: Date.now() + Math.random() }]);
   }, []);
-  useMutationErrors(add);
+  const onFailure = useCallback(
+    (failure: MutationFailure) =>
+      push({ kind: 'error', title: 'Change not saved', message: failure.message }),
+    [push],
+  );
+  useMutationErrors(onFailure);
+
+  const runs = useRows('actionRuns');
+  const lastStatus = useRef<Map<string, string> | null>(null);
+  useEffect(() => {
+    const previous = lastStatus.current;
+    lastStatus.current = new Map(runs.map((run) => [run.id, run.status]));
+    if (!previous) return; // The first render: runs that finished before the page opened are old news.
+    for (const run of runs) {
+      const before = previous.get(run.id);
+      if (FINISHED.has(run.status) && before !== undefined && before !== run.status) {
+        push({
+          kind: run.status === 'succeeded' ? 'done' : 'error',
+          title: `${run.action} ${run.status}`,
+          message: run.status === 'failed' ? (run.error ?? 'It failed.') : 'The background run has finished.',
+        });
+      }
+    }
+  }, [runs, push]);
 
   useEffect(() => {
     if (toasts.length === 0) return;
@@ -26,8 +56,13 @@ export function Toaster() {
   return (
     <div className="toasts" aria-live="polite">
       {toasts.map((toast) => (
-        <div key={toast.key} className="toast" role="alert" data-testid="toast">
-          <strong>Change not saved</strong>
+        <div
+          key={toast.key}
+          className={`toast toast-${toast.kind}`}
+          role={toast.kind === 'error' ? 'alert' : 'status'}
+          data-testid={toast.kind === 'error' ? 'toast' : 'notice'}
+        >
+          <strong>{toast.title}</strong>
           <span>{toast.message}</span>
           <button
             type="button"

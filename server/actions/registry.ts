@@ -5,6 +5,7 @@
 import { addTodos } from './add-todos';
 import { generateTodo } from './generate-todo';
 import { importTodos } from './import-todos';
+import { saveModelSettings } from './save-model-settings';
 import { startFresh } from './start-fresh';
 import { summarizeTodos } from './summarize-todos';
 import { tidyUp } from './tidy-up';
@@ -16,6 +17,7 @@ export const actions = {
   addTodos,
   startFresh,
   importTodos,
+  saveModelSettings,
 };
 
 export type Actions = typeof actions;

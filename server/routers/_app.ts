@@ -1,6 +1,7 @@
 import { createCallerFactory, router } from '../trpc';
 import { actionsRouter, enqueueRouter, runsRouter } from '../runtime/action-procedures';
 import { mutatorsRouter } from '../runtime/mutator-procedures';
+import { settingsRouter } from './settings';
 import { streamsRouter } from './streams';
 import { syncRouter } from './sync';
 import { todosRouter } from './todos';
@@ -14,6 +15,7 @@ export const appRouter = router({
   enqueue: enqueueRouter,
   runs: runsRouter,
   streams: streamsRouter,
+  settings: settingsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,0 +1,20 @@
+import Link from 'next/link';
+import { ConnectionBadge } from './connection-badge';
+
+/** The page header shared by every page: navigation, connection state, title. */
+export function SiteHeader({ title, lede }: { title: string; lede: string }) {
+  return (
+    <header className="page-header">
+      <div className="header-row">
+        <nav className="nav" aria-label="Main">
+          <span className="eyebrow">tRPC Actions Starter</span>
+          <Link href="/">Todos</Link>
+          <Link href="/settings">Settings</Link>
+        </nav>
+        <ConnectionBadge />
+      </div>
+      <h1>{title}</h1>
+      <p className="lede">{lede}</p>
+    </header>
+  );
+}

@@ -1,0 +1,43 @@
+/**
+ * A server-only secret (the user's own model API key) is stored and used on the server, and never comes back:
+ * not in the page HTML, not in a query result, not in the export.
+ */
+import { expect, test } from '@playwright/test';
+import { createClient } from '@/client/create-client';
+
+test('the saved API key never leaves the server', async ({ page, context, baseURL }) => {
+  const secret = `sk-e2e-${crypto.randomUUID()}`;
+  await page.goto('/settings');
+  await expect(page.getByTestId('key-state')).toHaveText('No key saved.');
+  await page.getByLabel('System prompt').fill('Keep it short.');
+  await page.getByLabel('Your own API key').fill(secret);
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByTestId('key-state')).toHaveText('A key is saved.');
+  await expect(page.getByLabel('Your own API key')).toHaveValue('');
+
+  await page.reload();
+  await expect(page.getByTestId('key-state')).toHaveText('A key is saved.');
+  await expect(page.getByLabel('System prompt')).toHaveValue('Keep it short.');
+  expect(await page.content()).not.toContain(secret);
+  for (const path of ['/', '/settings', '/api/todos/export']) {
+    const body = await (await page.request.get(path)).text();
+    expect(body, path).not.toContain(secret);
+  }
+  const session = (await context.cookies()).find((cookie) => cookie.name === 'starter_session');
+  const client = createClient({ url: baseURL ?? '', sessionCookie: session?.value });
+  const results = [
+    await client.settings.model.query(),
+    await client.sync.snapshot.query(),
+    await client.todos.list.query(),
+  ];
+  expect(results[0]).toEqual({ model: null, systemPrompt: 'Keep it short.', hasApiKey: true });
+  expect(JSON.stringify(results)).not.toContain(secret);
+});
+
+test('a key that is obviously wrong is refused with a message naming the field', async ({ page }) => {
+  await page.goto('/settings');
+  await page.getByLabel('Your own API key').fill('short');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('alert')).toContainText('too short');
+  await expect(page.getByTestId('key-state')).toHaveText('No key saved.');
+});
