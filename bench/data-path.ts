@@ -147,7 +147,8 @@ function printEngine({ engine, optimistic, crossTab, http }: EngineResults) {
     ],
     [
       `commit → B DOM lies between rows 1 and 2 (row 1 starts just after the commit: the server answers once ` +
-        `committed); row 2 meets the target too: ${meets(clickToDom)}.`,
+        `committed); row 2 (click → B DOM, which also counts the request and the transaction) against the same ` +
+        `target: ${meets(clickToDom)}.`,
       `B's clock − A's clock = ${ms(crossTab.clock.offset)} ms ± ${ms(crossTab.clock.uncertainty)} ms (corrected for); ` +
         `visibility: ${crossTab.visibility}.`,
       `failed samples: ${crossTab.failures.length}` +
