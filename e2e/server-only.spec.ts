@@ -38,6 +38,6 @@ test('a key that is obviously wrong is refused with a message naming the field',
   await page.goto('/settings');
   await page.getByLabel('Your own API key').fill('short');
   await page.getByRole('button', { name: 'Save' }).click();
-  await expect(page.getByRole('alert')).toContainText('too short');
+  await expect(page.getByTestId('form-error')).toHaveText('apiKey: looks too short for an API key');
   await expect(page.getByTestId('key-state')).toHaveText('No key saved.');
 });

@@ -71,7 +71,7 @@ export function ModelSettingsForm() {
         </button>
       </div>
       {save.error && (
-        <p className="form-error" role="alert">
+        <p className="form-error" role="alert" data-testid="form-error">
           {save.error.data?.issues?.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ') ??
             save.error.message}
         </p>
