@@ -74,6 +74,23 @@ describe('actions', () => {
     }, 'the run to be cancelled');
   });
 
+  it('asynchronous: a running run stops as soon as it is cancelled', async () => {
+    const { caller } = await newCaller();
+    const { runId } = await caller.enqueue.tidyUp({ delayMsPerTodo: 2_000 });
+    await eventually(async () => {
+      const [run] = await runtime.db.select().from(actionRuns).where(eq(actionRuns.id, runId));
+      return run?.status === 'running';
+    }, 'the run to start');
+    const requested = Date.now();
+    expect(await caller.runs.cancel({ id: runId })).toEqual({ status: 'cancelling' });
+    await eventually(async () => {
+      const [run] = await runtime.db.select().from(actionRuns).where(eq(actionRuns.id, runId));
+      return run?.status === 'cancelled';
+    }, 'the running run to be cancelled');
+    // Far sooner than the heartbeat (leaseMs / 3) or the handler's own 2 s step.
+    expect(Date.now() - requested).toBeLessThan(1_000);
+  });
+
   it('batch: one call, a result per item, a bad item does not stop the others', async () => {
     const { caller } = await newCaller();
     const [good1, good2] = [crypto.randomUUID(), crypto.randomUUID()];

@@ -37,6 +37,8 @@ export function startActionQueue(runtime: Runtime, options: QueueOptions = {}): 
   const leaseMs = options.leaseMs ?? 30_000;
   const retryBaseMs = options.retryBaseMs ?? 1_000;
   const running = new Map<string, Promise<void>>();
+  /** Abort controllers of the runs executing here, so a cancel request seen in the feed stops them at once. */
+  const controllers = new Map<string, AbortController>();
   let stopped = false;
   let claiming: Promise<void> | null = null;
   let again = false;
@@ -87,6 +89,7 @@ export function startActionQueue(runtime: Runtime, options: QueueOptions = {}): 
 
   async function execute(run: ActionRun) {
     const controller = new AbortController();
+    controllers.set(run.id, controller);
     const heartbeat = setInterval(() => {
       void (async () => {
         const [current] = await runtime.db
@@ -139,14 +142,19 @@ export function startActionQueue(runtime: Runtime, options: QueueOptions = {}): 
       }
     } finally {
       clearInterval(heartbeat);
+      controllers.delete(run.id);
       runtime.shutdownSignal.removeEventListener('abort', stopOnShutdown);
     }
   }
 
   const unsubscribe = runtime.feed.onChanges((changes) => {
-    const queued = changes.some(
-      (change) => change.table === 'actionRuns' && change.op === 'set' && change.row?.status === 'queued',
-    );
+    let queued = false;
+    for (const change of changes) {
+      if (change.table !== 'actionRuns' || change.op !== 'set') continue;
+      if (change.row?.status === 'queued') queued = true;
+      // A cancel request (made in any process) stops a run executing here right away; the heartbeat is the backup.
+      if (change.row?.cancelRequested === true) controllers.get(change.id)?.abort(new Error('cancelled'));
+    }
     if (queued) wake();
   });
   wake();
