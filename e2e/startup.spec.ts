@@ -12,12 +12,14 @@ function startServer(env: Record<string, string>, port: number) {
   return new Promise<{ code: number | null; output: string }>((resolve, reject) => {
     const child = spawn('npx', ['next', 'start', '--hostname', '127.0.0.1', '--port', String(port)], {
       env: { ...process.env, DATABASE_URL: '', ...env },
+      // Its own process group: on a timeout the whole group (npx and its next-server) is killed, not just npx.
+      detached: true,
     });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const timer = setTimeout(() => {
-      child.kill('SIGKILL');
+      if (child.pid) process.kill(-child.pid, 'SIGKILL');
       reject(new Error(`next start did not exit within 30 s:\n${output}`));
     }, 30_000);
     child.on('close', (code) => {
