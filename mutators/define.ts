@@ -48,12 +48,35 @@ export class MutatorError extends Error {
   }
 }
 
+/**
+ * Where a procedure is offered as a tool (to the copilot's model, to MCP clients). The page URL and properties come
+ * from the client: they can only narrow what is offered, never widen what the user may do — every call still goes
+ * through the executor's own validation and authorization, and availability is checked again when a tool is called.
+ */
+export interface ToolContext {
+  /** The page the request comes from (null for MCP and scripts). */
+  url: URL | null;
+  /** What the page says about its state, e.g. `{ selectedTodoId }`. Untrusted. */
+  properties: Record<string, unknown>;
+  user: { id: string };
+}
+
+/** Declares a mutator or action as a tool. Absent: not a tool. */
+export interface ToolExposure {
+  /** Offered only when this returns true (default: always). */
+  availableWhen?(context: ToolContext): boolean;
+  /** The user must approve each call before it runs. */
+  needsApproval?: boolean;
+}
+
 /** A mutator definition, as stored in the registry. */
 export interface Mutator<TSchema extends z.ZodType = z.ZodType> {
   /** Validates input on both sides (the client before the optimistic run, the server before the transaction). */
   readonly input: TSchema;
   /** What the mutator does, for people and (later) for the copilot's tool list. */
   readonly description?: string;
+  /** Offer it as a tool (needs a description). */
+  readonly tool?: ToolExposure;
   run(tx: MutatorTx, input: z.output<TSchema>): Promise<void>;
 }
 

@@ -3,12 +3,16 @@
  * server runs the same code in a transaction.
  */
 import { z } from 'zod';
-import { defineMutator, MutatorError, type MutatorTx } from './define';
+import { defineMutator, MutatorError, type MutatorTx, type ToolContext } from './define';
 
 const todoText = z.string().trim().min(1, 'must not be empty').max(500, 'must be at most 500 characters');
 
+/** Tools about the todo list are offered on the list page. */
+const onTodoPage = (context: ToolContext) => context.url?.pathname === '/';
+
 export const addTodo = defineMutator({
   description: 'Add a todo to the end of (or anywhere in) the list.',
+  tool: { availableWhen: onTodoPage },
   input: z.object({
     id: z.uuid(),
     text: todoText,
@@ -49,6 +53,10 @@ async function requireTodo(tx: MutatorTx, id: string) {
 
 export const setTodoText = defineMutator({
   description: "Change a todo's text.",
+  // Offered only while the page has a todo selected: the model then edits what the user is looking at.
+  tool: {
+    availableWhen: (context) => onTodoPage(context) && typeof context.properties.selectedTodoId === 'string',
+  },
   input: z.object({ id: z.uuid(), text: todoText, updatedAt: z.coerce.date() }),
   async run(tx, input) {
     const todo = await requireTodo(tx, input.id);
@@ -58,6 +66,7 @@ export const setTodoText = defineMutator({
 
 export const setTodoCompleted = defineMutator({
   description: 'Mark a todo done or not done.',
+  tool: { availableWhen: onTodoPage },
   input: z.object({ id: z.uuid(), completed: z.boolean(), updatedAt: z.coerce.date() }),
   async run(tx, input) {
     const todo = await requireTodo(tx, input.id);
@@ -76,6 +85,7 @@ export const moveTodo = defineMutator({
 
 export const deleteTodo = defineMutator({
   description: 'Delete a todo.',
+  tool: { availableWhen: onTodoPage, needsApproval: true },
   input: z.object({ id: z.uuid() }),
   async run(tx, input) {
     await requireTodo(tx, input.id);

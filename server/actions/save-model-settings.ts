@@ -8,6 +8,7 @@ import { defineAction } from '../runtime/define-action';
  */
 export const saveModelSettings = defineAction({
   description: "Save the user's model id, system prompt and own API key (write-only).",
+  tool: { availableWhen: (context) => context.url?.pathname === '/settings', needsApproval: true },
   input: z.object({
     model: z.string().trim().max(100).nullable(),
     systemPrompt: z.string().trim().max(2_000).nullable(),

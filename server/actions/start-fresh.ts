@@ -10,6 +10,7 @@ import { defineAction } from '../runtime/define-action';
  */
 export const startFresh = defineAction({
   description: 'Replace the completed todos with one summary todo and renumber the list, all or nothing.',
+  tool: { availableWhen: (context) => context.url?.pathname === '/', needsApproval: true },
   input: z.object({ summaryId: z.uuid(), at: z.coerce.date() }),
   output: z.object({ archived: z.number().int() }),
   async run(ctx, input) {

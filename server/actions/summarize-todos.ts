@@ -6,6 +6,7 @@ import { defineAction } from '../runtime/define-action';
 /** Synchronous: the caller awaits a typed result. */
 export const summarizeTodos = defineAction({
   description: "Count the user's todos and name the oldest open one.",
+  tool: {},
   input: z.object({}),
   output: z.object({
     total: z.number().int(),

@@ -6,7 +6,7 @@
 import 'server-only';
 import type { z } from 'zod';
 import type { Db } from '@/db/open';
-import type { MutatorInput } from '@/mutators/define';
+import type { MutatorInput, ToolExposure } from '@/mutators/define';
 import type { MutatorName, Mutators } from '@/mutators/registry';
 import type { MutationGroup } from './executor';
 
@@ -41,6 +41,8 @@ export interface Action<TInput extends z.ZodType = z.ZodType, TOutput extends z.
   readonly output: TOutput;
   /** Attempts for an enqueued run before it fails for good (default 3). Handlers must be idempotent. */
   readonly maxAttempts?: number;
+  /** Offer it as a tool (to the copilot, to MCP). */
+  readonly tool?: ToolExposure;
   run(ctx: ActionContext, input: z.output<TInput>): Promise<z.input<TOutput>>;
 }
 
