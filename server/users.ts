@@ -13,12 +13,20 @@ export interface SessionUser {
   kind: 'anonymous';
 }
 
-/** Users already known to exist in this process; saves one query per request. Bounded to stay small. */
-const known = new Set<string>();
+/**
+ * Users already known to exist, per database (tests open several in one process); saves one query per request.
+ * Bounded to stay small.
+ */
+const knownByDatabase = new WeakMap<Db, Set<string>>();
 const KNOWN_LIMIT = 10_000;
 
 /** Makes sure the user row exists (creating and seeding it on first sight) and returns the user. */
 export async function ensureUser(db: Db, userId: string): Promise<SessionUser> {
+  let known = knownByDatabase.get(db);
+  if (!known) {
+    known = new Set();
+    knownByDatabase.set(db, known);
+  }
   if (!known.has(userId)) {
     await db.transaction(async (tx) => {
       const inserted = await tx

@@ -46,6 +46,19 @@ describe('todos.list', () => {
     expect(rows.filter((row) => row.id === id)).toHaveLength(1);
   });
 
+  it('creates a user in each database it is seen in (the known-user cache is per database)', async () => {
+    const other = await createTestRuntime();
+    try {
+      const id = crypto.randomUUID();
+      await ensureUser(runtime.db, id);
+      await ensureUser(other.db, id);
+      const rows = await other.db.select().from(users);
+      expect(rows.map((row) => row.id)).toContain(id);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('refuses a caller without a session', async () => {
     const caller = createCaller(createInnerContext({ runtime, user: null }));
     await expect(caller.todos.list()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
