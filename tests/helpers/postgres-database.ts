@@ -24,6 +24,16 @@ export async function createPostgresDatabase(
       const dropper = new pg.Client({ connectionString: baseUrl });
       await dropper.connect();
       try {
+        // pg-pool's end() resolves before its sockets are gone; give them a moment, so FORCE has nobody to kill
+        // (a killed idle connection shows up as an error in the test log).
+        for (let i = 0; i < 40; i++) {
+          const { rows } = await dropper.query<{ n: number }>(
+            'select count(*)::int as n from pg_stat_activity where datname = $1',
+            [name],
+          );
+          if ((rows[0]?.n ?? 0) === 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
         await dropper.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
       } finally {
         await dropper.end();
