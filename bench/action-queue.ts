@@ -11,17 +11,12 @@
  */
 import './support/require-react-server';
 import { randomUUID } from 'node:crypto';
-import { openDatabase } from '@/db/open';
 import { startActionQueue } from '@/server/runtime/action-queue';
-import { createRuntime, type Runtime } from '@/server/runtime/runtime';
+import type { Runtime } from '@/server/runtime/runtime';
 import { ensureUser } from '@/server/users';
 import { numberListOption, numberOption } from './support/args';
-import {
-  createPgliteFolder,
-  createPostgresDatabase,
-  requestedEngines,
-  type BenchDatabase,
-} from './support/databases';
+import { forEachDatabase, runMain, type BenchDatabase } from './support/databases';
+import { withRuntime } from './support/runtime';
 import { median, summarize } from './support/stats';
 import { DISTRIBUTION_HEADER, distributionCells, ms, printTable, verdict } from './support/table';
 import { epochNow } from './action-queue/observe';
@@ -225,8 +220,7 @@ async function runOn(database: BenchDatabase) {
     `\n══ ${database.engine} ══ ${2 * (options.warmUp + options.samples)} single runs, then ` +
       `${MODES.length * options.concurrency.length} arms × ${options.rounds} rounds × ${options.runs} runs …`,
   );
-  const runtime = await createRuntime(await openDatabase(database.config));
-  try {
+  await withRuntime(database, async (runtime) => {
     const offsetBefore = clockOffset();
     const pickup = await runPickup(runtime);
     printPickup(database.engine, pickup);
@@ -234,28 +228,9 @@ async function runOn(database: BenchDatabase) {
     printThroughput(database.engine, throughput);
     const drift = clockOffset() - offsetBefore;
     console.log(`  Date.now() − performance epoch moved by ${ms(drift)} ms over this engine's run.`);
-  } finally {
-    // Every queue has been stopped (awaiting its runs); let the feed read the last commits before closing.
-    await runtime.feed.refresh().catch(() => undefined);
-    await runtime.close();
-  }
+  });
 }
 
-async function main() {
-  const engines: (() => Promise<BenchDatabase>)[] = [async () => createPgliteFolder('bench-action-queue')];
-  const { postgresBaseUrl } = requestedEngines(argv);
-  if (postgresBaseUrl) engines.push(() => createPostgresDatabase(postgresBaseUrl));
-  for (const create of engines) {
-    const database = await create();
-    try {
-      await runOn(database);
-    } finally {
-      await database.dispose();
-    }
-  }
-}
-
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
-  process.exit(1);
+runMain(async () => {
+  await forEachDatabase(argv, 'bench-action-queue', runOn);
 });

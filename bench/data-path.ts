@@ -12,12 +12,7 @@
  */
 import { hasFlag, numberOption } from './support/args';
 import { launchChromium } from './support/browser';
-import {
-  createPgliteFolder,
-  createPostgresDatabase,
-  requestedEngines,
-  type BenchDatabase,
-} from './support/databases';
+import { forEachDatabase, runMain, type BenchDatabase } from './support/databases';
 import { snapshotBuild, type BuildSnapshot } from './support/build-snapshot';
 import { buildWorkingTree } from './support/private-build';
 import { sourcesNewerThan, startProductionServer } from './support/server';
@@ -203,7 +198,7 @@ function printSummary(all: EngineResults[]) {
   );
 }
 
-async function main() {
+runMain(async () => {
   const build = hasFlag(argv, 'build') ? buildWorkingTree(process.cwd()) : await snapshotBuild(process.cwd());
   const stale = sourcesNewerThan(build.builtAtMs);
   if (stale.length > 0) {
@@ -211,27 +206,11 @@ async function main() {
       `warning: the production build is older than ${stale.join(', ')}: rebuild to measure the current code.`,
     );
   }
-  const engines: (() => Promise<BenchDatabase>)[] = [async () => createPgliteFolder('bench-data-path')];
-  const { postgresBaseUrl } = requestedEngines(argv);
-  if (postgresBaseUrl) engines.push(() => createPostgresDatabase(postgresBaseUrl));
-
-  const all: EngineResults[] = [];
+  let all: EngineResults[];
   try {
-    for (const create of engines) {
-      const database = await create();
-      try {
-        all.push(await runOn(build, database));
-      } finally {
-        await database.dispose();
-      }
-    }
+    all = await forEachDatabase(argv, 'bench-data-path', (database) => runOn(build, database));
   } finally {
     build.dispose();
   }
   printSummary(all);
-}
-
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
 });

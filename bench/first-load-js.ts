@@ -7,7 +7,7 @@
 import { gzipSync } from 'node:zlib';
 import { hasFlag } from './support/args';
 import { snapshotBuild } from './support/build-snapshot';
-import { createPgliteFolder } from './support/databases';
+import { createPgliteFolder, runMain } from './support/databases';
 import { buildWorkingTree } from './support/private-build';
 import { startProductionServer } from './support/server';
 import { printTable, verdict } from './support/table';
@@ -49,7 +49,7 @@ async function measure(url: string) {
   return { files, inline: { raw: inlineBytes.length, gzip: gzipSync(inlineBytes, { level: 9 }).length } };
 }
 
-async function main() {
+runMain(async () => {
   const argv = process.argv.slice(2);
   const given = argv.find((arg) => !arg.startsWith('--'));
   const server = given ? { url: given, async stop() {} } : await startServer(hasFlag(argv, 'build'));
@@ -78,9 +78,4 @@ async function main() {
   } finally {
     await server.stop();
   }
-}
-
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
 });

@@ -11,15 +11,10 @@
  */
 import './support/require-react-server';
 import { Worker } from 'node:worker_threads';
-import { openDatabase } from '@/db/open';
-import { createRuntime, type Runtime } from '@/server/runtime/runtime';
+import type { Runtime } from '@/server/runtime/runtime';
 import { numberOption } from './support/args';
-import {
-  createPgliteFolder,
-  createPostgresDatabase,
-  requestedEngines,
-  type BenchDatabase,
-} from './support/databases';
+import { forEachDatabase, runMain, type BenchDatabase } from './support/databases';
+import { withRuntime } from './support/runtime';
 import type { LoadResult } from './support/load';
 import { median, summarize } from './support/stats';
 import { DISTRIBUTION_HEADER, distributionCells, printTable, verdict } from './support/table';
@@ -132,32 +127,9 @@ async function runOn(database: BenchDatabase) {
   console.log(
     `\n══ ${database.engine} ══ ${ARM_NAMES.length} arms × ${options.rounds} rounds × ${options.seconds} s …`,
   );
-  const runtime = await createRuntime(await openDatabase(database.config));
-  try {
-    print(database.engine, await measure(runtime));
-  } finally {
-    // runtime.close() does not wait for a feed read that the last commits' pokes started; letting it finish first
-    // keeps it from running against an already closed database.
-    await runtime.feed.refresh().catch(() => undefined);
-    await runtime.close();
-  }
+  await withRuntime(database, async (runtime) => print(database.engine, await measure(runtime)));
 }
 
-async function main() {
-  const engines: (() => Promise<BenchDatabase>)[] = [async () => createPgliteFolder('bench-mutations')];
-  const { postgresBaseUrl } = requestedEngines(argv);
-  if (postgresBaseUrl) engines.push(() => createPostgresDatabase(postgresBaseUrl));
-  for (const create of engines) {
-    const database = await create();
-    try {
-      await runOn(database);
-    } finally {
-      await database.dispose();
-    }
-  }
-}
-
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
-  process.exit(1);
+runMain(async () => {
+  await forEachDatabase(argv, 'bench-mutations', runOn);
 });

@@ -28,6 +28,38 @@ export function requestedEngines(argv: readonly string[]): { postgresBaseUrl: st
   return { postgresBaseUrl: process.env.BENCH_DATABASE_URL || null };
 }
 
+/**
+ * Runs `run` on each requested database in turn (a fresh PGlite folder, then PostgreSQL if asked for), disposing
+ * each afterwards, and returns the results in that order.
+ */
+export async function forEachDatabase<T>(
+  argv: readonly string[],
+  folderPrefix: string,
+  run: (database: BenchDatabase) => Promise<T>,
+): Promise<T[]> {
+  const engines: (() => Promise<BenchDatabase>)[] = [async () => createPgliteFolder(folderPrefix)];
+  const { postgresBaseUrl } = requestedEngines(argv);
+  if (postgresBaseUrl) engines.push(() => createPostgresDatabase(postgresBaseUrl));
+  const results: T[] = [];
+  for (const create of engines) {
+    const database = await create();
+    try {
+      results.push(await run(database));
+    } finally {
+      await database.dispose();
+    }
+  }
+  return results;
+}
+
+/** Runs a bench's main function; any failure prints its stack and exits non-zero. */
+export function runMain(main: () => Promise<void>): void {
+  main().catch((error: unknown) => {
+    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+    process.exit(1);
+  });
+}
+
 export function createPgliteFolder(prefix: string): BenchDatabase {
   const parent = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`));
   const remove = () => fs.rmSync(parent, { recursive: true, force: true });
