@@ -4,12 +4,23 @@
  */
 import 'server-only';
 import { openDatabase } from '@/db/open';
+import type { ContextDeps } from './context';
 import { getEnv } from './env';
 import { createRuntime, type Runtime } from './runtime/runtime';
 import { startActionQueue } from './runtime/action-queue';
 import { installShutdownHandlers } from './shutdown';
 
 const holder = globalThis as typeof globalThis & { __starterRuntime?: Promise<Runtime> };
+
+/** What request contexts of this process are built from (the tRPC handler, the CSV routes). */
+export async function getContextDeps(): Promise<ContextDeps> {
+  const env = getEnv();
+  return {
+    runtime: await getRuntime(),
+    sessionSecret: env.SESSION_SECRET,
+    allowTestDelay: env.ALLOW_TEST_DELAY,
+  };
+}
 
 /** The process runtime over the configured database (DATABASE_URL, else PGlite in PGLITE_DIR). */
 export function getRuntime(): Promise<Runtime> {

@@ -20,7 +20,8 @@ import type { MutatorInput } from '@/mutators/define';
 import { mutators, type MutatorName, type Mutators } from '@/mutators/registry';
 import { SYNCED_TABLE_NAMES, type SyncedRows, type SyncedTableName } from '@/mutators/synced-tables';
 import { useTRPC, useTRPCClient } from '../react';
-import { SyncStore, type ConnectionState, type MutationFailure, type MutationHandle } from './store';
+import type { MutationFailure } from './failure';
+import { SyncStore, type ConnectionState, type MutationHandle } from './store';
 import { createTrpcTransport } from './trpc-transport';
 
 const SyncContext = createContext<SyncStore | null>(null);

@@ -11,11 +11,11 @@
  *
  * Framework-free (no React): client/sync/react.tsx binds it to React Query; tests drive it directly.
  */
-import { ZodError } from 'zod';
-import { MutatorError, type MutatorInput } from '@/mutators/define';
+import type { MutatorInput } from '@/mutators/define';
 import { mutators, type MutatorName, type Mutators } from '@/mutators/registry';
 import type { Snapshot, SyncMessage } from '@/mutators/sync-protocol';
 import type { SyncedRows, SyncedTableName } from '@/mutators/synced-tables';
+import { describeFailure, type MutationFailure } from './failure';
 import { createClientTransaction, stateFromSnapshot, WorkingState, type TablesState } from './working-state';
 
 /** How the store talks to the server (tRPC in the app; a fake or a direct executor call in tests). */
@@ -33,14 +33,6 @@ export class TransportError extends Error {
     super(message, options);
     this.name = 'TransportError';
   }
-}
-
-/** Why a mutation did not take effect. */
-export interface MutationFailure {
-  mutator: MutatorName;
-  /** A tRPC error code such as NOT_FOUND, BAD_REQUEST or INTERNAL_SERVER_ERROR. */
-  code: string;
-  message: string;
 }
 
 /** Settles once the server has committed the mutation (ok) or refused it (the failure). Never rejects. */
@@ -279,23 +271,4 @@ export class SyncStore {
   private emit() {
     for (const listener of this.listeners) listener();
   }
-}
-
-function describeFailure(name: MutatorName, error: unknown): MutationFailure {
-  if (error instanceof ZodError) {
-    const issue = error.issues[0];
-    const field = issue?.path.join('.') ?? '';
-    return {
-      mutator: name,
-      code: 'BAD_REQUEST',
-      message: `${field ? `${field}: ` : ''}${issue?.message ?? 'Invalid input'}`,
-    };
-  }
-  if (error instanceof MutatorError) return { mutator: name, code: error.code, message: error.message };
-  if (typeof error === 'object' && error !== null && 'message' in error) {
-    const data = (error as { data?: { code?: string } }).data;
-    const code = data?.code ?? (error as { code?: string }).code ?? 'INTERNAL_SERVER_ERROR';
-    return { mutator: name, code, message: String((error as { message: unknown }).message) };
-  }
-  return { mutator: name, code: 'INTERNAL_SERVER_ERROR', message: String(error) };
 }

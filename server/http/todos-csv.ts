@@ -12,22 +12,18 @@ import { parse } from 'csv-parse';
 import { and, asc, eq, gt, or, sql } from 'drizzle-orm';
 import { todos } from '@/db/schema';
 import { IMPORT_MAX_ROWS } from '../actions/import-todos';
-import { getEnv } from '../env';
-import { getRuntime } from '../instance';
+import { createRequestContext } from '../context';
+import { getContextDeps } from '../instance';
 import { callAction } from '../runtime/action-executor';
-import { readCookie, SESSION_COOKIE, verifySession } from '../session';
 
 /** Upload size limit. */
 export const IMPORT_MAX_BYTES = 1024 * 1024;
 const MAX_REPORTED_ERRORS = 20;
 const EXPORT_PAGE = 500;
 
-async function userIdOf(request: Request): Promise<string | null> {
-  const session = await verifySession(
-    readCookie(request.headers.get('cookie'), SESSION_COOKIE),
-    getEnv().SESSION_SECRET,
-  );
-  return session?.userId ?? null;
+/** The same context as a tRPC request: the session's user (null without a valid cookie) and the runtime. */
+async function contextOf(request: Request) {
+  return createRequestContext(request, await getContextDeps());
 }
 
 function csvField(value: string): string {
@@ -36,9 +32,9 @@ function csvField(value: string): string {
 
 /** GET /api/todos/export: the user's todos as CSV (text, completed), streamed page by page. */
 export async function handleTodosExport(request: Request): Promise<Response> {
-  const userId = await userIdOf(request);
-  if (!userId) return Response.json({ error: 'No session' }, { status: 401 });
-  const { db } = await getRuntime();
+  const { user, db } = await contextOf(request);
+  if (!user) return Response.json({ error: 'No session' }, { status: 401 });
+  const userId = user.id;
   const encoder = new TextEncoder();
   let after: { position: number; id: string } | null = null;
   let headerSent = false;
@@ -100,8 +96,9 @@ const FALSE = new Set(['false', 'no', '0', '']);
  * with an optional header row. 400 with every problem (line and field) and nothing added, or 200 { imported }.
  */
 export async function handleTodosImport(request: Request): Promise<Response> {
-  const userId = await userIdOf(request);
-  if (!userId) return Response.json({ error: 'No session' }, { status: 401 });
+  const { user, runtime } = await contextOf(request);
+  if (!user) return Response.json({ error: 'No session' }, { status: 401 });
+  const userId = user.id;
   const declared = Number(request.headers.get('content-length') ?? 0);
   if (declared > IMPORT_MAX_BYTES) return tooLarge();
 
@@ -153,7 +150,6 @@ export async function handleTodosImport(request: Request): Promise<Response> {
   }
   if (rows.length === 0) return Response.json({ error: 'The file has no rows' }, { status: 400 });
 
-  const runtime = await getRuntime();
   const [last] = await runtime.db
     .select({ max: sql<number | null>`max(${todos.position})` })
     .from(todos)

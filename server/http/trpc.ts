@@ -4,8 +4,7 @@
 import 'server-only';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { createRequestContext, type ContextDeps } from '../context';
-import { getRuntime } from '../instance';
-import { getEnv } from '../env';
+import { getContextDeps } from '../instance';
 import { appRouter } from '../routers/_app';
 
 /** The path the route is mounted at (client/links.ts uses the same path). */
@@ -29,9 +28,5 @@ export function createTrpcHandler(
     });
 }
 
-/** The app's handler: the process database and the configured session secret. */
-export const handleTrpcRequest = createTrpcHandler(async () => ({
-  runtime: await getRuntime(),
-  sessionSecret: getEnv().SESSION_SECRET,
-  allowTestDelay: getEnv().ALLOW_TEST_DELAY,
-}));
+/** The app's handler: the process runtime and the configured session secret. */
+export const handleTrpcRequest = createTrpcHandler(getContextDeps);

@@ -31,6 +31,21 @@ export function parseActionInput(action: Action, input: unknown): unknown {
   return parsed.data;
 }
 
+/** Validates an action's input and queues a durable run of it (its own commit); returns the run. */
+export async function enqueueRun(runtime: Runtime, userId: string, name: string, input: unknown) {
+  const action = getAction(name);
+  return insertRun(
+    runtime,
+    userId,
+    name,
+    parseActionInput(action, input),
+    action.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+  );
+}
+
+/** Attempts of an enqueued run when its action does not say. */
+export const DEFAULT_MAX_ATTEMPTS = 3;
+
 export function callAction(
   runtime: Runtime,
   name: string,
@@ -85,9 +100,7 @@ function createActionContext(runtime: Runtime, name: string, call: ActionCall): 
       return executeMutationGroup(runtime, call.userId, `action:${name}`, body);
     },
     async enqueue(action, input) {
-      const definition = getAction(action);
-      const parsed = parseActionInput(definition, input);
-      return (await insertRun(runtime, call.userId, action, parsed, definition.maxAttempts ?? 3)).id;
+      return (await enqueueRun(runtime, call.userId, action, input)).id;
     },
     async progress(fraction, message) {
       if (!call.runId) return;

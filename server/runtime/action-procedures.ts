@@ -9,8 +9,8 @@ import { z } from 'zod';
 import { actionRuns } from '@/db/schema';
 import { actions, type ActionName, type Actions } from '@/server/actions/registry';
 import { router, userProcedure } from '../trpc';
-import { callAction } from './action-executor';
-import { insertRun, updateRun } from './action-runs';
+import { callAction, enqueueRun } from './action-executor';
+import { updateRun } from './action-runs';
 
 type InputOf<TName extends ActionName> = Actions[TName]['input'];
 type OutputOf<TName extends ActionName> = z.output<Actions[TName]['output']>;
@@ -29,8 +29,7 @@ function callProcedure<TName extends ActionName>(name: TName) {
 
 function enqueueProcedure<TName extends ActionName>(name: TName) {
   return userProcedure.input(actions[name].input as InputOf<TName>).mutation(async ({ ctx, input }) => {
-    const definition = actions[name] as { maxAttempts?: number };
-    const run = await insertRun(ctx.runtime, ctx.user.id, name, input, definition.maxAttempts ?? 3);
+    const run = await enqueueRun(ctx.runtime, ctx.user.id, name, input);
     return { runId: run.id };
   });
 }

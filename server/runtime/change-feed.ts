@@ -8,7 +8,7 @@ import type { Db } from '@/db/open';
 import {
   currentVersion,
   pageEnd,
-  readLog,
+  readUserLog,
   readLogPage,
   type FeedChange,
   type FeedCommit,
@@ -127,7 +127,7 @@ export async function createChangeFeed(db: Db, pokes: Pokes): Promise<ChangeFeed
       if (after >= tailStart) return fromTail(userId, after);
       // Behind the in-memory tail: one page from the database, filtered there.
       const end = (await pageEnd(db, after, PAGE)) ?? after;
-      const page = await readLog(db, { after, upTo: end, userId });
+      const page = await readUserLog(db, { after, upTo: end, userId });
       return { upTo: end, ...page };
     },
     onChanges(listener) {

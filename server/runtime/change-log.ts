@@ -91,32 +91,32 @@ export async function currentVersion(db: Queryable): Promise<number> {
   return row?.version ?? 0;
 }
 
-/**
- * Commits and changes with `after < version <= upTo`, optionally only those a user may see, in version order.
- */
-export async function readLog(
+/** One user's commits and changes with `after < version <= upTo`, in version order (a catch-up read). */
+export async function readUserLog(
   db: Queryable,
-  range: { after: number; upTo: number; userId?: string },
+  range: { after: number; upTo: number; userId: string },
 ): Promise<{ commits: FeedCommit[]; changes: FeedChange[] }> {
   if (range.upTo <= range.after) return { commits: [], changes: [] };
-  const inRange = (column: typeof syncCommits.version | typeof syncChanges.version) =>
-    and(gt(column, range.after), lte(column, range.upTo));
   const commitRows = await db
     .select()
     .from(syncCommits)
     .where(
-      range.userId
-        ? and(inRange(syncCommits.version), eq(syncCommits.userId, range.userId))
-        : inRange(syncCommits.version),
+      and(
+        gt(syncCommits.version, range.after),
+        lte(syncCommits.version, range.upTo),
+        eq(syncCommits.userId, range.userId),
+      ),
     )
     .orderBy(asc(syncCommits.version));
   const changeRows = await db
     .select()
     .from(syncChanges)
     .where(
-      range.userId
-        ? and(inRange(syncChanges.version), eq(syncChanges.ownerId, range.userId))
-        : inRange(syncChanges.version),
+      and(
+        gt(syncChanges.version, range.after),
+        lte(syncChanges.version, range.upTo),
+        eq(syncChanges.ownerId, range.userId),
+      ),
     )
     .orderBy(asc(syncChanges.version), asc(syncChanges.seq));
   return { commits: commitRows.map(toFeedCommit), changes: changeRows.map(toFeedChange) };

@@ -28,7 +28,17 @@ interface Exposable {
   tool?: ToolExposure;
 }
 
-function allTools(): (ToolDescriptor & { exposure: ToolExposure })[] {
+type ExposedTool = ToolDescriptor & { exposure: ToolExposure };
+
+let exposed: ExposedTool[] | undefined;
+
+/** Every exposed procedure; the registries are static, so this is built once. */
+function allTools(): ExposedTool[] {
+  exposed ??= buildTools();
+  return exposed;
+}
+
+function buildTools(): ExposedTool[] {
   const entries = [
     ...Object.entries(mutators as Record<string, Exposable>).map(([name, definition]) => ({
       name: `mutators.${name}`,
