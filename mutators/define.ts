@@ -61,12 +61,27 @@ export interface ToolContext {
   user: { id: string };
 }
 
+/** What a {@link ToolExposure.fill} function may use to make one input field for one tool call. */
+export interface ToolFillContext {
+  /** One instant per call, so that every timestamp of the call agrees. */
+  now: Date;
+  /** A fresh UUID. */
+  newId(): string;
+  /** The page's properties for this request (untrusted: the executor still authorizes what they point at). */
+  properties: Record<string, unknown>;
+}
+
 /** Declares a mutator or action as a tool. Absent: not a tool. */
-export interface ToolExposure {
+export interface ToolExposure<TInput = Record<string, unknown>> {
   /** Offered only when this returns true (default: always). */
   availableWhen?(context: ToolContext): boolean;
   /** The user must approve each call before it runs. */
   needsApproval?: boolean;
+  /**
+   * Input fields the server makes for each call instead of the model: caller-made ids, timestamps, sort keys.
+   * They are left out of the schema the model sees (a model makes poor UUIDs and stale dates) and filled here.
+   */
+  fill?: { [TKey in keyof TInput]?: (call: ToolFillContext) => TInput[TKey] };
 }
 
 /** A mutator definition, as stored in the registry. */
@@ -76,7 +91,7 @@ export interface Mutator<TSchema extends z.ZodType = z.ZodType> {
   /** What the mutator does, for people and (later) for the copilot's tool list. */
   readonly description?: string;
   /** Offer it as a tool (needs a description). */
-  readonly tool?: ToolExposure;
+  readonly tool?: ToolExposure<z.input<TSchema>>;
   run(tx: MutatorTx, input: z.output<TSchema>): Promise<void>;
 }
 

@@ -12,7 +12,15 @@ const onTodoPage = (context: ToolContext) => context.url?.pathname === '/';
 
 export const addTodo = defineMutator({
   description: 'Add a todo to the end of (or anywhere in) the list.',
-  tool: { availableWhen: onTodoPage },
+  // Appended at the end: a timestamp sorts after the small positions the list page makes.
+  tool: {
+    availableWhen: onTodoPage,
+    fill: {
+      id: (call) => call.newId(),
+      position: (call) => call.now.getTime(),
+      createdAt: (call) => call.now,
+    },
+  },
   input: z.object({
     id: z.uuid(),
     text: todoText,
@@ -52,10 +60,12 @@ async function requireTodo(tx: MutatorTx, id: string) {
 }
 
 export const setTodoText = defineMutator({
-  description: "Change a todo's text.",
-  // Offered only while the page has a todo selected: the model then edits what the user is looking at.
+  description: 'Change the text of the todo the user has selected on the page.',
+  // Offered only while the page has a todo selected, and it edits that one: the model changes what the user is
+  // looking at. The id is the page's claim; the executor still refuses a todo that is not the user's.
   tool: {
     availableWhen: (context) => onTodoPage(context) && typeof context.properties.selectedTodoId === 'string',
+    fill: { id: (call) => String(call.properties.selectedTodoId), updatedAt: (call) => call.now },
   },
   input: z.object({ id: z.uuid(), text: todoText, updatedAt: z.coerce.date() }),
   async run(tx, input) {
@@ -66,7 +76,7 @@ export const setTodoText = defineMutator({
 
 export const setTodoCompleted = defineMutator({
   description: 'Mark a todo done or not done.',
-  tool: { availableWhen: onTodoPage },
+  tool: { availableWhen: onTodoPage, fill: { updatedAt: (call) => call.now } },
   input: z.object({ id: z.uuid(), completed: z.boolean(), updatedAt: z.coerce.date() }),
   async run(tx, input) {
     const todo = await requireTodo(tx, input.id);
@@ -110,6 +120,15 @@ export const clearCompleted = defineMutator({
  */
 export const addGeneratedTodo = defineMutator({
   description: 'Add a todo whose text an AI model writes from a short prompt.',
+  // The todo appears at once and fills in live as the generateTodo action streams the model's text.
+  tool: {
+    availableWhen: onTodoPage,
+    fill: {
+      id: (call) => call.newId(),
+      position: (call) => call.now.getTime(),
+      createdAt: (call) => call.now,
+    },
+  },
   input: z.object({
     id: z.uuid(),
     prompt: z.string().trim().min(1, 'must not be empty').max(300, 'must be at most 300 characters'),

@@ -5,6 +5,7 @@
  */
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { syncCommits, todos } from '@/db/schema';
 import type { ToolContext } from '@/mutators/define';
 import { callTool, listTools } from '@/server/runtime/tool-registry';
@@ -38,27 +39,32 @@ describe('tool list', () => {
       'the todo page',
       context('/'),
       [
-        'actions.startFresh',
-        'actions.summarizeTodos',
-        'mutators.addTodo',
-        'mutators.deleteTodo',
-        'mutators.setTodoCompleted',
+        'startFresh',
+        'summarizeTodos',
+        'listTodos',
+        'addTodo',
+        'addGeneratedTodo',
+        'deleteTodo',
+        'setTodoCompleted',
       ],
     ],
     [
       'the todo page with a selected todo',
       context('/', { selectedTodoId: crypto.randomUUID() }),
       [
-        'actions.startFresh',
-        'actions.summarizeTodos',
-        'mutators.addTodo',
-        'mutators.deleteTodo',
-        'mutators.setTodoCompleted',
-        'mutators.setTodoText',
+        'startFresh',
+        'summarizeTodos',
+        'listTodos',
+        'addTodo',
+        'addGeneratedTodo',
+        'deleteTodo',
+        'setTodoCompleted',
+        'setTodoText',
       ],
     ],
-    ['the settings page', context('/settings'), ['actions.saveModelSettings', 'actions.summarizeTodos']],
-    ['no page (MCP, scripts)', context(null), ['actions.summarizeTodos']],
+    ['the settings page', context('/settings'), ['saveModelSettings', 'summarizeTodos']],
+    ['no page (MCP, scripts)', context(null), ['summarizeTodos']],
+    ['another page', context('/elsewhere', { selectedTodoId: crypto.randomUUID() }), ['summarizeTodos']],
     ['a property of the wrong type', context('/', { selectedTodoId: 42 }), names(context('/'))],
   ])('%s', (_label, ctx, expected) => {
     expect(names(ctx)).toEqual([...expected].sort());
@@ -66,10 +72,27 @@ describe('tool list', () => {
 
   it('marks dangerous tools as needing approval and carries zod input schemas', () => {
     const tools = listTools(context('/'));
-    expect(tools.find((tool) => tool.name === 'mutators.deleteTodo')?.needsApproval).toBe(true);
-    expect(tools.find((tool) => tool.name === 'mutators.addTodo')?.needsApproval).toBe(false);
-    const addTodo = tools.find((tool) => tool.name === 'mutators.addTodo');
-    expect(addTodo?.inputSchema.safeParse({ text: 'x' }).success).toBe(false);
+    expect(tools.find((tool) => tool.name === 'deleteTodo')?.needsApproval).toBe(true);
+    expect(tools.find((tool) => tool.name === 'addTodo')?.needsApproval).toBe(false);
+    const addTodo = tools.find((tool) => tool.name === 'addTodo');
+    expect(addTodo?.procedure).toBe('mutators.addTodo');
+    expect(addTodo?.inputSchema.safeParse({ text: '' }).success).toBe(false);
+  });
+
+  it('hides the fields the server fills from the model, and every schema converts to JSON Schema', () => {
+    const tools = listTools(context('/', { selectedTodoId: crypto.randomUUID() }));
+    const properties = (name: string) => {
+      const tool = tools.find((candidate) => candidate.name === name);
+      if (!tool) throw new Error(`no tool ${name}`);
+      return Object.keys((z.toJSONSchema(tool.inputSchema) as { properties?: object }).properties ?? {});
+    };
+    expect(properties('addTodo')).toEqual(['text']);
+    expect(properties('setTodoText')).toEqual(['text']);
+    expect(properties('setTodoCompleted').sort()).toEqual(['completed', 'id']);
+    expect(properties('startFresh')).toEqual([]);
+    for (const tool of [...tools, ...listTools(context('/settings'))]) {
+      expect(() => z.toJSONSchema(tool.inputSchema), tool.name).not.toThrow();
+    }
   });
 });
 
@@ -83,14 +106,14 @@ describe('callTool', () => {
     await expect(
       callTool(
         runtime,
-        'mutators.setTodoText',
-        { id: first.id, text: 'forged', updatedAt: new Date() },
+        'setTodoText',
+        { text: 'forged' },
         context('/', {}, user.id),
         new AbortController().signal,
       ),
     ).rejects.toMatchObject({ code: 'FORBIDDEN' });
     // Not a tool at all, or not a procedure at all.
-    for (const name of ['mutators.moveTodo', 'actions.generateTodo', 'mutators.nope', 'constructor']) {
+    for (const name of ['moveTodo', 'generateTodo', 'mutators.addTodo', 'nope', 'constructor']) {
       await expect(
         callTool(runtime, name, {}, context('/', {}, user.id), new AbortController().signal),
       ).rejects.toMatchObject({ code: 'FORBIDDEN' });
@@ -102,25 +125,38 @@ describe('callTool', () => {
 
   it('runs an offered tool through the one executor (validated, authorized, in the change log)', async () => {
     const user = await ensureUser(runtime.db, crypto.randomUUID());
-    const id = crypto.randomUUID();
-    await callTool(
+    const forgedId = crypto.randomUUID();
+    const result = (await callTool(
       runtime,
-      'mutators.addTodo',
-      { id, text: 'From a tool', position: 9, createdAt: new Date() },
+      'addTodo',
+      { id: forgedId, text: 'From a tool' },
       context('/', {}, user.id),
       new AbortController().signal,
-    );
-    const [row] = await runtime.db.select().from(todos).where(eq(todos.id, id));
+    )) as { ok: boolean; id: string };
+    // The server made the id (the one the caller sent is ignored) and says which it is.
+    expect(result.ok).toBe(true);
+    expect(result.id).not.toBe(forgedId);
+    const [row] = await runtime.db.select().from(todos).where(eq(todos.id, result.id));
     expect(row).toMatchObject({ text: 'From a tool', ownerId: user.id });
+    expect(await runtime.db.select().from(todos).where(eq(todos.id, forgedId))).toHaveLength(0);
     await expect(
-      callTool(
-        runtime,
-        'mutators.addTodo',
-        { text: '' },
-        context('/', {}, user.id),
-        new AbortController().signal,
-      ),
+      callTool(runtime, 'addTodo', { text: '' }, context('/', {}, user.id), new AbortController().signal),
     ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  });
+
+  it('edits the todo the page has selected, as the page property says', async () => {
+    const user = await ensureUser(runtime.db, crypto.randomUUID());
+    const [selected] = (await readSnapshot(runtime, user.id)).tables.todos;
+    if (!selected) throw new Error('expected seeded todos');
+    await callTool(
+      runtime,
+      'setTodoText',
+      { text: 'Renamed by the copilot' },
+      context('/', { selectedTodoId: selected.id }, user.id),
+      new AbortController().signal,
+    );
+    const [row] = await runtime.db.select().from(todos).where(eq(todos.id, selected.id));
+    expect(row?.text).toBe('Renamed by the copilot');
   });
 
   it("cannot widen what the user may do: another user's todo stays out of reach", async () => {
@@ -131,7 +167,7 @@ describe('callTool', () => {
     await expect(
       callTool(
         runtime,
-        'mutators.deleteTodo',
+        'deleteTodo',
         { id: victim.id },
         context('/', { selectedTodoId: victim.id }, intruder.id),
         new AbortController().signal,

@@ -5,6 +5,7 @@
 import { addTodos } from './add-todos';
 import { generateTodo } from './generate-todo';
 import { importTodos } from './import-todos';
+import { listTodos } from './list-todos';
 import { saveModelSettings } from './save-model-settings';
 import { startFresh } from './start-fresh';
 import { summarizeTodos } from './summarize-todos';
@@ -12,6 +13,7 @@ import { tidyUp } from './tidy-up';
 
 export const actions = {
   summarizeTodos,
+  listTodos,
   tidyUp,
   generateTodo,
   addTodos,

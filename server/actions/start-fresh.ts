@@ -10,7 +10,11 @@ import { defineAction } from '../runtime/define-action';
  */
 export const startFresh = defineAction({
   description: 'Replace the completed todos with one summary todo and renumber the list, all or nothing.',
-  tool: { availableWhen: (context) => context.url?.pathname === '/', needsApproval: true },
+  tool: {
+    availableWhen: (context) => context.url?.pathname === '/',
+    needsApproval: true,
+    fill: { summaryId: (call) => call.newId(), at: (call) => call.now },
+  },
   input: z.object({ summaryId: z.uuid(), at: z.coerce.date() }),
   output: z.object({ archived: z.number().int() }),
   async run(ctx, input) {

@@ -42,7 +42,7 @@ export interface Action<TInput extends z.ZodType = z.ZodType, TOutput extends z.
   /** Attempts for an enqueued run before it fails for good (default 3). Handlers must be idempotent. */
   readonly maxAttempts?: number;
   /** Offer it as a tool (to the copilot, to MCP). */
-  readonly tool?: ToolExposure;
+  readonly tool?: ToolExposure<z.input<TInput>>;
   run(ctx: ActionContext, input: z.output<TInput>): Promise<z.input<TOutput>>;
 }
 
