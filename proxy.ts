@@ -32,6 +32,7 @@ export async function proxy(request: NextRequest): Promise<NextResponse> {
 }
 
 export const config = {
-  // Static assets need no session.
-  matcher: ['/((?!_next/static|_next/image|favicon.ico|robots.txt).*)'],
+  // Static assets need no session. The copilot's chat endpoint must not mint one either: a call without a valid
+  // session is refused there (401), not quietly given a new, empty user.
+  matcher: ['/((?!_next/static|_next/image|favicon.ico|robots.txt|api/chat).*)'],
 };

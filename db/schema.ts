@@ -178,3 +178,17 @@ export const providerSettings = serverOnly(
 );
 
 export type ActionRun = typeof actionRuns.$inferSelect;
+
+/**
+ * Each user's copilot conversation (AI SDK UI messages, as the chat panel shows them), so that it survives a
+ * reload. Not synced: only the chat endpoint writes it and only `copilot.conversation` reads it, for its owner.
+ */
+export const copilotConversations = serverOnly(
+  pgTable('copilot_conversations', {
+    userId: uuid('user_id')
+      .primaryKey()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    messages: jsonb('messages').notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  }),
+);

@@ -1,6 +1,7 @@
 /**
  * Marks tables whose rows never leave the server: not in the change feed, not in the client store, not reachable
- * from a mutator's client-side `tx`, not returned by any query procedure. Actions may read them on purpose.
+ * from a mutator's client-side `tx`, not returned by a query procedure unless one is written for that table on
+ * purpose (the copilot's own conversation, for its owner). Actions may read them on purpose.
  * server/sync-tables.ts refuses (at start-up, and in a test) to sync a table marked here.
  */
 import type { PgTable } from 'drizzle-orm/pg-core';

@@ -33,6 +33,12 @@ const envSchema = z
     OPENAI_COMPATIBLE_BASE_URL: optional(z.url({ error: 'must be a URL such as http://localhost:11434/v1' })),
     OPENAI_COMPATIBLE_API_KEY: optional(z.string().min(1)),
     /** Queue tuning: how long a claimed run may go without a heartbeat before another worker takes it over. */
+    /** Copilot chat requests one user may make per minute (per server process). */
+    COPILOT_RATE_LIMIT: optional(z.coerce.number().int().min(1).max(10_000)).transform(
+      (value) => value ?? 20,
+    ),
+    /** Model steps (calls) in one copilot turn: each round of tool calls is a step. */
+    COPILOT_MAX_STEPS: optional(z.coerce.number().int().min(1).max(50)).transform((value) => value ?? 6),
     ACTION_LEASE_MS: optional(z.coerce.number().int().min(1_000).max(600_000)).transform(
       (ms) => ms ?? 30_000,
     ),

@@ -68,7 +68,7 @@ describe('generateTodo', () => {
     const run = await waitForRun(id, 'succeeded');
     expect(run?.result).toEqual({ text: 'Water the plants on Sunday' });
     // The prompt reached the model as the user message.
-    expect(JSON.stringify(model.requests.at(-1))).toContain('something about plants');
+    expect(JSON.stringify(model.requests().at(-1)?.body)).toContain('something about plants');
   });
 
   it('retries after the provider fails mid-stream, and succeeds', async () => {
@@ -116,7 +116,7 @@ describe('generateTodo', () => {
       args: { id, prompt: 'x', position: 1, createdAt: new Date() },
     });
     await waitForRun(id, 'succeeded');
-    const request = JSON.stringify(model.requests.at(-1));
+    const request = JSON.stringify(model.requests().at(-1)?.body);
     expect(request).toContain('my-own-model');
     expect(request).toContain('Be terse.');
   });

@@ -1,6 +1,7 @@
 import { createCallerFactory, router } from '../trpc';
 import { actionsRouter, enqueueRouter, runsRouter } from '../runtime/action-procedures';
 import { mutatorsRouter } from '../runtime/mutator-procedures';
+import { copilotRouter } from './copilot';
 import { settingsRouter } from './settings';
 import { streamsRouter } from './streams';
 import { syncRouter } from './sync';
@@ -16,6 +17,7 @@ export const appRouter = router({
   runs: runsRouter,
   streams: streamsRouter,
   settings: settingsRouter,
+  copilot: copilotRouter,
 });
 
 export type AppRouter = typeof appRouter;
