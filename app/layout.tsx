@@ -1,8 +1,10 @@
 import type { Metadata, Viewport } from 'next';
 import type { ReactNode } from 'react';
+import { CopilotPropertiesProvider } from '@/client/copilot/page-properties';
 import { TRPCReactProvider } from '@/client/react';
 import { SyncProvider } from '@/client/sync/react';
 import { HydrateClient, prefetch, trpc } from '@/server/rsc';
+import { CopilotLauncher } from './_components/copilot/copilot-launcher';
 import { Toaster } from './_components/toaster';
 import './globals.css';
 
@@ -27,8 +29,11 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
         <TRPCReactProvider>
           <HydrateClient>
             <SyncProvider>
-              {children}
-              <Toaster />
+              <CopilotPropertiesProvider>
+                {children}
+                <Toaster />
+                <CopilotLauncher />
+              </CopilotPropertiesProvider>
             </SyncProvider>
           </HydrateClient>
         </TRPCReactProvider>

@@ -1,5 +1,6 @@
 'use client';
 import { useState, type FormEvent } from 'react';
+import { useCopilotProperties } from '@/client/copilot/page-properties';
 import { useMutate, useRows } from '@/client/sync/react';
 import { TodoItem } from './todo-item';
 
@@ -11,6 +12,10 @@ export function TodoApp() {
   const mutate = useMutate();
   const [text, setText] = useState('');
   const done = todos.filter((todo) => todo.completed).length;
+  // The copilot may edit the selected todo (setTodoText is offered only while one is selected).
+  const [chosenId, setChosenId] = useState<string | null>(null);
+  const selectedTodoId = todos.some((todo) => todo.id === chosenId) ? chosenId : null;
+  useCopilotProperties(selectedTodoId ? { selectedTodoId } : {});
 
   function add(event: FormEvent) {
     event.preventDefault();
@@ -55,6 +60,8 @@ export function TodoApp() {
               todo={todo}
               previous={todos.slice(Math.max(0, index - 2), index)}
               next={todos.slice(index + 1, index + 3)}
+              selected={todo.id === selectedTodoId}
+              onSelect={() => setChosenId(todo.id === selectedTodoId ? null : todo.id)}
             />
           ))}
         </ul>

@@ -11,6 +11,9 @@ interface Props {
   previous: Todo[];
   /** Up to two todos after this one (nearest first), to compute a position when moving down. */
   next: Todo[];
+  /** Selected for the copilot (it can then edit this todo). */
+  selected: boolean;
+  onSelect: () => void;
 }
 
 /** A position strictly between two neighbours (either may be missing at the ends of the list). */
@@ -21,7 +24,7 @@ function between(before: Todo | undefined, after: Todo | undefined): number {
   return 0;
 }
 
-export function TodoItem({ todo, previous, next }: Props) {
+export function TodoItem({ todo, previous, next, selected, onSelect }: Props) {
   const mutate = useMutate();
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(todo.text);
@@ -52,7 +55,12 @@ export function TodoItem({ todo, previous, next }: Props) {
 
   return (
     <li
-      className={['todo', todo.completed && 'done', todo.status !== 'ready' && todo.status]
+      className={[
+        'todo',
+        todo.completed && 'done',
+        todo.status !== 'ready' && todo.status,
+        selected && 'selected',
+      ]
         .filter(Boolean)
         .join(' ')}
       data-testid="todo-item"
@@ -95,6 +103,16 @@ export function TodoItem({ todo, previous, next }: Props) {
         </button>
       )}
       <span className="actions">
+        <button
+          type="button"
+          className="select"
+          aria-pressed={selected}
+          aria-label={`Select "${todo.text}" for the copilot`}
+          title="Select for the copilot"
+          onClick={onSelect}
+        >
+          ✦
+        </button>
         <button type="button" aria-label="Move up" disabled={previous.length === 0} onClick={moveUp}>
           ↑
         </button>

@@ -36,7 +36,7 @@ export interface RecordedRequest {
   toolCallsSentAt?: number;
 }
 
-interface ChatCompletionRequest {
+export interface ChatCompletionRequest {
   messages?: { role: string; content?: unknown }[];
   tools?: { function?: { name?: string } }[];
 }
