@@ -183,7 +183,10 @@ describe('tool calls', () => {
     model.script(token, [{ kind: 'fail-after', chunks: ['Let me '] }]);
     const { chunks } = await chat(user, [userMessage(token)]);
     const error = chunks.find((chunk) => chunk.type === 'error');
-    expect(error).toMatchObject({ errorText: expect.stringMatching(/model provider/) });
+    expect(error).toMatchObject({
+      errorText: expect.stringMatching(/^The model provider failed mid-answer/),
+    });
+    expect(chunks.filter((chunk) => chunk.type === 'error')).toHaveLength(1);
   });
 });
 

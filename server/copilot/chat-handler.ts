@@ -111,6 +111,7 @@ export async function handleChat(request: Request, deps: ChatDeps): Promise<Resp
     tools,
     stopWhen: isStepCount(deps.maxSteps),
     abortSignal: request.signal,
+    onError: ({ error }) => console.error('Copilot: the model stream failed', error),
     // Approvals come back from the client: signed when issued, so a forged approval is refused.
     experimental_toolApprovalSecret: createHmac('sha256', deps.contextDeps.sessionSecret)
       .update('copilot tool approval')

@@ -6,13 +6,15 @@ import 'server-only';
 import { APICallError } from 'ai';
 
 export function describeStreamError(error: unknown): string {
-  if (APICallError.isInstance(error)) {
-    const status = error.statusCode ? ` (HTTP ${error.statusCode})` : '';
-    return `The model provider refused the request${status}: ${error.message}`;
+  if (APICallError.isInstance(error) && error.statusCode !== undefined && error.statusCode >= 400) {
+    return `The model provider refused the request (HTTP ${error.statusCode}): ${error.message}`;
   }
+  // A broken connection mid-answer: the underlying cause says more than the SDK's wrapper.
+  const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
   const message = error instanceof Error ? error.message : String(error);
-  console.error('Copilot stream failed', error);
-  return `The model provider failed mid-answer: ${message}`;
+  // The UI stream may pass an already described error through here again.
+  if (message.startsWith('The model provider')) return message;
+  return `The model provider failed mid-answer: ${message}${cause}`;
 }
 
 /**

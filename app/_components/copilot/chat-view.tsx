@@ -46,7 +46,11 @@ export function ChatView({ initialMessages, model }: { initialMessages: UIMessag
   const busy = status === 'submitted' || status === 'streaming';
   const end = useRef<HTMLDivElement>(null);
 
-  useEffect(() => end.current?.scrollIntoView({ block: 'end' }), [messages]);
+  useEffect(() => {
+    // A block body on purpose: newer browsers return a promise from scrollIntoView, and React would take a
+    // returned value for the effect's cleanup.
+    end.current?.scrollIntoView({ block: 'end' });
+  }, [messages]);
 
   function send(event: FormEvent) {
     event.preventDefault();
