@@ -14,6 +14,8 @@ import {
 } from '@/server/session';
 
 export async function proxy(request: NextRequest): Promise<NextResponse> {
+  // Scripts and MCP clients authenticate with an API token; they get no cookie (and no new anonymous user).
+  if (request.headers.has('authorization')) return NextResponse.next();
   const secret = getEnv().SESSION_SECRET;
   if (await verifySession(request.cookies.get(SESSION_COOKIE)?.value, secret)) return NextResponse.next();
 
@@ -32,7 +34,7 @@ export async function proxy(request: NextRequest): Promise<NextResponse> {
 }
 
 export const config = {
-  // Static assets need no session. The copilot's chat endpoint must not mint one either: a call without a valid
-  // session is refused there (401), not quietly given a new, empty user.
-  matcher: ['/((?!_next/static|_next/image|favicon.ico|robots.txt|api/chat).*)'],
+  // Static assets need no session. The copilot's chat endpoint and MCP must not mint one either: a call without a
+  // valid session (or token) is refused there (401), not quietly given a new, empty user.
+  matcher: ['/((?!_next/static|_next/image|favicon.ico|robots.txt|api/chat|api/mcp).*)'],
 };

@@ -192,3 +192,29 @@ export const copilotConversations = serverOnly(
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   }),
 );
+
+/**
+ * API tokens for scripts and MCP clients (`Authorization: Bearer …`). Only a SHA-256 hash of each token is stored:
+ * the token itself is shown once, when it is made. Revoked tokens stay (with `revokedAt`) so the list tells what
+ * happened; they no longer authenticate.
+ */
+export const apiTokens = serverOnly(
+  pgTable(
+    'api_tokens',
+    {
+      id: uuid('id').primaryKey(),
+      userId: uuid('user_id')
+        .notNull()
+        .references(() => users.id, { onDelete: 'cascade' }),
+      name: text('name').notNull(),
+      /** SHA-256 of the whole token, hex. Tokens are 256 random bits, so a fast hash is enough. */
+      tokenHash: text('token_hash').notNull().unique(),
+      /** The first characters of the token, to tell tokens apart in the list. */
+      prefix: text('prefix').notNull(),
+      createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+      lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+      revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    },
+    (table) => [index('api_tokens_user_idx').on(table.userId)],
+  ),
+);

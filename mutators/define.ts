@@ -71,6 +71,17 @@ export interface ToolFillContext {
   properties: Record<string, unknown>;
 }
 
+/**
+ * The URL path MCP clients' tool contexts carry: a tool opts in to MCP with an `availableWhen` that accepts it
+ * (see {@link onPages}). Tools that need approval are never offered over MCP (there is no panel to approve in).
+ */
+export const MCP_PATH = '/api/mcp';
+
+/** An `availableWhen` rule: offered on these URL paths (include {@link MCP_PATH} to offer it over MCP too). */
+export function onPages(...paths: string[]): (context: ToolContext) => boolean {
+  return (context) => context.url !== null && paths.includes(context.url.pathname);
+}
+
 /** Declares a mutator or action as a tool. Absent: not a tool. */
 export interface ToolExposure<TInput = Record<string, unknown>> {
   /** Offered only when this returns true (default: always). */

@@ -3,12 +3,12 @@
  * server runs the same code in a transaction.
  */
 import { z } from 'zod';
-import { defineMutator, MutatorError, type MutatorTx, type ToolContext } from './define';
+import { defineMutator, MCP_PATH, MutatorError, onPages, type MutatorTx } from './define';
 
 const todoText = z.string().trim().min(1, 'must not be empty').max(500, 'must be at most 500 characters');
 
-/** Tools about the todo list are offered on the list page. */
-const onTodoPage = (context: ToolContext) => context.url?.pathname === '/';
+/** Tools about the todo list are offered on the list page, and to MCP clients. */
+const onTodoPage = onPages('/', MCP_PATH);
 
 export const addTodo = defineMutator({
   description: 'Add a todo to the end of (or anywhere in) the list.',
@@ -64,7 +64,8 @@ export const setTodoText = defineMutator({
   // Offered only while the page has a todo selected, and it edits that one: the model changes what the user is
   // looking at. The id is the page's claim; the executor still refuses a todo that is not the user's.
   tool: {
-    availableWhen: (context) => onTodoPage(context) && typeof context.properties.selectedTodoId === 'string',
+    availableWhen: (context) =>
+      context.url?.pathname === '/' && typeof context.properties.selectedTodoId === 'string',
     fill: { id: (call) => String(call.properties.selectedTodoId), updatedAt: (call) => call.now },
   },
   input: z.object({ id: z.uuid(), text: todoText, updatedAt: z.coerce.date() }),

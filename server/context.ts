@@ -5,6 +5,7 @@
 import 'server-only';
 import type { Db } from '@/db/open';
 import type { Runtime } from './runtime/runtime';
+import { bearerToken, userForApiToken } from './auth/api-tokens';
 import { readCookie, SESSION_COOKIE, verifySession } from './session';
 import { ensureUser, type SessionUser } from './users';
 
@@ -13,6 +14,8 @@ export interface Context {
   db: Db;
   /** Null when the request carries no valid session (the proxy makes one for browsers on first visit). */
   user: SessionUser | null;
+  /** How the user was recognised: a session cookie (a browser) or an API token (a script, an MCP client). */
+  auth: 'session' | 'token' | null;
   /** Milliseconds to hold each mutation before running it: tests only, honoured when ALLOW_TEST_DELAY=1. */
   testDelayMs: number;
 }
@@ -31,14 +34,26 @@ export const TEST_DELAY_HEADER = 'x-test-delay-ms';
 export function createInnerContext(options: {
   runtime: Runtime;
   user: SessionUser | null;
+  auth?: Context['auth'];
   testDelayMs?: number;
 }): Context {
   return {
     runtime: options.runtime,
     db: options.runtime.db,
     user: options.user,
+    auth: options.user ? (options.auth ?? 'session') : null,
     testDelayMs: options.testDelayMs ?? 0,
   };
+}
+
+/**
+ * Resolves `Authorization: Bearer <token>` to the token's user; null for an unknown or revoked token. A request
+ * that sends the header is judged by it alone (a cookie beside it does not count), so a revoked token is refused.
+ */
+export async function contextFromBearerToken(token: string, deps: ContextDeps): Promise<Context> {
+  const owner = token ? await userForApiToken(deps.runtime.db, token) : null;
+  const user = owner ? await ensureUser(deps.runtime.db, owner.id) : null;
+  return createInnerContext({ runtime: deps.runtime, user, auth: 'token' });
 }
 
 /** Resolves a session cookie value to a user (creating the user on first sight). */
@@ -53,10 +68,11 @@ export async function contextFromSessionCookie(
 
 /** The context for an HTTP request (the tRPC route handler). */
 export async function createRequestContext(request: Request, deps: ContextDeps): Promise<Context> {
-  const context = await contextFromSessionCookie(
-    readCookie(request.headers.get('cookie'), SESSION_COOKIE),
-    deps,
-  );
+  const token = bearerToken(request.headers.get('authorization'));
+  const context =
+    token !== undefined
+      ? await contextFromBearerToken(token, deps)
+      : await contextFromSessionCookie(readCookie(request.headers.get('cookie'), SESSION_COOKIE), deps);
   const delay = deps.allowTestDelay ? Number(request.headers.get(TEST_DELAY_HEADER) ?? 0) : 0;
   return { ...context, testDelayMs: Number.isFinite(delay) ? Math.min(Math.max(delay, 0), 10_000) : 0 };
 }

@@ -47,3 +47,14 @@ export const userProcedure = t.procedure.use(({ ctx, next }) => {
   }
   return next({ ctx: { ...ctx, user: ctx.user } });
 });
+
+/** A procedure for a browser session only (not an API token): e.g. managing the tokens themselves. */
+export const sessionProcedure = userProcedure.use(({ ctx, next }) => {
+  if (ctx.auth !== 'session') {
+    throw new TRPCError({
+      code: 'FORBIDDEN',
+      message: 'Only a signed-in browser session can do this, not an API token.',
+    });
+  }
+  return next();
+});

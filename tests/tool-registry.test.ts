@@ -63,7 +63,12 @@ describe('tool list', () => {
       ],
     ],
     ['the settings page', context('/settings'), ['saveModelSettings', 'summarizeTodos']],
-    ['no page (MCP, scripts)', context(null), ['summarizeTodos']],
+    ['no page (scripts)', context(null), ['summarizeTodos']],
+    [
+      'MCP (its own path; approval-only tools are dropped by the MCP endpoint, not here)',
+      context('/api/mcp', { selectedTodoId: crypto.randomUUID() }),
+      ['summarizeTodos', 'listTodos', 'addTodo', 'addGeneratedTodo', 'setTodoCompleted', 'deleteTodo'],
+    ],
     ['another page', context('/elsewhere', { selectedTodoId: crypto.randomUUID() }), ['summarizeTodos']],
     ['a property of the wrong type', context('/', { selectedTodoId: 42 }), names(context('/'))],
   ])('%s', (_label, ctx, expected) => {

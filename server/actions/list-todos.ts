@@ -1,6 +1,7 @@
 import { asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { todos } from '@/db/schema';
+import { MCP_PATH, onPages } from '@/mutators/define';
 import { defineAction } from '../runtime/define-action';
 
 /** How many todos one call returns: a model's context is not the place for a whole database. */
@@ -12,7 +13,7 @@ export const LIST_TODOS_LIMIT = 200;
  */
 export const listTodos = defineAction({
   description: `List the user's todos in order (id, text, done), at most ${LIST_TODOS_LIMIT}.`,
-  tool: { availableWhen: (context) => context.url?.pathname === '/' },
+  tool: { availableWhen: onPages('/', MCP_PATH) },
   input: z.object({}),
   output: z.object({
     todos: z.array(z.object({ id: z.string(), text: z.string(), completed: z.boolean() })),

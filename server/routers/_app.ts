@@ -5,6 +5,7 @@ import { copilotRouter } from './copilot';
 import { settingsRouter } from './settings';
 import { streamsRouter } from './streams';
 import { syncRouter } from './sync';
+import { tokensRouter } from './tokens';
 import { todosRouter } from './todos';
 
 /** Every procedure of the app. Add a router here to expose it. */
@@ -18,6 +19,7 @@ export const appRouter = router({
   streams: streamsRouter,
   settings: settingsRouter,
   copilot: copilotRouter,
+  tokens: tokensRouter,
 });
 
 export type AppRouter = typeof appRouter;

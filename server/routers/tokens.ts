@@ -1,0 +1,34 @@
+import { TRPCError } from '@trpc/server';
+import { z } from 'zod';
+import { createApiToken, listApiTokens, revokeApiToken } from '../auth/api-tokens';
+import { router, sessionProcedure } from '../trpc';
+
+/** Tokens per user: a bound on what one session can make. */
+const MAX_LIVE_TOKENS = 20;
+
+/** API tokens of the signed-in user (a browser session; a token cannot make or revoke tokens). */
+export const tokensRouter = router({
+  list: sessionProcedure.query(({ ctx }) => listApiTokens(ctx.db, ctx.user.id)),
+  /** Makes a token and returns its value: the only time it is shown. */
+  create: sessionProcedure
+    .input(
+      z.object({
+        name: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters'),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const live = (await listApiTokens(ctx.db, ctx.user.id)).filter((token) => !token.revokedAt);
+      if (live.length >= MAX_LIVE_TOKENS) {
+        throw new TRPCError({
+          code: 'BAD_REQUEST',
+          message: `At most ${MAX_LIVE_TOKENS} live tokens: revoke one first`,
+        });
+      }
+      return createApiToken(ctx.db, ctx.user.id, input.name);
+    }),
+  revoke: sessionProcedure.input(z.object({ id: z.uuid() })).mutation(async ({ ctx, input }) => {
+    if (!(await revokeApiToken(ctx.db, ctx.user.id, input.id))) {
+      throw new TRPCError({ code: 'NOT_FOUND', message: 'No such live token' });
+    }
+  }),
+});
