@@ -1,17 +1,22 @@
 import { HydrateClient, prefetch, trpc } from '@/server/rsc';
+import { ApiTokens } from '../_components/api-tokens';
 import { ModelSettingsForm } from '../_components/model-settings-form';
 import { SiteHeader } from '../_components/site-header';
 
 export default async function SettingsPage() {
-  await prefetch(trpc.settings.model.queryOptions());
+  await Promise.all([
+    prefetch(trpc.settings.model.queryOptions()),
+    prefetch(trpc.tokens.list.queryOptions()),
+  ]);
   return (
     <main className="page">
       <SiteHeader
         title="Settings"
-        lede="Your model for generate-with-AI. Stored on the server only; the key is never sent back."
+        lede="Your model for generate-with-AI and the copilot, and API tokens. Stored on the server only; keys and tokens are never sent back."
       />
       <HydrateClient>
         <ModelSettingsForm />
+        <ApiTokens />
       </HydrateClient>
     </main>
   );
