@@ -39,7 +39,10 @@ export function createClient(options: ClientOptions): AppClient {
     const headers = new Headers(init?.headers);
     if (options.token) headers.set('authorization', `Bearer ${options.token}`);
     else if (jar.size > 0) {
-      headers.set('cookie', [...jar].map(([name, value]) => `${name}=${encodeURIComponent(value)}`).join('; '));
+      headers.set(
+        'cookie',
+        [...jar].map(([name, value]) => `${name}=${encodeURIComponent(value)}`).join('; '),
+      );
     }
     const response = await baseFetch(input, { ...init, headers });
     if (!options.token) {
