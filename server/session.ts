@@ -58,12 +58,18 @@ export function newSession(): Session {
   return { userId: crypto.randomUUID() };
 }
 
-/** Reads one cookie from a `Cookie` request header. */
+/** Reads one cookie from a `Cookie` request header; undefined when absent or not validly %-encoded. */
 export function readCookie(header: string | null, name: string): string | undefined {
   if (!header) return undefined;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+    if (eq > 0 && part.slice(0, eq).trim() === name) {
+      try {
+        return decodeURIComponent(part.slice(eq + 1).trim());
+      } catch {
+        return undefined; // A malformed %-escape (URIError) is no session, not a server error.
+      }
+    }
   }
   return undefined;
 }

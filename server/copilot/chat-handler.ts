@@ -20,6 +20,7 @@ import { providerSettings } from '@/db/schema';
 import type { ToolContext } from '@/mutators/define';
 import type { ModelChoice, ModelOverrides } from '../ai/model';
 import { createRequestContext, type ContextDeps } from '../context';
+import { findUnstorable } from '../runtime/errors';
 import { BodyTooLargeError, CHAT_LIMITS, chatRequestSchema, readLimitedText } from './chat-request';
 import { buildChatTools, type ToolTimingHook } from './chat-tools';
 import { saveConversation } from './conversation';
@@ -57,6 +58,15 @@ export async function handleChat(request: Request, deps: ChatDeps): Promise<Resp
     json = JSON.parse(raw);
   } catch {
     return jsonError(400, 'The request body is not JSON');
+  }
+  // Before any recursive validation: too deep a body would overflow the stack; text the database cannot store
+  // (the conversation is saved as jsonb) would fail the save. Either is the client's mistake: 400 naming where.
+  const unstorable = findUnstorable(json, CHAT_LIMITS.maxDepth);
+  if (unstorable) {
+    const path = unstorable.path.map(String);
+    return jsonError(400, `Invalid chat request: ${path.join('.')}: ${unstorable.message}`, {
+      issues: [{ path, message: unstorable.message }],
+    });
   }
   const parsed = chatRequestSchema.safeParse(json);
   if (!parsed.success) {

@@ -17,6 +17,8 @@ export const CHAT_LIMITS = {
   maxProperties: 20,
   /** JSON length of the properties object as a whole. */
   maxPropertiesChars: 4_000,
+  /** Nesting of the whole body (messages with tool inputs and outputs are far shallower). */
+  maxDepth: 64,
 } as const;
 
 /**

@@ -1,6 +1,7 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { createApiToken, listApiTokens, revokeApiToken } from '../auth/api-tokens';
+import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from '../runtime/errors';
 import { router, sessionProcedure } from '../trpc';
 
 /** Tokens per user: a bound on what one session can make. */
@@ -13,7 +14,12 @@ export const tokensRouter = router({
   create: sessionProcedure
     .input(
       z.object({
-        name: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters'),
+        name: z
+          .string()
+          .trim()
+          .min(1, 'must not be empty')
+          .max(100, 'must be at most 100 characters')
+          .refine(isStorableText, UNSTORABLE_TEXT_MESSAGE),
       }),
     )
     .mutation(async ({ ctx, input }) => {

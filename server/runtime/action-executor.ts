@@ -9,7 +9,7 @@ import { actions, type ActionName } from '@/server/actions/registry';
 import { insertRun, updateRun } from './action-runs';
 import type { Action, ActionContext } from './define-action';
 import { executeMutation, executeMutationGroup } from './executor';
-import { prefixIssues, toTRPCError } from './errors';
+import { prefixIssues, refuseUnstorableText, toTRPCError } from './errors';
 import type { Runtime } from './runtime';
 
 export interface ActionCall {
@@ -26,7 +26,7 @@ export function getAction(name: string): Action {
 
 /** Validates an action's input; throws BAD_REQUEST with the issues under `input`. */
 export function parseActionInput(action: Action, input: unknown): unknown {
-  const parsed = action.input.safeParse(input);
+  const parsed = refuseUnstorableText(action.input.safeParse(input));
   if (!parsed.success) throw toTRPCError(prefixIssues(parsed.error, 'input'));
   return parsed.data;
 }

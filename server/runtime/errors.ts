@@ -4,7 +4,7 @@
  */
 import 'server-only';
 import { TRPCError } from '@trpc/server';
-import { ZodError, ZodRealError } from 'zod';
+import { ZodError, ZodRealError, type ZodSafeParseResult } from 'zod';
 import { MutatorError } from '@/mutators/define';
 
 /** The stored form of a failure (kept with the consumed mutation id, replayed on a retry). */
@@ -38,4 +38,52 @@ export function toTRPCError(error: unknown): TRPCError {
 /** Prefixes every issue's path, so `text` inside the mutation's `args` is reported as `args.text`. */
 export function prefixIssues(error: ZodError, prefix: string): ZodError {
   return new ZodRealError(error.issues.map((issue) => ({ ...issue, path: [prefix, ...issue.path] })));
+}
+
+/**
+ * Text PostgreSQL can store: no U+0000 (refused in text and jsonb columns alike) and no unpaired UTF-16 surrogate
+ * (refused in jsonb). Input with either must be a 400 naming the field, not a failed query.
+ */
+export function isStorableText(text: string): boolean {
+  return !text.includes('\u0000') && text.isWellFormed();
+}
+
+export const UNSTORABLE_TEXT_MESSAGE = 'must be valid Unicode text without NUL (U+0000) characters';
+
+/**
+ * The first place in `value` the server cannot take: a string or key that {@link isStorableText} refuses, or (with
+ * `maxDepth`) nesting deeper than that (recursive validators would overflow the stack). Iterative, so any input is
+ * safe to inspect. Null when there is none.
+ */
+export function findUnstorable(
+  value: unknown,
+  maxDepth = Infinity,
+): { path: PropertyKey[]; message: string } | null {
+  const stack: [unknown, PropertyKey[]][] = [[value, []]];
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    const [current, path] = item;
+    if (typeof current === 'string') {
+      if (!isStorableText(current)) return { path, message: UNSTORABLE_TEXT_MESSAGE };
+    } else if (typeof current === 'object' && current !== null) {
+      if (path.length >= maxDepth)
+        return { path, message: `must not be nested deeper than ${maxDepth} levels` };
+      for (const [key, child] of Object.entries(current)) {
+        const at = [...path, Array.isArray(current) ? Number(key) : key];
+        if (!isStorableText(key)) return { path: at, message: UNSTORABLE_TEXT_MESSAGE };
+        stack.push([child, at]);
+      }
+    }
+  }
+  return null;
+}
+
+/** Turns a successful parse into a failed one naming the field, when a string or key in it cannot be stored. */
+export function refuseUnstorableText<TResult extends ZodSafeParseResult<unknown>>(result: TResult): TResult {
+  if (!result.success) return result;
+  const found = findUnstorable(result.data);
+  if (!found) return result;
+  const error = new ZodRealError([
+    { code: 'custom', path: found.path, message: found.message, input: undefined },
+  ]);
+  return { success: false, error } as TResult;
 }

@@ -12,7 +12,15 @@ import { clientMutations } from '@/db/schema';
 import type { MutatorInput } from '@/mutators/define';
 import { mutators, type MutatorName, type Mutators } from '@/mutators/registry';
 import { recordCommit } from './commit';
-import { prefixIssues, toStoredError, toTRPCError, type StoredError } from './errors';
+import {
+  isStorableText,
+  prefixIssues,
+  refuseUnstorableText,
+  toStoredError,
+  toTRPCError,
+  UNSTORABLE_TEXT_MESSAGE,
+  type StoredError,
+} from './errors';
 import type { Runtime } from './runtime';
 import { createServerTransaction, type RecordedChange } from './server-transaction';
 import type { Queryable } from './synced-table';
@@ -36,7 +44,7 @@ export interface MutationResult {
 const envelopeSchema = z
   .object({
     args: z.unknown(),
-    clientId: z.string().min(1).max(64).optional(),
+    clientId: z.string().min(1).max(64).refine(isStorableText, UNSTORABLE_TEXT_MESSAGE).optional(),
     mutationId: z.number().int().positive().optional(),
   })
   .refine((value) => (value.clientId === undefined) === (value.mutationId === undefined), {
@@ -56,7 +64,7 @@ export async function executeMutation(
   const envelope = envelopeSchema.safeParse(request);
   if (!envelope.success) throw toTRPCError(envelope.error);
   const { clientId, mutationId } = envelope.data;
-  const parsed = mutator.input.safeParse(envelope.data.args);
+  const parsed = refuseUnstorableText(mutator.input.safeParse(envelope.data.args));
 
   let outcome: Outcome;
   try {
@@ -177,7 +185,7 @@ async function runMutatorIn(
   if (!Object.hasOwn(mutators, name))
     throw new TRPCError({ code: 'NOT_FOUND', message: `No mutator ${name}` });
   const mutator = mutators[name as MutatorName];
-  const parsed = mutator.input.safeParse(args);
+  const parsed = refuseUnstorableText(mutator.input.safeParse(args));
   if (!parsed.success) throw prefixIssues(parsed.error, 'args');
   const tx = createServerTransaction(db, userId);
   await mutator.run(tx, parsed.data as never);
