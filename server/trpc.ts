@@ -27,7 +27,14 @@ const t = initTRPC.context<Context>().create({
             code: issue.code,
           }))
         : null;
-    return { ...shape, data: { ...shape.data, issues } };
+    // An unexpected error (tRPC wrapped something we threw by accident, e.g. a failed query) keeps its details in the
+    // server log: its message can hold SQL and its parameters.
+    const unexpected =
+      error.code === 'INTERNAL_SERVER_ERROR' &&
+      error.cause instanceof Error &&
+      error.message === error.cause.message;
+    const message = unexpected ? 'The server failed (see its log)' : shape.message;
+    return { ...shape, message, data: { ...shape.data, issues } };
   },
 });
 

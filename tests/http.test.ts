@@ -140,3 +140,17 @@ describe('tRPC over HTTP', () => {
     expect((await get('todos.nope', undefined, await sessionCookie())).status).toBe(404);
   });
 });
+
+describe('unexpected failures', () => {
+  it('answer 500 with a generic message: the cause (here a closed database) stays in the server log', async () => {
+    const broken = await createTestRuntime();
+    await broken.close();
+    const brokenHandle = createTrpcHandler(async () => ({ runtime: broken, sessionSecret: secret }));
+    const response = await brokenHandle(
+      new Request('http://test.local/api/trpc/todos.list', { headers: { cookie: await sessionCookie() } }),
+    );
+    expect(response.status).toBe(500);
+    const body = (await response.json()) as { error: { json: ErrorJson } };
+    expect(body.error.json.message).toBe('The server failed (see its log)');
+  });
+});
