@@ -16,6 +16,7 @@ import type { Runtime } from '@/server/runtime/runtime';
 import { ensureUser } from '@/server/users';
 import { numberListOption, numberOption } from './support/args';
 import { forEachDatabase, runMain, type BenchDatabase } from './support/databases';
+import { recordFigure } from './support/results';
 import { withRuntime } from './support/runtime';
 import { median, summarize } from './support/stats';
 import { DISTRIBUTION_HEADER, distributionCells, ms, printTable, verdict } from './support/table';
@@ -77,7 +78,7 @@ async function runPickup(runtime: Runtime): Promise<PickupArm[]> {
   }
 }
 
-function printPickup(engine: string, arms: PickupArm[]) {
+function printPickup(engine: BenchDatabase['engine'], arms: PickupArm[]) {
   const rows = arms.flatMap(({ label, result }) => {
     const claim = summarize(result.claim);
     const running = summarize(result.handlerRunning);
@@ -101,6 +102,18 @@ function printPickup(engine: string, arms: PickupArm[]) {
       ['', 'commit → event loop free', ...distributionCells(summarize(result.loopFree)), '—', '—'],
     ];
   });
+  const idle = arms[0];
+  if (idle) {
+    const running = summarize(idle.result.handlerRunning);
+    recordFigure({
+      figure: 'action queue: enqueue commit → handler start, idle queue (p50 / p95)',
+      database: engine,
+      value: `${ms(running.p50)} / ${ms(running.p95)} ms`,
+      target: `p50 ≤ ${TARGET_PICKUP_P50_MS} ms`,
+      met: running.p50 <= TARGET_PICKUP_P50_MS,
+      bench: 'npm run bench:queue',
+    });
+  }
   const notes = arms.map(
     ({ label, result }) =>
       `${label.split(' (')[0]}: failed ${result.failed}, probe missed ${result.missedProbe}, ` +

@@ -26,6 +26,7 @@ import { ensureUser } from '@/server/users';
 import { startModelServer, type ModelServer } from '../e2e/support/model-server';
 import { numberOption } from './support/args';
 import { forEachDatabase, runMain, type BenchDatabase } from './support/databases';
+import { recordFigure } from './support/results';
 import { withRuntime } from './support/runtime';
 import { summarize, type Distribution } from './support/stats';
 import { DISTRIBUTION_HEADER, distributionCells, ms, printTable, verdict } from './support/table';
@@ -57,7 +58,7 @@ interface Sample {
 }
 
 interface EngineResult {
-  engine: string;
+  engine: BenchDatabase['engine'];
   samples: Sample[];
   failed: number;
   errors: string[];
@@ -96,7 +97,11 @@ async function readUntilToolOutput(response: Response): Promise<number> {
   return outputAt;
 }
 
-async function measure(runtime: Runtime, model: ModelServer, label: string): Promise<EngineResult> {
+async function measure(
+  runtime: Runtime,
+  model: ModelServer,
+  label: BenchDatabase['engine'],
+): Promise<EngineResult> {
   const env = parseEnv({ SESSION_SECRET, OPENAI_COMPATIBLE_BASE_URL: model.baseUrl });
   let handlerTimes: { name: string; startedAt: number; endedAt: number }[] = [];
   const deps: ChatDeps = {
@@ -194,6 +199,14 @@ function print(result: EngineResult) {
     target,
     met === undefined ? '—' : verdict(met),
   ];
+  recordFigure({
+    figure: 'copilot tool-call overhead (p50 / p95)',
+    database: result.engine,
+    value: `${ms(overhead.p50)} / ${ms(overhead.p95)} ms`,
+    target: `p95 ≤ ${TARGET_MS} ms`,
+    met: overhead.p95 <= TARGET_MS,
+    bench: 'npm run bench:chat',
+  });
   printTable(
     `${result.engine}: copilot tool-call overhead, model's tool-call chunk → tool-result chunk (verdict on p95)`,
     ['figure', ...DISTRIBUTION_HEADER, 'target', 'verdict'],

@@ -22,6 +22,7 @@ import { measureCrossTab, type CrossTabResult } from './data-path/cross-tab';
 import { measureHttpMutations } from './data-path/http-mutations';
 import { measureOptimisticUpdate, type OptimisticResult } from './data-path/optimistic-update';
 import type { LoadResult } from './support/load';
+import { recordFigure } from './support/results';
 
 const FRAME_MS = 1000 / 60;
 const CROSS_TAB_P50_MS = 15;
@@ -37,7 +38,7 @@ const options = {
 };
 
 interface EngineResults {
-  engine: string;
+  engine: BenchDatabase['engine'];
   optimistic: OptimisticResult;
   crossTab: CrossTabResult;
   http: LoadResult;
@@ -150,6 +151,23 @@ function printEngine({ engine, optimistic, crossTab, http }: EngineResults) {
         (crossTab.failures.length > 0 ? ` (${[...new Set(crossTab.failures)].join('; ')})` : ''),
     ],
   );
+
+  recordFigure({
+    figure: 'click → optimistic DOM update (p50 / p95)',
+    database: engine,
+    value: `${ms(dom.p50)} / ${ms(dom.p95)} ms`,
+    target: `p95 ≤ ${ms(FRAME_MS)} ms`,
+    met: dom.p95 <= FRAME_MS,
+    bench: 'npm run bench:data-path',
+  });
+  recordFigure({
+    figure: 'commit in tab A → DOM in tab B (p50 / p99)',
+    database: engine,
+    value: `${ms(responseToDom.p50)} / ${ms(responseToDom.p99)} ms`,
+    target: `p50 ≤ ${CROSS_TAB_P50_MS}, p99 ≤ ${CROSS_TAB_P99_MS} ms`,
+    met: responseToDom.p50 <= CROSS_TAB_P50_MS && responseToDom.p99 <= CROSS_TAB_P99_MS,
+    bench: 'npm run bench:data-path',
+  });
 
   printTable(
     `(c) ${engine}: addTodo over HTTP (typed client → next start), ${options.clients} clients, ${options.seconds} s`,

@@ -14,6 +14,7 @@ import { Worker } from 'node:worker_threads';
 import type { Runtime } from '@/server/runtime/runtime';
 import { numberOption } from './support/args';
 import { forEachDatabase, runMain, type BenchDatabase } from './support/databases';
+import { recordFigure } from './support/results';
 import { withRuntime } from './support/runtime';
 import type { LoadResult } from './support/load';
 import { median, summarize } from './support/stats';
@@ -84,7 +85,7 @@ async function measure(runtime: Runtime): Promise<Map<ArmName, LoadResult[]>> {
   }
 }
 
-function print(engine: string, results: Map<ArmName, LoadResult[]>) {
+function print(engine: BenchDatabase['engine'], results: Map<ArmName, LoadResult[]>) {
   const rate = (arm: ArmName) => median((results.get(arm) ?? []).map((r) => r.perSecond));
   const bare = rate('bare insert');
   const rows = ARM_NAMES.map((arm) => {
@@ -103,6 +104,15 @@ function print(engine: string, results: Map<ArmName, LoadResult[]>) {
     ];
   });
   const errors = [...new Set([...results.values()].flat().flatMap((r) => r.errors))];
+  const arms = ARM_NAMES.filter((arm) => arm !== 'bare insert');
+  recordFigure({
+    figure: `addTodo over HTTP vs bare insert: slowdown (${arms.map((arm) => arm.replace(/^addTodo \((.*)\)$/, '$1')).join(' / ')})`,
+    database: engine,
+    value: arms.map((arm) => `${(bare / rate(arm)).toFixed(2)}×`).join(' / '),
+    target: `≤ ${TARGET_RATIO}×`,
+    met: arms.every((arm) => bare / rate(arm) <= TARGET_RATIO),
+    bench: 'npm run bench:mutations',
+  });
   printTable(
     `${engine}: mutations/s over HTTP, ${options.clients} clients, ${options.rounds} rounds × ${options.seconds} s per arm`,
     [
