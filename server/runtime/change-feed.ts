@@ -103,6 +103,12 @@ export async function createChangeFeed(db: Db, pokes: Pokes): Promise<ChangeFeed
 
   let closed = false;
   const unsubscribe = pokes.subscribe(() => {
+    // While a read is in flight, only ask for one more. Attaching to its promise from every poke would keep each
+    // poking request's async context (and so its response) alive until a backlog clears: memory grew under load.
+    if (refreshing) {
+      again = true;
+      return;
+    }
     refresh().catch((error: unknown) => {
       // A read still in flight when the database closes is expected to fail; anything else is a real problem.
       if (!closed) console.error('[feed] reading the change log failed:', error);
