@@ -34,6 +34,11 @@ export type Engine = { kind: 'pglite'; client: PGlite } | { kind: 'postgres'; po
 /** An open database and how to close it. */
 export interface DatabaseHandle {
   readonly db: Db;
+  /**
+   * Connections of their own for the change feed's log reads (PostgreSQL), so that a backlog of mutations waiting
+   * for the main pool cannot hold up delivering what already committed. PGlite has one connection: absent there.
+   */
+  readonly feedDb?: Db;
   readonly engine: Engine;
   /** Releases connections (and the PGlite folder lock). Safe to call twice. */
   close(): Promise<void>;
@@ -82,16 +87,20 @@ async function openPglite(dir: string): Promise<DatabaseHandle> {
 
 function openPostgres(url: string): DatabaseHandle {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
+  const feedPool = new pg.Pool({ connectionString: url, max: 2 });
   // An idle client that loses its connection emits 'error' on the pool; unhandled, that would crash the process.
-  pool.on('error', (error) => console.error('[db] idle PostgreSQL connection failed:', error.message));
+  for (const each of [pool, feedPool]) {
+    each.on('error', (error) => console.error('[db] idle PostgreSQL connection failed:', error.message));
+  }
   let closed = false;
   return {
     db: drizzlePostgres(pool, { schema }),
+    feedDb: drizzlePostgres(feedPool, { schema }),
     engine: { kind: 'postgres', pool },
     async close() {
       if (closed) return;
       closed = true;
-      await pool.end();
+      await Promise.all([pool.end(), feedPool.end()]);
     },
   };
 }

@@ -22,7 +22,7 @@ export interface Runtime {
 
 export async function createRuntime(database: DatabaseHandle): Promise<Runtime> {
   const pokes = createPokes(database.engine);
-  const feed = await createChangeFeed(database.db, pokes);
+  const feed = await createChangeFeed(database.feedDb ?? database.db, pokes);
   const shutdown = new AbortController();
   return {
     db: database.db,
