@@ -88,14 +88,15 @@ test('the optimistic update is on screen before the server answers', async ({ br
 });
 
 test('a change the server refuses is rolled back and reported; later changes stay', async ({ browser }) => {
-  const slow = await browser.newContext({ extraHTTPHeaders: { 'x-test-delay-ms': '1000' } });
+  const slow = await browser.newContext({ extraHTTPHeaders: { 'x-test-delay-ms': '3000' } });
   const page = await slow.newPage();
   await openLive(page);
   const fast = await sameUserContext(slow, {});
   const fastPage = await fast.newPage();
   await openLive(fastPage);
 
-  // In the slow window: rename a todo (held 1 s on the server), then complete another one.
+  // In the slow window: rename a todo (held 3 s on the server, so the other window's delete surely comes first),
+  // then complete another one.
   const doomed = page.getByTestId('todo-item').filter({ hasText: 'Call the API from a script' });
   await doomed.getByTestId('todo-text').click();
   await page.getByLabel('Edit todo').fill('This rename will be refused');
@@ -114,6 +115,13 @@ test('a change the server refuses is rolled back and reported; later changes sta
     0,
   );
   await expect(kept.getByRole('checkbox')).toBeChecked();
+  // The other window shows it once the server has committed it (it is still held there until then).
+  await expect(
+    fastPage
+      .getByTestId('todo-item')
+      .filter({ hasText: 'Run the tests with npm test' })
+      .getByRole('checkbox'),
+  ).toBeChecked({ timeout: 10_000 });
   await page.reload();
   await expect(
     page.getByTestId('todo-item').filter({ hasText: 'Run the tests with npm test' }).getByRole('checkbox'),
