@@ -48,6 +48,8 @@ interface Sent {
 }
 
 test('two processes, one SIGKILLed under load: no run and no mutation lost or applied twice', async () => {
+  // Needs a PostgreSQL server (two processes cannot share PGlite). .ci/run always sets E2E_POSTGRES_URL, so in CI this
+  // runs; on a laptop without PostgreSQL it is skipped with this message, not silently.
   test.skip(
     !postgresUrl,
     'Set E2E_POSTGRES_URL to a PostgreSQL server (e.g. postgres://postgres@127.0.0.1:5432/test)',

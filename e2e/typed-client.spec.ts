@@ -2,6 +2,7 @@ import { expect, test } from '@playwright/test';
 import { TRPCClientError } from '@trpc/client';
 import { createClient } from '@/client/create-client';
 import type { AppRouter } from '@/server/router-type';
+import { cuttableFetch } from '../tests/helpers/cuttable-fetch';
 import { createTokenInBrowser } from './support/api-token';
 
 test('a script lists todos from the running server through the typed client', async ({ baseURL }) => {
@@ -36,45 +37,13 @@ test('bad input comes back as a typed error naming the field', async ({ baseURL 
 });
 
 test.describe('with an API token', () => {
-  /** A fetch whose open SSE responses the test can cut, as a network drop would. */
-  function droppableFetch() {
-    const open = new Set<TransformStreamDefaultController<Uint8Array>>();
-    const wrapped: typeof fetch = async (input, init) => {
-      const response = await fetch(input, init);
-      if (!response.headers.get('content-type')?.includes('text/event-stream') || !response.body)
-        return response;
-      let controller: TransformStreamDefaultController<Uint8Array> | undefined;
-      const body = response.body.pipeThrough(
-        new TransformStream<Uint8Array, Uint8Array>({
-          start(c) {
-            controller = c;
-            open.add(c);
-          },
-          flush() {
-            if (controller) open.delete(controller);
-          },
-        }),
-      );
-      return new Response(body, { status: response.status, headers: response.headers });
-    };
-    return {
-      fetch: wrapped,
-      drop() {
-        for (const controller of open) controller.error(new Error('connection dropped by the test'));
-        const count = open.size;
-        open.clear();
-        return count;
-      },
-    };
-  }
-
   test('acts as the token’s user: mutators, every action kind, and the change feed across a dropped connection', async ({
     page,
     baseURL,
   }) => {
     test.setTimeout(60_000);
     const token = await createTokenInBrowser(page);
-    const network = droppableFetch();
+    const network = cuttableFetch();
     const client = createClient({ url: baseURL ?? '', token, fetch: network.fetch });
 
     // Follow the change feed from now on, recording every version once.
@@ -142,7 +111,7 @@ test.describe('with an API token', () => {
     await expect.poll(() => runs.get(runId), { timeout: 20_000 }).toBe('succeeded');
 
     // Cut the feed's connection; changes made while it is down arrive after it resumes, each exactly once.
-    expect(network.drop()).toBeGreaterThan(0);
+    expect(network.cut()).toBeGreaterThan(0);
     for (let i = 0; i < 5; i++) {
       await client.mutators.addTodo.mutate({
         args: {

@@ -3,23 +3,35 @@
  * server runs the same code in a transaction.
  */
 import { z } from 'zod';
-import { defineMutator, MCP_PATH, MutatorError, onPages, type MutatorTx } from './define';
+import {
+  defineMutator,
+  MCP_PATH,
+  MutatorError,
+  onPages,
+  type MutatorTx,
+  type ToolFillContext,
+} from './define';
 
 const todoText = z.string().trim().min(1, 'must not be empty').max(500, 'must be at most 500 characters');
 
 /** Tools about the todo list are offered on the list page, and to MCP clients. */
 const onTodoPage = onPages('/', MCP_PATH);
 
+/**
+ * Server-made fields of a todo a tool adds: a new id, now, and a timestamp as its position (it sorts after the
+ * small positions the list page makes, so a tool's todo lands at the end).
+ */
+const newTodoAtTheEnd = {
+  id: (call: ToolFillContext) => call.newId(),
+  position: (call: ToolFillContext) => call.now.getTime(),
+  createdAt: (call: ToolFillContext) => call.now,
+};
+
 export const addTodo = defineMutator({
   description: 'Add a todo to the end of (or anywhere in) the list.',
-  // Appended at the end: a timestamp sorts after the small positions the list page makes.
   tool: {
     availableWhen: onTodoPage,
-    fill: {
-      id: (call) => call.newId(),
-      position: (call) => call.now.getTime(),
-      createdAt: (call) => call.now,
-    },
+    fill: newTodoAtTheEnd,
   },
   input: z.object({
     id: z.uuid(),
@@ -124,11 +136,7 @@ export const addGeneratedTodo = defineMutator({
   // The todo appears at once and fills in live as the generateTodo action streams the model's text.
   tool: {
     availableWhen: onTodoPage,
-    fill: {
-      id: (call) => call.newId(),
-      position: (call) => call.now.getTime(),
-      createdAt: (call) => call.now,
-    },
+    fill: newTodoAtTheEnd,
   },
   input: z.object({
     id: z.uuid(),

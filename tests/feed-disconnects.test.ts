@@ -3,45 +3,31 @@
  * and their connections are cut at random moments. After every client has resumed (by its last event id), each
  * client's rows must equal the database: nothing missed, nothing applied twice, nothing out of order.
  */
-import type { AddressInfo } from 'node:net';
-import { createHTTPServer } from '@trpc/server/adapters/standalone';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '@/client/create-client';
 import type { SyncedRows } from '@/mutators/synced-tables';
-import { contextFromSessionCookie } from '@/server/context';
-import { appRouter } from '@/server/routers/_app';
 import { currentVersion } from '@/server/runtime/change-log';
 import { executeMutation } from '@/server/runtime/executor';
 import { readSnapshot } from '@/server/runtime/snapshot';
-import { readCookie, SESSION_COOKIE, signSession } from '@/server/session';
+import { signSession } from '@/server/session';
 import { ensureUser } from '@/server/users';
+import { cuttableFetch } from './helpers/cuttable-fetch';
 import { createTestRuntime } from './helpers/test-database';
+import { startTrpcHttpServer, type TrpcHttpServer } from './helpers/trpc-http-server';
 
 const SECRET = 'feed-disconnects-secret-with-at-least-32-chars';
 const MUTATIONS = 2_000;
 const CLIENTS = 4;
 
 let runtime: Awaited<ReturnType<typeof createTestRuntime>>;
-let server: ReturnType<typeof createHTTPServer>;
-let baseUrl: string;
+let server: TrpcHttpServer;
 
 beforeAll(async () => {
   runtime = await createTestRuntime();
-  server = createHTTPServer({
-    router: appRouter,
-    basePath: '/api/trpc/',
-    createContext: ({ req }) =>
-      contextFromSessionCookie(readCookie(req.headers.cookie ?? null, SESSION_COOKIE), {
-        runtime,
-        sessionSecret: SECRET,
-      }),
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await startTrpcHttpServer(runtime, SECRET);
 });
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  await server.close();
   await runtime.close();
 });
 
@@ -54,28 +40,10 @@ function random(seed: number) {
   };
 }
 
-/** A typed client whose open SSE responses can be cut (the body errors, as on a network drop). */
+/** A typed client following the feed, whose SSE connection the test can cut. */
 function followingClient(cookie: string) {
-  const open = new Set<TransformStreamDefaultController<Uint8Array>>();
-  const cuttable: typeof fetch = async (input, init) => {
-    const response = await fetch(input, init);
-    if (!response.headers.get('content-type')?.includes('text/event-stream') || !response.body)
-      return response;
-    let own: TransformStreamDefaultController<Uint8Array> | undefined;
-    const body = response.body.pipeThrough(
-      new TransformStream<Uint8Array, Uint8Array>({
-        start(controller) {
-          own = controller;
-          open.add(controller);
-        },
-        flush() {
-          if (own) open.delete(own);
-        },
-      }),
-    );
-    return new Response(body, { status: response.status, headers: response.headers });
-  };
-  const client = createClient({ url: baseUrl, sessionCookie: cookie, fetch: cuttable });
+  const network = cuttableFetch();
+  const client = createClient({ url: server.url, sessionCookie: cookie, fetch: network.fetch });
   const rows = new Map<string, SyncedRows['todos']>();
   const state = { version: -1, applied: [] as number[], cuts: 0 };
   const subscription = client.sync.changes.subscribe(
@@ -102,9 +70,7 @@ function followingClient(cookie: string) {
     rows,
     state,
     cut() {
-      for (const controller of open) controller.error(new Error('cut by the test'));
-      state.cuts += open.size;
-      open.clear();
+      state.cuts += network.cut();
     },
     stop: () => subscription.unsubscribe(),
   };

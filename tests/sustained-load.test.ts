@@ -3,15 +3,12 @@
  * of mutations over HTTP while many SSE subscribers follow the feed. No request may fail, every subscriber must
  * receive every commit exactly once, and the process's memory must not keep growing.
  */
-import type { AddressInfo } from 'node:net';
-import { createHTTPServer } from '@trpc/server/adapters/standalone';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '@/client/create-client';
-import { contextFromSessionCookie } from '@/server/context';
-import { appRouter } from '@/server/routers/_app';
-import { readCookie, SESSION_COOKIE, signSession } from '@/server/session';
+import { signSession } from '@/server/session';
 import { ensureUser } from '@/server/users';
 import { createTestRuntime } from './helpers/test-database';
+import { startTrpcHttpServer, type TrpcHttpServer } from './helpers/trpc-http-server';
 
 const SECRET = 'sustained-load-secret-with-at-least-32-chars';
 const SUBSCRIBERS = 50;
@@ -19,26 +16,14 @@ const RATE_PER_SECOND = 40;
 const SECONDS = 10;
 
 let runtime: Awaited<ReturnType<typeof createTestRuntime>>;
-let server: ReturnType<typeof createHTTPServer>;
-let baseUrl: string;
+let server: TrpcHttpServer;
 
 beforeAll(async () => {
   runtime = await createTestRuntime();
-  server = createHTTPServer({
-    router: appRouter,
-    basePath: '/api/trpc/',
-    createContext: ({ req }) =>
-      contextFromSessionCookie(readCookie(req.headers.cookie ?? null, SESSION_COOKIE), {
-        runtime,
-        sessionSecret: SECRET,
-      }),
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await startTrpcHttpServer(runtime, SECRET);
 });
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  await server.close();
   await runtime.close();
 });
 
@@ -53,7 +38,7 @@ describe('sustained load', () => {
     const errors: unknown[] = [];
     const ready = new Set<number>();
     const subscriptions = received.map((versions, index) =>
-      createClient({ url: baseUrl, sessionCookie: cookie }).sync.changes.subscribe(
+      createClient({ url: server.url, sessionCookie: cookie }).sync.changes.subscribe(
         { lastEventId: null },
         {
           onData: ({ data }) => {
@@ -66,7 +51,7 @@ describe('sustained load', () => {
     );
     await expect.poll(() => ready.size, { timeout: 30_000 }).toBe(SUBSCRIBERS);
 
-    const writer = createClient({ url: baseUrl, sessionCookie: cookie });
+    const writer = createClient({ url: server.url, sessionCookie: cookie });
     const versions: number[] = [];
     const rss: number[] = [];
     const started = performance.now();
