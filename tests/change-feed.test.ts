@@ -5,7 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '@/db/open';
 import type { RowChange, SyncMessage } from '@/mutators/sync-protocol';
+import { readUserLog } from '@/server/runtime/change-log';
 import { streamChanges } from '@/server/runtime/change-stream';
+import { recordCommit } from '@/server/runtime/commit';
 import { executeMutation } from '@/server/runtime/executor';
 import { createRuntime, type Runtime } from '@/server/runtime/runtime';
 import { readSnapshot } from '@/server/runtime/snapshot';
@@ -96,6 +98,49 @@ describe('change feed', () => {
     expect(messages[0]).toMatchObject({ type: 'reset', snapshot: { userId: user } });
   });
 
+  it("has this process's commits as they commit, exactly as the log holds them", async () => {
+    const user = await newUser();
+    const before = runtime.feed.head;
+    const version = (await addTodo(runtime, user, 'published')).version ?? Number.NaN;
+    // Appended at commit, with no log read in between (a poke would only have started one).
+    expect(runtime.feed.head).toBe(version);
+    // A failing mutation still commits (its consumed mutation id, with the error).
+    await expect(
+      executeMutation(runtime, user, 'setTodoText', {
+        args: { id: crypto.randomUUID(), text: 'no such todo', updatedAt: new Date() },
+        clientId: 'published-test',
+        mutationId: 1,
+      }),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    const inMemory = await runtime.feed.read(user, before);
+    expect(inMemory.commits.map((commit) => commit.version)).toEqual([version, version + 1]);
+    expect(inMemory.commits[1]?.error?.code).toBe('NOT_FOUND');
+    expect(inMemory).toEqual({
+      upTo: version + 1,
+      ...(await readUserLog(runtime.db, { after: before, upTo: version + 1, userId: user })),
+    });
+  });
+
+  it('reads the log when a commit it did not make comes first (a gap before the published one)', async () => {
+    const user = await newUser();
+    const before = runtime.feed.head;
+    // Another writer's commit that this feed is never told about (as from another process, poke lost).
+    await runtime.db.transaction((tx) =>
+      recordCommit(
+        runtime,
+        tx,
+        { userId: user, mutator: 'elsewhere', clientId: null, mutationId: null, error: null },
+        [],
+      ),
+    );
+    expect(runtime.feed.head).toBe(before);
+    await addTodo(runtime, user, 'after the gap');
+    const { messages } = await collect(runtime, user, String(before), (m) => changesOf(m).length >= 1);
+    const commits = messages.flatMap((m) => (m.type === 'changes' ? m.commits : []));
+    expect(commits.map((commit) => commit.version)).toEqual([before + 1, before + 2]);
+    expect(todoTexts(messages)).toEqual(['after the gap']);
+  });
+
   // DESIGN.md rule 3, on the real thing: concurrent transactions on PostgreSQL commit out of version order unless
   // versions are assigned in commit order. 8 writers × 250 mutations, read live by another "process".
   it.runIf(process.env.DATABASE_URL)(
@@ -111,14 +156,18 @@ describe('change feed', () => {
       for (let i = 0; i < 20; i++) await addTodo(runtime, user, `before ${i}`);
       const reader = await createRuntime(await openDatabase({ postgresUrl: runtime.url }));
       try {
-        const stream = collect(
-          reader,
-          user,
-          '0',
-          (messages) =>
-            messages.reduce((n, m) => n + (m.type === 'changes' ? m.commits.length : 0), 0) >= total + 20,
-          100_000,
-        );
+        const readAll = (on: Runtime) =>
+          collect(
+            on,
+            user,
+            '0',
+            (messages) =>
+              messages.reduce((n, m) => n + (m.type === 'changes' ? m.commits.length : 0), 0) >= total + 20,
+            100_000,
+          );
+        // The other process reads the log on NOTIFY; the writers' own process gets its commits published as they
+        // commit, out of version order across the 8 transactions (a gap makes it read the log instead).
+        const streams = [readAll(reader), readAll(runtime)];
         await Promise.all(
           Array.from({ length: writers }, async (_, writer) => {
             const ids: string[] = [];
@@ -144,30 +193,31 @@ describe('change feed', () => {
             }
           }),
         );
-        const { messages, timedOut } = await stream;
-        expect(timedOut).toBe(false);
-        const commits = messages.flatMap((m) => (m.type === 'changes' ? m.commits : []));
-        // Exactly once, in increasing version order.
-        const versions = commits.map((commit) => commit.version);
-        expect(versions).toEqual([...versions].sort((a, b) => a - b));
-        expect(new Set(versions).size).toBe(versions.length);
-        const mutationKeys = commits.filter((c) => c.clientId).map((c) => `${c.clientId}:${c.mutationId}`);
-        expect(mutationKeys).toHaveLength(total);
-        expect(new Set(mutationKeys).size).toBe(total);
-        // Replaying the feed over the empty start gives exactly the table's final state.
-        const replayed = new Map<string, unknown>();
-        for (const change of changesOf(messages) as RowChange[]) {
-          if (change.table !== 'todos') continue;
-          if (change.op === 'set') replayed.set(change.id, change.row);
-          else replayed.delete(change.id);
-        }
         const final = (await readSnapshot(runtime, user)).tables.todos;
-        const seeded = final.filter((todo) => !replayed.has(todo.id));
-        expect(seeded).toHaveLength(4); // the welcome todos, created before the feed's start
-        expect(final.filter((todo) => replayed.has(todo.id))).toEqual(
-          final.filter((todo) => replayed.has(todo.id)).map((todo) => replayed.get(todo.id)),
-        );
-        expect(replayed.size).toBe(final.length - 4);
+        for (const { messages, timedOut } of await Promise.all(streams)) {
+          expect(timedOut).toBe(false);
+          const commits = messages.flatMap((m) => (m.type === 'changes' ? m.commits : []));
+          // Exactly once, in increasing version order.
+          const versions = commits.map((commit) => commit.version);
+          expect(versions).toEqual([...versions].sort((a, b) => a - b));
+          expect(new Set(versions).size).toBe(versions.length);
+          const mutationKeys = commits.filter((c) => c.clientId).map((c) => `${c.clientId}:${c.mutationId}`);
+          expect(mutationKeys).toHaveLength(total);
+          expect(new Set(mutationKeys).size).toBe(total);
+          // Replaying the feed over the empty start gives exactly the table's final state.
+          const replayed = new Map<string, unknown>();
+          for (const change of changesOf(messages) as RowChange[]) {
+            if (change.table !== 'todos') continue;
+            if (change.op === 'set') replayed.set(change.id, change.row);
+            else replayed.delete(change.id);
+          }
+          const seeded = final.filter((todo) => !replayed.has(todo.id));
+          expect(seeded).toHaveLength(4); // the welcome todos, created before the feed's start
+          expect(final.filter((todo) => replayed.has(todo.id))).toEqual(
+            final.filter((todo) => replayed.has(todo.id)).map((todo) => replayed.get(todo.id)),
+          );
+          expect(replayed.size).toBe(final.length - 4);
+        }
       } finally {
         await reader.close();
       }

@@ -54,7 +54,17 @@ export async function startProductionServer(options: {
 }): Promise<RunningServer> {
   const port = await freePort();
   const { config } = options.database;
-  const server = spawn('npx', ['next', 'start', '--hostname', '127.0.0.1', '--port', String(port)], {
+  // A CPU profile of the server, written when it stops (see the README); `node` here is the project's Node.
+  const profileDir = process.env.BENCH_CPU_PROF;
+  const args = profileDir
+    ? [
+        'node',
+        '--cpu-prof',
+        `--cpu-prof-dir=${profileDir}`,
+        `${process.cwd()}/node_modules/next/dist/bin/next`,
+      ]
+    : ['next'];
+  const server = spawn('npx', [...args, 'start', '--hostname', '127.0.0.1', '--port', String(port)], {
     cwd: options.appDir,
     env: {
       ...process.env,

@@ -6,7 +6,7 @@
 import 'server-only';
 import { and, asc, eq, lt, lte, or, sql } from 'drizzle-orm';
 import { actionRuns, type ActionRun } from '@/db/schema';
-import { recordCommit } from './commit';
+import { publishCommitted, recordCommit, type LogEntry } from './commit';
 import type { Runtime } from './runtime';
 import type { Queryable } from './synced-table';
 
@@ -17,8 +17,8 @@ async function commitRunChange(
   db: Queryable,
   run: ActionRun,
   label: string,
-): Promise<void> {
-  await recordCommit(
+): Promise<LogEntry> {
+  return recordCommit(
     runtime,
     db,
     { userId: run.ownerId, mutator: label, clientId: null, mutationId: null, error: null },
@@ -40,11 +40,10 @@ export async function insertRun(
       .values({ id: crypto.randomUUID(), ownerId, action, input: input ?? null, maxAttempts })
       .returning();
     if (!row) throw new Error('insert into action_runs returned nothing');
-    await commitRunChange(runtime, tx, row, 'system:enqueue');
-    return row;
+    return { row, entry: await commitRunChange(runtime, tx, row, 'system:enqueue') };
   });
-  runtime.pokes.pokeLocal();
-  return run;
+  publishCommitted(runtime, run.entry);
+  return run.row;
 }
 
 /** Updates a run (optionally only while `where` holds) and commits the change; returns the new row, or null. */
@@ -63,11 +62,11 @@ export async function updateRun(
       )
       .returning();
     if (!row) return null;
-    await commitRunChange(runtime, tx, row, 'system:run');
-    return row;
+    return { row, entry: await commitRunChange(runtime, tx, row, 'system:run') };
   });
-  if (run) runtime.pokes.pokeLocal();
-  return run;
+  if (!run) return null;
+  publishCommitted(runtime, run.entry);
+  return run.row;
 }
 
 /** Claims the next due run (queued and due, or running with an expired lease), or returns null. */
@@ -98,11 +97,11 @@ export async function claimNextRun(runtime: Runtime, leaseMs: number): Promise<A
       .where(eq(actionRuns.id, candidate.id))
       .returning();
     if (!row) return null;
-    await commitRunChange(runtime, tx, row, 'system:claim');
-    return row;
+    return { row, entry: await commitRunChange(runtime, tx, row, 'system:claim') };
   });
-  if (run) runtime.pokes.pokeLocal();
-  return run;
+  if (!run) return null;
+  publishCommitted(runtime, run.entry);
+  return run.row;
 }
 
 /** When the next queued run becomes due (for the worker's timer), or null when none is waiting. */

@@ -1,7 +1,9 @@
 /**
- * The change feed of one server process. It reads the log once per poke for all subscribers and keeps the recent
- * tail in memory, so a thousand open subscriptions cost one query per commit, not a thousand. A subscriber that is
- * further behind than the tail (after a long disconnect) reads its own catch-up pages from the database.
+ * The change feed of one server process. It keeps the recent tail of the log in memory for all subscribers, so a
+ * thousand open subscriptions cost nothing per commit in queries. Commits this process makes are appended as they
+ * commit (`publish`), without reading them back; a poke (another process committed) reads the log once. A
+ * subscriber that is further behind than the tail (after a long disconnect) reads its own catch-up pages from the
+ * database.
  */
 import 'server-only';
 import type { Db } from '@/db/open';
@@ -33,6 +35,11 @@ export interface ChangeFeed {
   readonly head: number;
   /** Reads the log up to the latest committed version now (also triggered by every poke). */
   refresh(): Promise<void>;
+  /**
+   * A commit this process has just made (after COMMIT). When it is the next version the feed appends it without
+   * reading the log back; otherwise (another process or transaction committed in between) it reads the log.
+   */
+  publish(entry: { commit: FeedCommit; changes: FeedChange[] }): void;
   /** The next batch for `userId` after version `after` (empty with upTo = head when nothing is new). */
   read(userId: string, after: number): Promise<FeedBatch>;
   /** Calls `listener` with every page of new changes this process reads (all users). Returns the unsubscribe. */
@@ -54,22 +61,34 @@ export async function createChangeFeed(db: Db, pokes: Pokes): Promise<ChangeFeed
   let refreshing: Promise<void> | null = null;
   let again = false;
 
+  /** Appends commits that directly follow `head` (and their changes), then wakes whoever waits for them. */
+  function append(upTo: number, newCommits: FeedCommit[], newChanges: FeedChange[]) {
+    commits.push(...newCommits);
+    changes.push(...newChanges);
+    head = upTo;
+    for (const listener of changeListeners) listener(newChanges);
+    for (const waiter of waiters) {
+      if (head > waiter.version) {
+        waiters.delete(waiter);
+        waiter.resolve();
+      }
+    }
+    trimTail();
+  }
+
   async function readNewCommits() {
     for (;;) {
-      const page = await readLogPage(db, head, PAGE);
+      const after = head;
+      const page = await readLogPage(db, after, PAGE);
       if (!page) return;
-      const end = page.upTo;
-      commits.push(...page.commits);
-      changes.push(...page.changes);
-      head = end;
-      for (const listener of changeListeners) listener(page.changes);
-      for (const waiter of waiters) {
-        if (head > waiter.version) {
-          waiters.delete(waiter);
-          waiter.resolve();
-        }
-      }
-      trimTail();
+      // Commits published meanwhile are already in the tail: keep only what lies beyond them.
+      if (page.upTo <= head) continue;
+      const fresh = head === after;
+      append(
+        page.upTo,
+        fresh ? page.commits : page.commits.filter((commit) => commit.version > head),
+        fresh ? page.changes : page.changes.filter((change) => change.version > head),
+      );
     }
   }
 
@@ -102,7 +121,7 @@ export async function createChangeFeed(db: Db, pokes: Pokes): Promise<ChangeFeed
   }
 
   let closed = false;
-  const unsubscribe = pokes.subscribe(() => {
+  const poke = () => {
     // While a read is in flight, only ask for one more. Attaching to its promise from every poke would keep each
     // poking request's async context (and so its response) alive until a backlog clears: memory grew under load.
     if (refreshing) {
@@ -113,7 +132,8 @@ export async function createChangeFeed(db: Db, pokes: Pokes): Promise<ChangeFeed
       // A read still in flight when the database closes is expected to fail; anything else is a real problem.
       if (!closed) console.error('[feed] reading the change log failed:', error);
     });
-  });
+  };
+  const unsubscribe = pokes.subscribe(poke);
 
   function fromTail(userId: string, after: number): FeedBatch {
     // Binary search to the first new entry: a read costs what is new, not the size of the tail.
@@ -129,6 +149,11 @@ export async function createChangeFeed(db: Db, pokes: Pokes): Promise<ChangeFeed
       return head;
     },
     refresh,
+    publish({ commit, changes: committed }) {
+      if (commit.version <= head) return; // A log read got there first.
+      if (commit.version === head + 1) append(commit.version, [commit], committed);
+      else poke(); // Something committed in between that this process has not read yet.
+    },
     async read(userId, after) {
       if (after >= tailStart) return fromTail(userId, after);
       // Behind the in-memory tail: one page from the database, filtered there.

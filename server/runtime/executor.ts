@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { clientMutations } from '@/db/schema';
 import type { MutatorInput } from '@/mutators/define';
 import { mutators, type MutatorName, type Mutators } from '@/mutators/registry';
-import { recordCommit } from './commit';
+import { publishCommitted, recordCommit, type LogEntry } from './commit';
 import {
   isStorableText,
   prefixIssues,
@@ -97,7 +97,7 @@ export async function executeMutation(
       // Without a client id there is no mutation id to consume: roll back everything and report.
       if (thrown !== null && clientId === undefined) throw thrown;
       const failure = thrown === null ? null : toStoredError(thrown);
-      const version = await recordCommit(
+      const entry = await recordCommit(
         runtime,
         dbtx,
         { userId, mutator: name, clientId: clientId ?? null, mutationId: mutationId ?? null, error: failure },
@@ -109,7 +109,7 @@ export async function executeMutation(
           .set({ lastMutationId: mutationId, lastError: failure, updatedAt: new Date() })
           .where(and(eq(clientMutations.userId, userId), eq(clientMutations.clientId, clientId)));
       }
-      return thrown === null ? { kind: 'applied', version } : { kind: 'failed', version, thrown };
+      return thrown === null ? { kind: 'applied', entry } : { kind: 'failed', entry, thrown };
     });
   } catch (error) {
     throw report(name, error);
@@ -119,14 +119,14 @@ export async function executeMutation(
     if (outcome.lastError) throw new TRPCError(outcome.lastError);
     return { version: null, duplicate: true };
   }
-  runtime.pokes.pokeLocal();
+  publishCommitted(runtime, outcome.entry);
   if (outcome.kind === 'failed') throw report(name, outcome.thrown);
-  return { version: outcome.version, duplicate: false };
+  return { version: outcome.entry.commit.version, duplicate: false };
 }
 
 type Outcome =
-  | { kind: 'applied'; version: number }
-  | { kind: 'failed'; version: number; thrown: unknown }
+  | { kind: 'applied'; entry: LogEntry }
+  | { kind: 'failed'; entry: LogEntry; thrown: unknown }
   | { kind: 'duplicate'; lastError: StoredError | null };
 
 /** Logs unexpected failures (our bugs) and turns any failure into the error the caller sees. */
@@ -209,7 +209,7 @@ export async function executeMutationGroup<T>(
   label: string,
   body: (group: MutationGroup) => Promise<T>,
 ): Promise<T> {
-  let committed = false;
+  let committed: LogEntry | null = null;
   // If anything throws, the transaction rolls back and the error propagates as-is (the action runner maps it).
   const value = await runtime.db.transaction(async (dbtx) => {
     const changes: RecordedChange[] = [];
@@ -220,16 +220,15 @@ export async function executeMutationGroup<T>(
       },
     });
     if (changes.length > 0) {
-      await recordCommit(
+      committed = await recordCommit(
         runtime,
         dbtx,
         { userId, mutator: label, clientId: null, mutationId: null, error: null },
         changes,
       );
-      committed = true;
     }
     return result;
   });
-  if (committed) runtime.pokes.pokeLocal();
+  if (committed) publishCommitted(runtime, committed);
   return value;
 }

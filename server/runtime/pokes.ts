@@ -2,7 +2,8 @@
  * Pokes: "the log has moved, read it". Hints only (DESIGN.md rule 4): a lost poke delays delivery, never loses data,
  * because readers always read the log after their own version.
  *
- * - In-process: an emitter, fired right after this process commits (all PGlite needs: one process per folder).
+ * - In-process: nothing to poke. The process that commits hands its commit to its own feed (ChangeFeed.publish),
+ *   which is all PGlite needs (one process per folder).
  * - PostgreSQL: every commit also runs `pg_notify` inside its transaction (delivered only if it commits), and each
  *   server process LISTENs on a dedicated connection, so commits made by other processes wake this one's readers.
  *   The connection reconnects with backoff and pokes once after reconnecting, in case a notification was missed.
@@ -18,14 +19,12 @@ const SAFETY_POKE_MS = 5_000;
 
 export interface Pokes {
   /**
-   * Identifies this runtime in NOTIFY payloads (`<token>:<version>`): its own commits already poked it directly,
-   * so their echo through LISTEN is skipped (one feed read per commit, not two).
+   * Identifies this runtime in NOTIFY payloads (`<token>:<version>`): its own commits already reached its feed,
+   * so their echo through LISTEN is skipped.
    */
   readonly token: string;
   /** Calls `listener` on every poke; returns the unsubscribe function. */
   subscribe(listener: () => void): () => void;
-  /** Pokes this process's listeners (after a local commit). */
-  pokeLocal(): void;
   close(): Promise<void>;
 }
 
@@ -44,7 +43,6 @@ export function createPokes(engine: Engine): Pokes {
       emitter.on('poke', fn);
       return () => emitter.off('poke', fn);
     },
-    pokeLocal: poke,
     async close() {
       if (safetyNet) clearInterval(safetyNet);
       emitter.removeAllListeners();
