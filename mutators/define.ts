@@ -16,6 +16,11 @@ export interface TableAccess<TRow extends { id: string }> {
   get(id: string): Promise<TRow | undefined>;
   /** Inserts or replaces the whole row. Refused for a row of another user. */
   set(row: TRow): Promise<void>;
+  /**
+   * Adds a new row; fails with CONFLICT when the user already has a row with its id (FORBIDDEN when another user
+   * has, as `set`). One statement on the server, where `get` then `set` would be two.
+   */
+  insert(row: TRow): Promise<void>;
   /** Deletes the row if it exists; a no-op otherwise. */
   delete(id: string): Promise<void>;
   /** All of the user's rows in this table. */
@@ -46,6 +51,11 @@ export class MutatorError extends Error {
     super(message);
     this.name = 'MutatorError';
   }
+}
+
+/** The error of `insert` when the id is taken, the same in the browser and on the server. */
+export function conflict(table: string, id: string): MutatorError {
+  return new MutatorError('CONFLICT', `A ${table} row with id ${id} already exists`);
 }
 
 /**

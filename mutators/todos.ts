@@ -49,10 +49,7 @@ async function insertTodo(
   tx: MutatorTx,
   todo: { id: string; text: string; status: 'ready' | 'generating'; position: number; createdAt: Date },
 ) {
-  const todos = tx.table('todos');
-  if (await todos.get(todo.id))
-    throw new MutatorError('CONFLICT', `A todo with id ${todo.id} already exists`);
-  await todos.set({
+  await tx.table('todos').insert({
     id: todo.id,
     ownerId: tx.userId,
     text: todo.text,

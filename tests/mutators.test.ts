@@ -49,6 +49,25 @@ describe('mutators on client and server', () => {
     expect(serverSide.userId).toBe(userId);
   });
 
+  it('refuse a taken id identically on both sides (insert), writing nothing', async () => {
+    const { userId } = await newClient(runtime);
+    const start = await readSnapshot(runtime, userId);
+    const offline = new SyncStore({ snapshot: start, transport: { mutate: () => new Promise(() => {}) } });
+    const [existing] = start.tables.todos;
+    if (!existing) throw new Error('expected seeded todos');
+    const args = { id: existing.id, text: 'Again', position: 99, createdAt: new Date() };
+    const message = `A todos row with id ${existing.id} already exists`;
+    expect(await offline.mutate('addTodo', args).settled).toMatchObject({
+      ok: false,
+      failure: { code: 'CONFLICT', message },
+    });
+    await expect(executeMutation(runtime, userId, 'addTodo', { args })).rejects.toMatchObject({
+      code: 'CONFLICT',
+      message,
+    });
+    expect((await readSnapshot(runtime, userId)).tables.todos).toEqual(start.tables.todos);
+  });
+
   it('trim and validate input identically on both sides', async () => {
     const { userId } = await newClient(runtime);
     const start = await readSnapshot(runtime, userId);

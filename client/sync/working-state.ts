@@ -2,7 +2,7 @@
  * The client-side `tx` of a mutator: reads and writes over an in-memory copy of the synced tables. Copy-on-write, so
  * replaying pending mutations on top of server state never touches the server state itself.
  */
-import { MutatorError, type MutatorTx, type TableAccess } from '@/mutators/define';
+import { conflict, MutatorError, type MutatorTx, type TableAccess } from '@/mutators/define';
 import type { SyncedTablesData } from '@/mutators/sync-protocol';
 import { SYNCED_TABLE_NAMES, type SyncedRows, type SyncedTableName } from '@/mutators/synced-tables';
 
@@ -54,6 +54,11 @@ export function createClientTransaction(state: WorkingState, userId: string): Mu
     isServer: false,
     table<TName extends SyncedTableName>(name: TName): TableAccess<SyncedRows[TName]> {
       type Row = SyncedRows[TName];
+      const write = (row: Row) => {
+        if (row.ownerId !== userId)
+          throw new MutatorError('FORBIDDEN', `Cannot write a ${name} row of another user`);
+        state.write(name).set(row.id, row);
+      };
       return {
         async get(id) {
           return state.read(name).get(id) as Row | undefined;
@@ -62,9 +67,12 @@ export function createClientTransaction(state: WorkingState, userId: string): Mu
           return [...state.read(name).values()] as Row[];
         },
         async set(row) {
-          if (row.ownerId !== userId)
-            throw new MutatorError('FORBIDDEN', `Cannot write a ${name} row of another user`);
-          state.write(name).set(row.id, row);
+          write(row);
+        },
+        async insert(row) {
+          // The browser sees only this user's rows; the server also refuses ids taken by other users.
+          if (state.read(name).has(row.id)) throw conflict(name, row.id);
+          write(row);
         },
         async delete(id) {
           if (state.read(name).has(id)) state.write(name).delete(id);

@@ -10,7 +10,7 @@
 import 'server-only';
 import { and, asc, eq, gt, lte, sql } from 'drizzle-orm';
 import superjson from 'superjson';
-import { syncChanges, syncCommits, syncState } from '@/db/schema';
+import { clientMutations, syncChanges, syncCommits, syncState } from '@/db/schema';
 import type { SyncedTableName } from '@/mutators/synced-tables';
 import type { RecordedChange } from './server-transaction';
 import type { AnyRow, Queryable } from './synced-table';
@@ -40,7 +40,9 @@ export interface FeedChange {
 /**
  * Appends one commit and its changes under the next version, in ONE statement (data-modifying CTEs): bump the
  * counter (taking its row lock until COMMIT, which is what orders versions by commit), insert the commit, insert
- * the changes. Call it last in the transaction, so the lock is held as briefly as possible.
+ * the changes, and for a client's numbered mutation record it as the client's last (its `client_mutations` row was
+ * claimed and locked earlier in the transaction). Call it last in the transaction, so the lock is held as briefly
+ * as possible.
  */
 export async function appendCommit(
   db: Queryable,
@@ -58,6 +60,16 @@ export async function appendCommit(
       owner_id: change.ownerId,
     })),
   );
+  const error = commit.error === null ? null : JSON.stringify(commit.error);
+  const recordClientMutation =
+    commit.clientId === null || commit.mutationId === null
+      ? sql``
+      : sql`, client as (
+      update ${clientMutations}
+      set last_mutation_id = ${commit.mutationId}, last_error = ${error}::jsonb, updated_at = ${new Date()}
+      where user_id = ${commit.userId} and client_id = ${commit.clientId}
+      returning 1
+    )`;
   const result = await db.execute<{ version: number | string }>(sql`
     with next as (
       insert into ${syncState} (id, version) values (${COUNTER_ID}, 1)
@@ -66,7 +78,7 @@ export async function appendCommit(
     ), commit as (
       insert into ${syncCommits} (version, user_id, mutator, client_id, mutation_id, error)
       select version, ${commit.userId}, ${commit.mutator}, ${commit.clientId}, ${commit.mutationId},
-             ${commit.error === null ? null : JSON.stringify(commit.error)}::jsonb
+             ${error}::jsonb
       from next
       returning version
     ), changes as (
@@ -75,7 +87,7 @@ export async function appendCommit(
       from commit, jsonb_to_recordset(${rows}::jsonb)
         as c(seq int, table_name text, row_id uuid, op text, row jsonb, owner_id uuid)
       returning 1
-    )
+    )${recordClientMutation}
     select version from commit`);
   const version = result.rows[0]?.version;
   if (version === undefined) throw new Error('appending to the change log returned no version');

@@ -6,7 +6,7 @@
  */
 import 'server-only';
 import { TRPCError } from '@trpc/server';
-import { and, eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { clientMutations } from '@/db/schema';
 import type { MutatorInput } from '@/mutators/define';
@@ -103,12 +103,6 @@ export async function executeMutation(
         { userId, mutator: name, clientId: clientId ?? null, mutationId: mutationId ?? null, error: failure },
         failure ? [] : changes,
       );
-      if (clientId !== undefined && mutationId !== undefined) {
-        await dbtx
-          .update(clientMutations)
-          .set({ lastMutationId: mutationId, lastError: failure, updatedAt: new Date() })
-          .where(and(eq(clientMutations.userId, userId), eq(clientMutations.clientId, clientId)));
-      }
       return thrown === null ? { kind: 'applied', entry } : { kind: 'failed', entry, thrown };
     });
   } catch (error) {

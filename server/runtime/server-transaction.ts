@@ -4,7 +4,7 @@
  */
 import 'server-only';
 import type { MutatorTx, TableAccess } from '@/mutators/define';
-import { MutatorError } from '@/mutators/define';
+import { conflict, MutatorError } from '@/mutators/define';
 import type { SyncedRows, SyncedTableName } from '@/mutators/synced-tables';
 import type { ZodType } from 'zod';
 import { actions, type ActionName } from '../actions/registry';
@@ -13,6 +13,7 @@ import { prefixIssues } from './errors';
 import {
   deleteOwnedRow,
   getOwnedRow,
+  insertNewRow,
   listOwnedRows,
   upsertOwnedRow,
   type AnyRow,
@@ -61,6 +62,17 @@ export function createServerTransaction(db: Queryable, userId: string): ServerTr
         const stored = await upsertOwnedRow(db, config, userId, row as AnyRow);
         // Nothing stored means the id is taken by another user's row: same answer as above, nothing revealed.
         if (!stored) throw new MutatorError('FORBIDDEN', `Cannot write a ${name} row of another user`);
+        changes.push({ table: name, id: row.id, op: 'set', row: stored, ownerId: userId });
+      },
+      async insert(row) {
+        if (row.ownerId !== userId)
+          throw new MutatorError('FORBIDDEN', `Cannot write a ${name} row of another user`);
+        const stored = await insertNewRow(db, config, row as AnyRow);
+        if (!stored) {
+          // Taken: by this user's own row (a conflict), or by another user's (the same answer as `set` gives).
+          if (await getOwnedRow(db, config, userId, row.id)) throw conflict(name, row.id);
+          throw new MutatorError('FORBIDDEN', `Cannot write a ${name} row of another user`);
+        }
         changes.push({ table: name, id: row.id, op: 'set', row: stored, ownerId: userId });
       },
       async delete(id) {

@@ -68,6 +68,20 @@ export async function upsertOwnedRow(
   return rows[0] as AnyRow | undefined;
 }
 
+/** Inserts a new row; returns it as stored, or undefined when its id is already taken (nothing written). */
+export async function insertNewRow(
+  db: Queryable,
+  config: SyncedTableConfig,
+  row: AnyRow,
+): Promise<AnyRow | undefined> {
+  const rows = await db
+    .insert(config.table)
+    .values(row)
+    .onConflictDoNothing({ target: config.id })
+    .returning();
+  return rows[0] as AnyRow | undefined;
+}
+
 /** Deletes the user's row; returns whether one was deleted. */
 export async function deleteOwnedRow(
   db: Queryable,
