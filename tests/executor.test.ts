@@ -72,6 +72,13 @@ describe('executeMutation', () => {
     expect(await executeMutation(runtime, userId, 'addTodo', next)).toMatchObject({ duplicate: false });
   });
 
+  it('keeps client ids exactly, even one starting with U+FEFF (which PGlite drops from text it returns)', async () => {
+    const { userId } = await newClient(runtime);
+    const request = { args: addArgs('BOM'), clientId: '\uFEFFtab', mutationId: 1 };
+    expect(await executeMutation(runtime, userId, 'addTodo', request)).toMatchObject({ duplicate: false });
+    expect(await executeMutation(runtime, userId, 'addTodo', request)).toMatchObject({ duplicate: true });
+  });
+
   it('refuses an id that skips ahead, without consuming anything', async () => {
     const { userId } = await newClient(runtime);
     const before = await counts();

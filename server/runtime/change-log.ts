@@ -37,20 +37,34 @@ export interface FeedChange {
   ownerId: string;
 }
 
+/** One commit to append: who and what (its version is assigned by `appendCommits`), and its row changes. */
+export interface NewCommit {
+  commit: Omit<FeedCommit, 'version'> & { mutator: string };
+  changes: RecordedChange[];
+}
+
 /**
- * Appends one commit and its changes under the next version, in ONE statement (data-modifying CTEs): bump the
- * counter (taking its row lock until COMMIT, which is what orders versions by commit), insert the commit, insert
- * the changes, and for a client's numbered mutation record it as the client's last (its `client_mutations` row was
- * claimed and locked earlier in the transaction). Call it last in the transaction, so the lock is held as briefly
- * as possible.
+ * Appends commits and their changes under the next versions (consecutive, in the given order), in ONE statement
+ * (data-modifying CTEs): bump the counter (taking its row lock until COMMIT, which is what orders versions by
+ * commit), insert the commits, insert the changes, and for each client's numbered mutation record it as that
+ * client's last (its `client_mutations` row was claimed and locked earlier in the transaction). Call it last in the
+ * transaction, so the lock is held as briefly as possible. Returns the versions, in order.
  */
-export async function appendCommit(
-  db: Queryable,
-  commit: Omit<FeedCommit, 'version'> & { mutator: string },
-  changes: RecordedChange[],
-): Promise<number> {
-  const rows = JSON.stringify(
+export async function appendCommits(db: Queryable, commits: NewCommit[]): Promise<number[]> {
+  const count = commits.length;
+  if (count === 0) return [];
+  // `ord` numbers the commits 1…count; commit i gets version (new counter value − count + ord).
+  const commitRows = commits.map(({ commit }, index) => ({
+    ord: index + 1,
+    user_id: commit.userId,
+    mutator: commit.mutator,
+    client_id: commit.clientId,
+    mutation_id: commit.mutationId,
+    error: commit.error,
+  }));
+  const changeRows = commits.flatMap(({ changes }, index) =>
     changes.map((change, seq) => ({
+      ord: index + 1,
       seq,
       table_name: change.table,
       row_id: change.id,
@@ -60,38 +74,54 @@ export async function appendCommit(
       owner_id: change.ownerId,
     })),
   );
-  const error = commit.error === null ? null : JSON.stringify(commit.error);
-  const recordClientMutation =
-    commit.clientId === null || commit.mutationId === null
+  // One row per client, its last mutation here (an UPDATE … FROM would apply only one of several matches).
+  const lastPerClient = new Map<
+    string,
+    { user_id: string; client_id: string; mutation_id: number; error: unknown }
+  >();
+  for (const { commit } of commits) {
+    if (commit.clientId === null || commit.mutationId === null) continue;
+    lastPerClient.set(JSON.stringify([commit.userId, commit.clientId]), {
+      user_id: commit.userId,
+      client_id: commit.clientId,
+      mutation_id: commit.mutationId,
+      error: commit.error,
+    });
+  }
+  const recordClientMutations =
+    lastPerClient.size === 0
       ? sql``
-      : sql`, client as (
-      update ${clientMutations}
-      set last_mutation_id = ${commit.mutationId}, last_error = ${error}::jsonb, updated_at = ${new Date()}
-      where user_id = ${commit.userId} and client_id = ${commit.clientId}
+      : sql`, clients as (
+      update ${clientMutations} as m
+      set last_mutation_id = c.mutation_id, last_error = c.error, updated_at = ${new Date()}
+      from jsonb_to_recordset(${JSON.stringify([...lastPerClient.values()])}::jsonb)
+        as c(user_id uuid, client_id text, mutation_id bigint, error jsonb)
+      where m.user_id = c.user_id and m.client_id = c.client_id
       returning 1
     )`;
   const result = await db.execute<{ version: number | string }>(sql`
     with next as (
-      insert into ${syncState} (id, version) values (${COUNTER_ID}, 1)
-      on conflict (id) do update set version = ${syncState}.version + 1
+      insert into ${syncState} (id, version) values (${COUNTER_ID}, ${count})
+      on conflict (id) do update set version = ${syncState}.version + ${count}
       returning version
-    ), commit as (
+    ), commits as (
       insert into ${syncCommits} (version, user_id, mutator, client_id, mutation_id, error)
-      select version, ${commit.userId}, ${commit.mutator}, ${commit.clientId}, ${commit.mutationId},
-             ${error}::jsonb
-      from next
-      returning version
+      select next.version - ${count} + c.ord, c.user_id, c.mutator, c.client_id, c.mutation_id, c.error
+      from next, jsonb_to_recordset(${JSON.stringify(commitRows)}::jsonb)
+        as c(ord int, user_id uuid, mutator text, client_id text, mutation_id bigint, error jsonb)
+      returning 1
     ), changes as (
       insert into ${syncChanges} (version, seq, table_name, row_id, op, row, owner_id)
-      select commit.version, c.seq, c.table_name, c.row_id, c.op, c.row, c.owner_id
-      from commit, jsonb_to_recordset(${rows}::jsonb)
-        as c(seq int, table_name text, row_id uuid, op text, row jsonb, owner_id uuid)
+      select next.version - ${count} + c.ord, c.seq, c.table_name, c.row_id, c.op, c.row, c.owner_id
+      from next, jsonb_to_recordset(${JSON.stringify(changeRows)}::jsonb)
+        as c(ord int, seq int, table_name text, row_id uuid, op text, row jsonb, owner_id uuid)
       returning 1
-    )${recordClientMutation}
-    select version from commit`);
-  const version = result.rows[0]?.version;
-  if (version === undefined) throw new Error('appending to the change log returned no version');
-  return Number(version); // bigint arrives as a string from node-postgres
+    )${recordClientMutations}
+    select version from next`);
+  const last = result.rows[0]?.version;
+  if (last === undefined) throw new Error('appending to the change log returned no version');
+  const lastVersion = Number(last); // bigint arrives as a string from node-postgres
+  return commits.map((_, index) => lastVersion - count + 1 + index);
 }
 
 /** The latest committed version (0 for an empty log). */

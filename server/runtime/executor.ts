@@ -1,17 +1,20 @@
 /**
  * The one executor (DESIGN.md rule 1): every mutator runs through `executeMutation`, whoever calls it — the tRPC
  * procedure, an action's `ctx.mutate`, the chat endpoint or MCP. It validates input, runs the mutator in one
- * database transaction together with its change-log entries and the client's mutation id (rule 2), then pokes the
- * feed. Nothing is written on any error, except that a failed mutation still consumes its id (rule 5).
+ * database transaction together with its change-log entries and the client's mutation id (rule 2), then hands the
+ * commit to the feed. Nothing is written on any error, except that a failed mutation still consumes its id (rule 5).
+ *
+ * Mutations that arrive together share a transaction (group commit, see runBatch): each keeps its own version and
+ * answer, and a failure in the group ends exactly as it would alone.
  */
 import 'server-only';
 import { TRPCError } from '@trpc/server';
-import { sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { clientMutations } from '@/db/schema';
 import type { MutatorInput } from '@/mutators/define';
 import { mutators, type MutatorName, type Mutators } from '@/mutators/registry';
-import { publishCommitted, recordCommit, type LogEntry } from './commit';
+import type { NewCommit } from './change-log';
+import { claim, clientKey, lockClients, type Claim } from './client-mutations';
+import { publishCommitted, recordCommit, recordCommits, type LogEntry } from './commit';
 import {
   isStorableText,
   prefixIssues,
@@ -21,6 +24,7 @@ import {
   UNSTORABLE_TEXT_MESSAGE,
   type StoredError,
 } from './errors';
+import { createBatcher, type Batcher } from './group-commit';
 import type { Runtime } from './runtime';
 import { createServerTransaction, type RecordedChange } from './server-transaction';
 import type { Queryable } from './synced-table';
@@ -64,64 +68,178 @@ export async function executeMutation(
   const envelope = envelopeSchema.safeParse(request);
   if (!envelope.success) throw toTRPCError(envelope.error);
   const { clientId, mutationId } = envelope.data;
-  const parsed = refuseUnstorableText(mutator.input.safeParse(envelope.data.args));
+  const job: MutationJob = {
+    userId,
+    name,
+    mutator,
+    parsed: refuseUnstorableText(mutator.input.safeParse(envelope.data.args)),
+    clientId,
+    mutationId,
+  };
 
   let outcome: Outcome;
   try {
-    outcome = await runtime.db.transaction(async (dbtx): Promise<Outcome> => {
-      if (clientId !== undefined && mutationId !== undefined) {
-        const claim = await claimMutationId(dbtx, userId, clientId, mutationId);
-        if (claim.kind === 'duplicate') return claim;
-        if (claim.kind === 'gap') throw new TRPCError({ code: 'CONFLICT', message: claim.message });
-      }
-      const changes: RecordedChange[] = [];
-      let thrown: unknown = parsed.success ? null : prefixIssues(parsed.error, 'args');
-      if (parsed.success && clientId === undefined) {
-        // No mutation id to consume on failure: the whole transaction rolls back if the mutator throws.
-        const tx = createServerTransaction(dbtx, userId);
-        // The registry is a union of mutators; `parsed` came from this very mutator's schema.
-        await mutator.run(tx, parsed.data as never);
-        changes.push(...tx.changes);
-      } else if (parsed.success) {
-        try {
-          // A savepoint: a failing mutator's writes roll back, while its consumed mutation id still commits.
-          await dbtx.transaction(async (savepoint) => {
-            const tx = createServerTransaction(savepoint, userId);
-            await mutator.run(tx, parsed.data as never);
-            changes.push(...tx.changes);
-          });
-        } catch (error) {
-          thrown = error;
-        }
-      }
-      // Without a client id there is no mutation id to consume: roll back everything and report.
-      if (thrown !== null && clientId === undefined) throw thrown;
-      const failure = thrown === null ? null : toStoredError(thrown);
-      const entry = await recordCommit(
-        runtime,
-        dbtx,
-        { userId, mutator: name, clientId: clientId ?? null, mutationId: mutationId ?? null, error: failure },
-        failure ? [] : changes,
-      );
-      return thrown === null ? { kind: 'applied', entry } : { kind: 'failed', entry, thrown };
-    });
+    // Input that failed validation never runs, but it may still consume a client's mutation id: that is runAlone's.
+    outcome = job.parsed.success ? await batcherOf(runtime).submit(job) : await runAlone(runtime, job);
   } catch (error) {
     throw report(name, error);
   }
-
   if (outcome.kind === 'duplicate') {
     if (outcome.lastError) throw new TRPCError(outcome.lastError);
     return { version: null, duplicate: true };
   }
-  publishCommitted(runtime, outcome.entry);
   if (outcome.kind === 'failed') throw report(name, outcome.thrown);
   return { version: outcome.entry.commit.version, duplicate: false };
+}
+
+/** One validated call of a mutator, ready to run. */
+interface MutationJob {
+  userId: string;
+  name: string;
+  mutator: Mutators[MutatorName];
+  parsed: ReturnType<Mutators[MutatorName]['input']['safeParse']>;
+  clientId: string | undefined;
+  mutationId: number | undefined;
 }
 
 type Outcome =
   | { kind: 'applied'; entry: LogEntry }
   | { kind: 'failed'; entry: LogEntry; thrown: unknown }
   | { kind: 'duplicate'; lastError: StoredError | null };
+
+/** The most mutations one group commit takes; the rest wait for the next. */
+const MAX_BATCH = 64;
+const batchers = new WeakMap<Runtime, Batcher<MutationJob, Outcome>>();
+
+/** The runtime's group commit of mutations (group-commit.ts): one batch in its transaction at a time. */
+function batcherOf(runtime: Runtime): Batcher<MutationJob, Outcome> {
+  let batcher = batchers.get(runtime);
+  if (!batcher) {
+    batcher = createBatcher((jobs) => runBatch(runtime, jobs), MAX_BATCH);
+    batchers.set(runtime, batcher);
+  }
+  return batcher;
+}
+
+/**
+ * Runs a batch of mutations in ONE transaction when all of them apply cleanly, each with its own version and
+ * commit. If any of them throws (or skips a mutation id), that transaction rolls back as a whole and every job runs
+ * again alone, in order: the failing one then rolls back only itself (and still consumes its id), as it would have
+ * arriving on its own. Failures cost the batch a retry; the common case costs one BEGIN/COMMIT and one log append.
+ */
+async function runBatch(runtime: Runtime, jobs: MutationJob[]): Promise<PromiseSettledResult<Outcome>[]> {
+  if (jobs.length > 1) {
+    // Its error is not lost: the job that caused it meets it again below, alone, and reports it.
+    const together = await runTogether(runtime, jobs).catch(() => null);
+    if (together) return together.map((value) => ({ status: 'fulfilled', value }));
+  }
+  const results: PromiseSettledResult<Outcome>[] = [];
+  for (const job of jobs) {
+    results.push(
+      await runAlone(runtime, job).then(
+        (value) => ({ status: 'fulfilled', value }) as const,
+        (reason: unknown) => ({ status: 'rejected', reason }) as const,
+      ),
+    );
+  }
+  return results;
+}
+
+/** Thrown inside a batch's transaction to roll it back and answer every job alone. */
+class LeaveTheBatch extends Error {}
+
+async function runTogether(runtime: Runtime, jobs: MutationJob[]): Promise<Outcome[]> {
+  const { outcomes, entries } = await runtime.db.transaction(async (dbtx) => {
+    // Per job: its outcome, or the index of its commit among `commits`.
+    const outcomes: (Outcome | number)[] = [];
+    const commits: NewCommit[] = [];
+    const numbered = jobs.flatMap(({ userId, clientId }) =>
+      clientId === undefined ? [] : [{ userId, clientId }],
+    );
+    const clients = await lockClients(dbtx, numbered);
+    for (const job of jobs) {
+      const { userId, clientId, mutationId } = job;
+      if (clientId !== undefined && mutationId !== undefined) {
+        const state = clients.get(clientKey(userId, clientId));
+        if (!state) throw new Error(`locking client ${clientId} returned no row`);
+        // Decided in order, so ids n and n + 1 of one client in the same batch both apply.
+        const decision = claim(state, clientId, mutationId);
+        if (decision.kind === 'duplicate') {
+          outcomes.push(decision);
+          continue;
+        }
+        // Refused without consuming anything: alone, that writes nothing at all.
+        if (decision.kind === 'gap') throw new LeaveTheBatch();
+      }
+      if (!job.parsed.success) throw new LeaveTheBatch();
+      const tx = createServerTransaction(dbtx, userId);
+      await job.mutator.run(tx, job.parsed.data as never);
+      outcomes.push(commits.length);
+      commits.push({
+        commit: {
+          userId,
+          mutator: job.name,
+          clientId: clientId ?? null,
+          mutationId: mutationId ?? null,
+          error: null,
+        },
+        changes: tx.changes,
+      });
+    }
+    return { outcomes, entries: await recordCommits(runtime, dbtx, commits) };
+  });
+  publishCommitted(runtime, ...entries);
+  return outcomes.map((outcome) => {
+    if (typeof outcome !== 'number') return outcome;
+    const entry = entries[outcome];
+    if (!entry) throw new Error('a batched mutation has no commit');
+    return { kind: 'applied', entry };
+  });
+}
+
+/** One mutation in its own transaction: the path for a lone call, and for each job of a batch that failed. */
+async function runAlone(runtime: Runtime, job: MutationJob): Promise<Outcome> {
+  const { userId, name, mutator, parsed, clientId, mutationId } = job;
+  const outcome = await runtime.db.transaction(async (dbtx): Promise<Outcome> => {
+    if (clientId !== undefined && mutationId !== undefined) {
+      const decision = await claimMutationId(dbtx, userId, clientId, mutationId);
+      if (decision.kind === 'duplicate') return decision;
+      if (decision.kind === 'gap') throw new TRPCError({ code: 'CONFLICT', message: decision.message });
+    }
+    const changes: RecordedChange[] = [];
+    let thrown: unknown = parsed.success ? null : prefixIssues(parsed.error, 'args');
+    if (parsed.success && clientId === undefined) {
+      // No mutation id to consume on failure: the whole transaction rolls back if the mutator throws.
+      const tx = createServerTransaction(dbtx, userId);
+      // The registry is a union of mutators; `parsed` came from this very mutator's schema.
+      await mutator.run(tx, parsed.data as never);
+      changes.push(...tx.changes);
+    } else if (parsed.success) {
+      try {
+        // A savepoint: a failing mutator's writes roll back, while its consumed mutation id still commits.
+        await dbtx.transaction(async (savepoint) => {
+          const tx = createServerTransaction(savepoint, userId);
+          await mutator.run(tx, parsed.data as never);
+          changes.push(...tx.changes);
+        });
+      } catch (error) {
+        thrown = error;
+      }
+    }
+    // Without a client id there is no mutation id to consume: roll back everything and report.
+    if (thrown !== null && clientId === undefined) throw thrown;
+    const failure = thrown === null ? null : toStoredError(thrown);
+    const entry = await recordCommit(
+      runtime,
+      dbtx,
+      { userId, mutator: name, clientId: clientId ?? null, mutationId: mutationId ?? null, error: failure },
+      failure ? [] : changes,
+    );
+    return thrown === null ? { kind: 'applied', entry } : { kind: 'failed', entry, thrown };
+  });
+  if (outcome.kind !== 'duplicate') publishCommitted(runtime, outcome.entry);
+  return outcome;
+}
 
 /** Logs unexpected failures (our bugs) and turns any failure into the error the caller sees. */
 function report(name: string, error: unknown): TRPCError {
@@ -130,43 +248,16 @@ function report(name: string, error: unknown): TRPCError {
   return trpcError;
 }
 
-type Claim =
-  { kind: 'apply' } | { kind: 'duplicate'; lastError: StoredError | null } | { kind: 'gap'; message: string };
-
-/**
- * Locks the client's row and decides: apply (the next id), duplicate (already applied: skip), or gap (an id was
- * skipped: refuse, consuming nothing). The lock also serializes concurrent requests of one client.
- */
+/** Locks the one client's row and decides its mutation id (client-mutations.ts). */
 async function claimMutationId(
   db: Queryable,
   userId: string,
   clientId: string,
   mutationId: number,
 ): Promise<Claim> {
-  // One statement: creates the row on first use, or locks the existing one (a no-op update takes the row lock)
-  // and returns it — concurrent requests of one client wait here for each other.
-  const [row] = await db
-    .insert(clientMutations)
-    .values({ userId, clientId, lastMutationId: 0 })
-    .onConflictDoUpdate({
-      target: [clientMutations.userId, clientMutations.clientId],
-      set: { lastMutationId: sql`${clientMutations.lastMutationId}` },
-    })
-    .returning();
-  const last = row?.lastMutationId ?? 0;
-  if (mutationId <= last) {
-    return {
-      kind: 'duplicate',
-      lastError: mutationId === last ? ((row?.lastError as StoredError) ?? null) : null,
-    };
-  }
-  if (mutationId > last + 1) {
-    return {
-      kind: 'gap',
-      message: `Mutation ${mutationId} of client ${clientId} is out of order: expected ${last + 1}`,
-    };
-  }
-  return { kind: 'apply' };
+  const state = (await lockClients(db, [{ userId, clientId }])).get(clientKey(userId, clientId));
+  if (!state) throw new Error(`locking client ${clientId} returned no row`);
+  return claim(state, clientId, mutationId);
 }
 
 /** Validates and runs one mutator inside an open transaction, returning its changes (no commit of its own). */
