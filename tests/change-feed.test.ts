@@ -2,6 +2,7 @@
  * The change feed: per-user visibility, resume by last event id, and — on a real PostgreSQL server with concurrent
  * writers — every change delivered exactly once, in commit order, across server processes.
  */
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '@/db/open';
 import type { RowChange, SyncMessage } from '@/mutators/sync-protocol';
@@ -9,6 +10,7 @@ import { readUserLog } from '@/server/runtime/change-log';
 import { streamChanges } from '@/server/runtime/change-stream';
 import { recordCommit } from '@/server/runtime/commit';
 import { executeMutation } from '@/server/runtime/executor';
+import { POKE_CHANNEL } from '@/server/runtime/pokes';
 import { createRuntime, type Runtime } from '@/server/runtime/runtime';
 import { readSnapshot } from '@/server/runtime/snapshot';
 import { ensureUser } from '@/server/users';
@@ -140,6 +142,24 @@ describe('change feed', () => {
     expect(commits.map((commit) => commit.version)).toEqual([before + 1, before + 2]);
     expect(todoTexts(messages)).toEqual(['after the gap']);
   });
+
+  it.runIf(process.env.DATABASE_URL)(
+    'pokes other processes on commit, with its version (PostgreSQL)',
+    async () => {
+      if (!runtime.url) throw new Error('expected a PostgreSQL test database');
+      const listener = new pg.Client({ connectionString: runtime.url });
+      await listener.connect();
+      try {
+        const payloads: string[] = [];
+        listener.on('notification', (message) => payloads.push(message.payload ?? ''));
+        await listener.query(`listen ${POKE_CHANNEL}`);
+        const { version } = await addTodo(runtime, await newUser(), 'poke');
+        await expect.poll(() => payloads).toContain(`${runtime.pokes.token}:${version}`);
+      } finally {
+        await listener.end();
+      }
+    },
+  );
 
   // DESIGN.md rule 3, on the real thing: concurrent transactions on PostgreSQL commit out of version order unless
   // versions are assigned in commit order. 8 writers × 250 mutations, read live by another "process".

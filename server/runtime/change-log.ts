@@ -48,9 +48,15 @@ export interface NewCommit {
  * (data-modifying CTEs): bump the counter (taking its row lock until COMMIT, which is what orders versions by
  * commit), insert the commits, insert the changes, and for each client's numbered mutation record it as that
  * client's last (its `client_mutations` row was claimed and locked earlier in the transaction). Call it last in the
- * transaction, so the lock is held as briefly as possible. Returns the versions, in order.
+ * transaction, so the lock is held as briefly as possible. With `notify`, the same statement also sends
+ * `pg_notify(channel, '<token>:<last version>')` (PostgreSQL delivers it only if the transaction commits). Returns
+ * the versions, in order.
  */
-export async function appendCommits(db: Queryable, commits: NewCommit[]): Promise<number[]> {
+export async function appendCommits(
+  db: Queryable,
+  commits: NewCommit[],
+  notify?: { channel: string; token: string },
+): Promise<number[]> {
   const count = commits.length;
   if (count === 0) return [];
   // `ord` numbers the commits 1…count; commit i gets version (new counter value − count + ord).
@@ -117,7 +123,8 @@ export async function appendCommits(db: Queryable, commits: NewCommit[]): Promis
         as c(ord int, seq int, table_name text, row_id uuid, op text, row jsonb, owner_id uuid)
       returning 1
     )${recordClientMutations}
-    select version from next`);
+    select version${notify ? sql`, pg_notify(${notify.channel}, ${`${notify.token}:`} || version) as notified` : sql``}
+    from next`);
   const last = result.rows[0]?.version;
   if (last === undefined) throw new Error('appending to the change log returned no version');
   const lastVersion = Number(last); // bigint arrives as a string from node-postgres

@@ -4,7 +4,6 @@
  * mutations, atomic action groups, queue status updates — so all of them are in the change log, in commit order.
  */
 import 'server-only';
-import { sql } from 'drizzle-orm';
 import { appendCommits, type FeedChange, type FeedCommit, type NewCommit } from './change-log';
 import { POKE_CHANNEL } from './pokes';
 import type { Runtime } from './runtime';
@@ -28,12 +27,10 @@ export async function recordCommits(
   db: Queryable,
   commits: NewCommit[],
 ): Promise<LogEntry[]> {
-  const versions = await appendCommits(db, commits);
-  const last = versions.at(-1);
-  if (last !== undefined && runtime.engine.kind === 'postgres') {
-    // Delivered to other processes only if this transaction commits.
-    await db.execute(sql`select pg_notify(${POKE_CHANNEL}, ${`${runtime.pokes.token}:${last}`})`);
-  }
+  // PostgreSQL: the other processes are poked by the same statement (delivered only if this transaction commits).
+  const notify =
+    runtime.engine.kind === 'postgres' ? { channel: POKE_CHANNEL, token: runtime.pokes.token } : undefined;
+  const versions = await appendCommits(db, commits, notify);
   return commits.map(({ commit, changes }, index) => {
     const version = versions[index] ?? Number.NaN;
     const { userId, clientId, mutationId, error } = commit;
