@@ -4,9 +4,9 @@
  */
 import 'server-only';
 import { initTRPC, TRPCError } from '@trpc/server';
-import superjson from 'superjson';
 import { ZodError } from 'zod';
 import type { Context } from './context';
+import { transformer } from './transformer';
 
 /** One input problem, as clients receive it: `path` names the field (e.g. `["items", 2, "text"]`). */
 export interface InputIssue {
@@ -16,8 +16,7 @@ export interface InputIssue {
 }
 
 const t = initTRPC.context<Context>().create({
-  // Dates and other non-JSON values survive the wire, so the client sees exactly the types drizzle returns.
-  transformer: superjson,
+  transformer,
   errorFormatter({ shape, error }) {
     const issues: InputIssue[] | null =
       error.code === 'BAD_REQUEST' && error.cause instanceof ZodError

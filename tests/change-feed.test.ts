@@ -123,6 +123,21 @@ describe('change feed', () => {
     });
   });
 
+  it('gives every tab of a user at the same version the same batch (so one message, serialized once)', async () => {
+    const user = await newUser();
+    const before = runtime.feed.head;
+    await addTodo(runtime, user, 'shared');
+    const [a, b] = await Promise.all([runtime.feed.read(user, before), runtime.feed.read(user, before)]);
+    expect(a).toBe(b);
+    expect(
+      todoTexts([
+        { type: 'changes', version: a.upTo, commits: a.commits, changes: a.changes } as SyncMessage,
+      ]),
+    ).toEqual(['shared']);
+    await addTodo(runtime, user, 'next');
+    expect(await runtime.feed.read(user, before)).not.toBe(a); // the head moved: a new batch
+  });
+
   it('reads the log when a commit it did not make comes first (a gap before the published one)', async () => {
     const user = await newUser();
     const before = runtime.feed.head;

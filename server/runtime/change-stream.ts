@@ -5,6 +5,8 @@
 import 'server-only';
 import { tracked, TRPCError, type TrackedEnvelope } from '@trpc/server';
 import type { RowChange, SyncMessage } from '@/mutators/sync-protocol';
+import { serializeOnce } from '../transformer';
+import type { FeedBatch } from './change-feed';
 import type { Runtime } from './runtime';
 import { readSnapshot } from './snapshot';
 
@@ -31,21 +33,7 @@ export async function* streamChanges(
 
   while (!stop.aborted) {
     const batch = await feed.read(userId, cursor);
-    if (batch.commits.length > 0 || batch.changes.length > 0) {
-      const changes = batch.changes.map(
-        (change) =>
-          (change.op === 'set'
-            ? { table: change.table, id: change.id, op: 'set', row: change.row }
-            : { table: change.table, id: change.id, op: 'delete' }) as RowChange,
-      );
-      const commits = batch.commits.map(({ version, clientId, mutationId, error }) => ({
-        version,
-        clientId,
-        mutationId,
-        error,
-      }));
-      yield tracked(String(batch.upTo), { type: 'changes', version: batch.upTo, commits, changes });
-    }
+    if (batch.commits.length > 0 || batch.changes.length > 0) yield messageOf(batch);
     cursor = batch.upTo;
     if (cursor >= feed.head) await feed.waitBeyond(cursor, stop);
   }
@@ -53,4 +41,31 @@ export async function* streamChanges(
     // A retryable code: the client's link reconnects (with its last event id) instead of giving up.
     throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: 'The server is restarting; reconnect.' });
   }
+}
+
+/** One message per batch, so the tabs that share a batch (feed.read) share its message and its serialization. */
+const messages = new WeakMap<FeedBatch, TrackedEnvelope<SyncMessage>>();
+
+function messageOf(batch: FeedBatch): TrackedEnvelope<SyncMessage> {
+  let message = messages.get(batch);
+  if (!message) {
+    const changes = batch.changes.map(
+      (change) =>
+        (change.op === 'set'
+          ? { table: change.table, id: change.id, op: 'set', row: change.row }
+          : { table: change.table, id: change.id, op: 'delete' }) as RowChange,
+    );
+    const commits = batch.commits.map(({ version, clientId, mutationId, error }) => ({
+      version,
+      clientId,
+      mutationId,
+      error,
+    }));
+    message = tracked(
+      String(batch.upTo),
+      serializeOnce<SyncMessage>({ type: 'changes', version: batch.upTo, commits, changes }),
+    );
+    messages.set(batch, message);
+  }
+  return message;
 }
