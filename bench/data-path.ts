@@ -10,12 +10,12 @@
  *
  *   npx tsx bench/data-path.ts [--postgres]
  */
-import { hasFlag, numberOption } from './support/args';
+import { numberOption } from './support/args';
 import { launchChromium } from './support/browser';
 import { forEachDatabase, runMain, type BenchDatabase } from './support/databases';
-import { snapshotBuild, type BuildSnapshot } from './support/build-snapshot';
-import { buildWorkingTree } from './support/private-build';
-import { sourcesNewerThan, startProductionServer } from './support/server';
+import type { BuildSnapshot } from './support/build-snapshot';
+import { withProductionBuild } from './support/production-build';
+import { startProductionServer } from './support/server';
 import { summarize } from './support/stats';
 import { DISTRIBUTION_HEADER, distributionCells, ms, printTable, verdict } from './support/table';
 import { measureCrossTab, type CrossTabResult } from './data-path/cross-tab';
@@ -217,18 +217,8 @@ function printSummary(all: EngineResults[]) {
 }
 
 runMain(async () => {
-  const build = hasFlag(argv, 'build') ? buildWorkingTree(process.cwd()) : await snapshotBuild(process.cwd());
-  const stale = sourcesNewerThan(build.builtAtMs);
-  if (stale.length > 0) {
-    console.warn(
-      `warning: the production build is older than ${stale.join(', ')}: rebuild to measure the current code.`,
-    );
-  }
-  let all: EngineResults[];
-  try {
-    all = await forEachDatabase(argv, 'bench-data-path', (database) => runOn(build, database));
-  } finally {
-    build.dispose();
-  }
+  const all = await withProductionBuild(argv, (build) =>
+    forEachDatabase(argv, 'bench-data-path', (database) => runOn(build, database)),
+  );
   printSummary(all);
 });

@@ -20,14 +20,14 @@ import os from 'node:os';
 import { performance as eventLoop } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient, type AppClient } from '@/client/create-client';
-import { hasFlag, numberOption } from './support/args';
-import { snapshotBuild, type BuildSnapshot } from './support/build-snapshot';
+import { numberOption } from './support/args';
+import type { BuildSnapshot } from './support/build-snapshot';
 import { forEachDatabase, runMain, type BenchDatabase } from './support/databases';
 import { newUserCookie, openFeedSubscribers } from './support/feed-subscribers';
-import { buildWorkingTree } from './support/private-build';
+import { withProductionBuild } from './support/production-build';
 import { cpuSeconds, mb, pidListeningOn, processName, readRssBytes } from './support/process-stats';
 import { recordFigure } from './support/results';
-import { sourcesNewerThan, startProductionServer } from './support/server';
+import { startProductionServer } from './support/server';
 import { summarize } from './support/stats';
 import { DISTRIBUTION_HEADER, distributionCells, ms, printTable, verdict } from './support/table';
 
@@ -447,16 +447,7 @@ async function runOn(build: BuildSnapshot, database: BenchDatabase): Promise<voi
 }
 
 runMain(async () => {
-  const build = hasFlag(argv, 'build') ? buildWorkingTree(process.cwd()) : await snapshotBuild(process.cwd());
-  const stale = sourcesNewerThan(build.builtAtMs);
-  if (stale.length > 0) {
-    console.warn(
-      `warning: the production build is older than ${stale.join(', ')}: rebuild to measure the current code.`,
-    );
-  }
-  try {
-    await forEachDatabase(argv, 'bench-sustained-load', (database) => runOn(build, database));
-  } finally {
-    build.dispose();
-  }
+  await withProductionBuild(argv, (build) =>
+    forEachDatabase(argv, 'bench-sustained-load', (database) => runOn(build, database)),
+  );
 });
