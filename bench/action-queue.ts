@@ -117,7 +117,7 @@ function printPickup(engine: BenchDatabase['engine'], arms: PickupArm[]) {
   const notes = arms.map(
     ({ label, result }) =>
       `${label.split(' (')[0]}: failed ${result.failed}, probe missed ${result.missedProbe}, ` +
-      `pokes per sample p50 ${median(result.pokesPerSample)} (max ${summarize(result.pokesPerSample).max})` +
+      `commits per sample p50 ${median(result.commitsPerSample)} (max ${summarize(result.commitsPerSample).max})` +
       (result.errors.length > 0 ? `; errors: ${[...new Set(result.errors)].slice(0, 3).join('; ')}` : ''),
   );
   printTable(
@@ -128,7 +128,7 @@ function printPickup(engine: BenchDatabase['engine'], arms: PickupArm[]) {
     [
       "t0 = right after insertRun resolved (its commit done). claim = the claim row's updatedAt (JS Date taken just",
       'before the claim UPDATE; 1 ms resolution, reads ≤ 1 ms low), carried by the change feed. handler running =',
-      'first microtask after a poke with queue.active > 0 (after the claim commit). event loop free = the first',
+      'first microtask after a published commit with queue.active > 0 (after the claim). event loop free = the first',
       'setImmediate scheduled at t0 (a request arriving after the enqueue waits at least that long).',
       ...notes,
     ],

@@ -4,8 +4,8 @@
  *   so the claim row (status 'running', `updatedAt` = the JS Date taken just before the claim UPDATE) and the final
  *   row are known without a query.
  * - {@link probeHandlerStart}: the moment this process's queue has a run executing (`queue.active` > 0), checked on
- *   the microtasks that follow every poke: the claim pokes right after its commit, and the handler is called a few
- *   microtasks later.
+ *   the microtasks that follow every commit this process publishes to its feed ({@link onPublished}): the claim
+ *   publishes right after its commit, and the handler is called a few microtasks later.
  * All times are epoch milliseconds on one clock: `performance.timeOrigin + performance.now()` (see {@link epochNow}).
  */
 import type { ActionRun } from '@/db/schema';
@@ -107,12 +107,28 @@ export interface HandlerStartProbe {
   stop(): void;
 }
 
-/** Microtask hops checked after each poke: the claim's poke is followed by the handler call within a few. */
+/**
+ * Calls `listener` right after each commit this process hands to its feed (ChangeFeed.publish, called just after
+ * COMMIT), by wrapping the runtime's feed. Returns the unwrap.
+ */
+export function onPublished(runtime: Runtime, listener: () => void): () => void {
+  const feed = runtime.feed;
+  const publish = feed.publish.bind(feed);
+  feed.publish = (entry) => {
+    publish(entry);
+    listener();
+  };
+  return () => {
+    feed.publish = publish; // the bound original: the feed's methods do not use `this`
+  };
+}
+
+/** Microtask hops checked after each commit: the claim's is followed by the handler call within a few. */
 const PROBE_HOPS = 32;
 
 /**
- * `queue.active` becomes 1 right after a claim: claimNextRun pokes after its commit, returns, and the queue calls
- * the handler (which runs up to its first query) and counts the run, a few microtasks later. So after every poke
+ * `queue.active` becomes 1 right after a claim: claimNextRun publishes after its commit, returns, and the queue
+ * calls the handler (which runs up to its first query) and counts the run, a few microtasks later. So after every commit
  * the probe checks `queue.active` on each of the next {@link PROBE_HOPS} microtasks. Microtasks, not the next
  * event-loop turn: on PGlite every query resolves without leaving the microtask queue, so a whole run (claim,
  * handler, commits, final row) can complete before the event loop turns again.
@@ -125,7 +141,7 @@ export function probeHandlerStart(runtime: Runtime, queue: ActionQueue): Handler
     if (queue.active > 0) startedAt = epochNow();
     else if (hop < PROBE_HOPS) queueMicrotask(() => check(hop + 1));
   };
-  const unsubscribe = runtime.pokes.subscribe(() => check(0));
+  const unsubscribe = onPublished(runtime, () => check(0));
   return {
     arm() {
       armed = true;

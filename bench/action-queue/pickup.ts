@@ -2,17 +2,17 @@
  * Measurement 1: enqueue commit → handler start, one run at a time.
  *
  * Each sample enqueues `tidyUp({ delayMsPerTodo: 0 })` exactly as the `enqueue.tidyUp` procedure does (insertRun,
- * which returns after the commit and the local poke), takes t0 = epochNow() as soon as it resolves, and waits until
+ * which returns after the commit, published to the feed), takes t0 = epochNow() as soon as it resolves, and waits until
  * the change feed carries the run's final row before the next sample. Per sample:
  * - claim: the claim row's `updatedAt` − t0. claimNextRun sets `updatedAt` to a JS Date taken just before its UPDATE
  *   (after its SELECT … FOR UPDATE SKIP LOCKED); the handler starts once that transaction commits. 1 ms resolution
  *   (Date), truncated, so it reads up to 1 ms low.
- * - handler running: the first microtask after a poke at which `queue.active` > 0 (observe.ts), − t0: after the
+ * - handler running: the first microtask after a published commit at which `queue.active` > 0 (observe.ts), − t0: after the
  *   claim's commit, once the handler has been called; sub-millisecond.
  * - succeeded: the final row's `updatedAt` − t0 (tidyUp over the 4 seeded todos: a read and 4 progress commits).
  * - event loop free: when a setImmediate scheduled at t0 runs, − t0. An HTTP request or timer arriving just after
  *   the enqueue waits at least this long. On PGlite every query resolves as a microtask, so the claim, the
- *   handler and the bookkeeping that every commit's poke triggers (feed reads, claim attempts) run as one chain.
+ *   handler and the bookkeeping that every commit triggers (the feed's wake-up, claim attempts) run as one chain.
  * The next sample starts only after that turn (and after `pauseMs`): an enqueue arrives as a request would, from
  * a fresh macrotask, never from inside the previous run's chain.
  */
@@ -20,7 +20,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ActionQueue } from '@/server/runtime/action-queue';
 import { insertRun } from '@/server/runtime/action-runs';
 import type { Runtime } from '@/server/runtime/runtime';
-import { epochNow, followRuns, nextLoopTurn, probeHandlerStart, waitUntil } from './observe';
+import { epochNow, followRuns, nextLoopTurn, onPublished, probeHandlerStart, waitUntil } from './observe';
 
 export const TIDY_UP_INPUT = { delayMsPerTodo: 0 } as const;
 /** What the enqueue procedure passes for tidyUp (it defines no maxAttempts of its own). */
@@ -47,7 +47,7 @@ export interface PickupResult {
   missedProbe: number;
   errors: string[];
   /** Pokes per sample (each wakes the feed and the queue). */
-  pokesPerSample: number[];
+  commitsPerSample: number[];
 }
 
 export async function measurePickup(
@@ -65,12 +65,12 @@ export async function measurePickup(
     failed: 0,
     missedProbe: 0,
     errors: [],
-    pokesPerSample: [],
+    commitsPerSample: [],
   };
   const follower = followRuns(runtime, userId);
   const probe = probeHandlerStart(runtime, queue);
-  let pokes = 0;
-  const stopCounting = runtime.pokes.subscribe(() => pokes++);
+  let commits = 0;
+  const stopCounting = onPublished(runtime, () => commits++);
   try {
     for (let index = 0; index < options.warmUp + options.samples; index++) {
       const measured = index >= options.warmUp;
@@ -79,7 +79,7 @@ export async function measurePickup(
       if (!(await waitUntil(() => queue.active === 0, options.timeoutMs)))
         throw new Error('the queue still has a run executing');
       probe.arm();
-      pokes = 0;
+      commits = 0;
       const run = await insertRun(runtime, userId, 'tidyUp', TIDY_UP_INPUT, MAX_ATTEMPTS);
       const t0 = epochNow();
       const loopTurn = nextLoopTurn();
@@ -88,7 +88,7 @@ export async function measurePickup(
         const loopFreeAt = await loopTurn;
         if (!measured) continue;
         result.loopFree.push(loopFreeAt - t0);
-        result.pokesPerSample.push(pokes);
+        result.commitsPerSample.push(commits);
         if (trace.finalStatus !== 'succeeded' || trace.claimedAt === null || trace.finishedAt === null) {
           result.failed++;
           if (trace.error) result.errors.push(trace.error);
