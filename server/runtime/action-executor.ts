@@ -8,7 +8,8 @@ import { TRPCError } from '@trpc/server';
 import { actions, type ActionName } from '@/server/actions/registry';
 import { insertRun, updateRun } from './action-runs';
 import type { Action, ActionContext } from './define-action';
-import { executeMutation, executeMutationGroup } from './executor';
+import { executeMutation } from './executor';
+import { executeMutationGroup } from './mutation-group';
 import { prefixIssues, refuseUnstorableText, toTRPCError } from './errors';
 import type { Runtime } from './runtime';
 

@@ -12,6 +12,7 @@ import { and, asc, eq, gt, lte, sql } from 'drizzle-orm';
 import superjson from 'superjson';
 import { clientMutations, syncChanges, syncCommits, syncState } from '@/db/schema';
 import type { SyncedTableName } from '@/mutators/synced-tables';
+import { clientKey } from './client-mutations';
 import type { RecordedChange } from './server-transaction';
 import type { AnyRow, Queryable } from './synced-table';
 
@@ -87,7 +88,7 @@ export async function appendCommits(
   >();
   for (const { commit } of commits) {
     if (commit.clientId === null || commit.mutationId === null) continue;
-    lastPerClient.set(JSON.stringify([commit.userId, commit.clientId]), {
+    lastPerClient.set(clientKey(commit.userId, commit.clientId), {
       user_id: commit.userId,
       client_id: commit.clientId,
       mutation_id: commit.mutationId,

@@ -8,7 +8,7 @@ import type { z } from 'zod';
 import type { Db } from '@/db/open';
 import type { MutatorInput, ToolExposure } from '@/mutators/define';
 import type { MutatorName, Mutators } from '@/mutators/registry';
-import type { MutationGroup } from './executor';
+import type { MutationGroup } from './mutation-group';
 
 /** What an action's `run` receives. */
 export interface ActionContext {

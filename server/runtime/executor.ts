@@ -10,7 +10,6 @@
 import 'server-only';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import type { MutatorInput } from '@/mutators/define';
 import { mutators, type MutatorName, type Mutators } from '@/mutators/registry';
 import type { NewCommit } from './change-log';
 import { claim, clientKey, lockClients, type Claim } from './client-mutations';
@@ -171,6 +170,7 @@ async function runTogether(runtime: Runtime, jobs: MutationJob[]): Promise<Outco
         // Refused without consuming anything: alone, that writes nothing at all.
         if (decision.kind === 'gap') throw new LeaveTheBatch();
       }
+      // Never true (only valid input is batched, see executeMutation); it narrows `parsed` for the line below.
       if (!job.parsed.success) throw new LeaveTheBatch();
       const tx = createServerTransaction(dbtx, userId);
       await job.mutator.run(tx, job.parsed.data as never);
@@ -258,62 +258,4 @@ async function claimMutationId(
   const state = (await lockClients(db, [{ userId, clientId }])).get(clientKey(userId, clientId));
   if (!state) throw new Error(`locking client ${clientId} returned no row`);
   return claim(state, clientId, mutationId);
-}
-
-/** Validates and runs one mutator inside an open transaction, returning its changes (no commit of its own). */
-async function runMutatorIn(
-  db: Queryable,
-  userId: string,
-  name: string,
-  args: unknown,
-): Promise<RecordedChange[]> {
-  if (!Object.hasOwn(mutators, name))
-    throw new TRPCError({ code: 'NOT_FOUND', message: `No mutator ${name}` });
-  const mutator = mutators[name as MutatorName];
-  const parsed = refuseUnstorableText(mutator.input.safeParse(args));
-  if (!parsed.success) throw prefixIssues(parsed.error, 'args');
-  const tx = createServerTransaction(db, userId);
-  await mutator.run(tx, parsed.data as never);
-  return tx.changes;
-}
-
-/** Runs mutators from inside an atomic group; `db` reads inside the same transaction. */
-export interface MutationGroup {
-  mutate<TName extends MutatorName>(name: TName, args: MutatorInput<Mutators[TName]>): Promise<void>;
-  /** Reads within the group's transaction (on PGlite, the process database would wait for it: a deadlock). */
-  readonly db: Queryable;
-}
-
-/**
- * Runs several mutators all-or-nothing: one transaction, one commit, one broadcast. If `body` throws, everything
- * rolls back and nothing reaches the change feed.
- */
-export async function executeMutationGroup<T>(
-  runtime: Runtime,
-  userId: string,
-  label: string,
-  body: (group: MutationGroup) => Promise<T>,
-): Promise<T> {
-  let committed: LogEntry | null = null;
-  // If anything throws, the transaction rolls back and the error propagates as-is (the action runner maps it).
-  const value = await runtime.db.transaction(async (dbtx) => {
-    const changes: RecordedChange[] = [];
-    const result = await body({
-      db: dbtx,
-      async mutate(name, args) {
-        changes.push(...(await runMutatorIn(dbtx, userId, name, args)));
-      },
-    });
-    if (changes.length > 0) {
-      committed = await recordCommit(
-        runtime,
-        dbtx,
-        { userId, mutator: label, clientId: null, mutationId: null, error: null },
-        changes,
-      );
-    }
-    return result;
-  });
-  if (committed) publishCommitted(runtime, committed);
-  return value;
 }

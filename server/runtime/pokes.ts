@@ -30,7 +30,7 @@ export interface Pokes {
 
 export function createPokes(engine: Engine): Pokes {
   const emitter = new EventEmitter();
-  emitter.setMaxListeners(0); // One listener per live subscription; thousands are expected.
+  emitter.setMaxListeners(0); // The feed listens; tests and benches may add their own.
   const poke = () => emitter.emit('poke');
   const token = crypto.randomUUID();
   const listener = engine.kind === 'postgres' ? listenForNotifications(engine.pool, token, poke) : null;
