@@ -53,6 +53,11 @@ const envSchema = z
     ACTION_LEASE_MS: optional(z.coerce.number().int().min(1_000).max(600_000)).transform(
       (ms) => ms ?? 30_000,
     ),
+    /**
+     * Ends each subscription (SSE response) after this long; the client reconnects with its last event id and misses
+     * nothing. Set it below a host's response time limit (serverless platforms); unset = no limit.
+     */
+    SSE_MAX_DURATION_MS: optional(z.coerce.number().int().min(100).max(86_400_000)),
     SESSION_SECRET: optional(
       z.string().min(32, 'must be at least 32 characters (try: openssl rand -base64 32)'),
     ),

@@ -6,6 +6,7 @@ import 'server-only';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
 import type { Context } from './context';
+import { getEnv } from './env';
 import { transformer } from './transformer';
 
 /** One input problem, as clients receive it: `path` names the field (e.g. `["items", 2, "text"]`). */
@@ -17,6 +18,16 @@ export interface InputIssue {
 
 const t = initTRPC.context<Context>().create({
   transformer,
+  sse: {
+    /**
+     * tRPC ends a subscription's response after this long without a `return` event, so the client's EventSource
+     * reconnects by itself with Last-Event-ID (tracked versions: nothing missed, nothing twice). A getter because
+     * tRPC reads it per subscription: the environment is validated at run time, not when `next build` imports this.
+     */
+    get maxDurationMs() {
+      return getEnv().SSE_MAX_DURATION_MS;
+    },
+  },
   errorFormatter({ shape, error }) {
     const issues: InputIssue[] | null =
       error.code === 'BAD_REQUEST' && error.cause instanceof ZodError
