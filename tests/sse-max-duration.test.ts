@@ -36,7 +36,7 @@ function observedFetch() {
   const streams: { openedAt: number; endedAt: number | null }[] = [];
   return {
     streams,
-    async fetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+    fetch: async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
       const response = await fetch(input, init);
       if (!response.headers.get('content-type')?.includes('text/event-stream') || !response.body)
         return response;
