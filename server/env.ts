@@ -50,6 +50,11 @@ const envSchema = z
     ),
     /** Model steps (calls) in one copilot turn: each round of tool calls is a step. */
     COPILOT_MAX_STEPS: optional(z.coerce.number().int().min(1).max(50)).transform((value) => value ?? 6),
+    /**
+     * Action runs executing at once in this process. 0: this process runs no queue (web processes on serverless
+     * hosts), and a long-lived `npm run worker` runs it instead.
+     */
+    ACTION_QUEUE_WORKERS: optional(z.coerce.number().int().min(0).max(100)).transform((value) => value ?? 4),
     ACTION_LEASE_MS: optional(z.coerce.number().int().min(1_000).max(600_000)).transform(
       (ms) => ms ?? 30_000,
     ),
