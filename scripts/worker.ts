@@ -3,9 +3,10 @@
  * started with ACTION_QUEUE_WORKERS=0. Stops cleanly on SIGTERM (finishes running actions first).
  */
 import './load-env';
+import { registerTracing, tracingConfigured } from '@/server/telemetry/register';
 import { startWorker } from '@/server/worker';
 
-startWorker().catch((error: unknown) => {
+(tracingConfigured() ? registerTracing() : Promise.resolve()).then(startWorker).catch((error: unknown) => {
   console.error(`[worker] ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });

@@ -7,6 +7,7 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
 import type { Context } from './context';
 import { getEnv } from './env';
+import { withSpan } from './telemetry/tracing';
 import { transformer } from './transformer';
 
 /** One input problem, as clients receive it: `path` names the field (e.g. `["items", 2, "text"]`). */
@@ -51,11 +52,24 @@ const t = initTRPC.context<Context>().create({
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
+/** One span per procedure call: the root of the trace through the mutator, the commit and the fan-out. */
+const traced = t.middleware(({ path, type, next }) =>
+  withSpan(
+    `trpc ${type} ${path}`,
+    { attributes: { 'rpc.system': 'trpc', 'rpc.method': path, 'trpc.type': type } },
+    async (span) => {
+      const result = await next();
+      if (!result.ok) span.setAttribute('trpc.error_code', result.error.code);
+      return result;
+    },
+  ),
+);
+
 /** A procedure anyone may call, with or without a session. */
-export const publicProcedure = t.procedure;
+export const publicProcedure = t.procedure.use(traced);
 
 /** A procedure that needs a user; `ctx.user` is non-null inside. */
-export const userProcedure = t.procedure.use(({ ctx, next }) => {
+export const userProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.user) {
     throw new TRPCError({
       code: 'UNAUTHORIZED',

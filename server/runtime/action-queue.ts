@@ -11,6 +11,9 @@
 import 'server-only';
 import { eq } from 'drizzle-orm';
 import { actionRuns, type ActionRun } from '@/db/schema';
+import { SpanKind } from '@opentelemetry/api';
+import { runTraceParent } from '../telemetry/run-traces';
+import { contextFromTraceParent, withSpan } from '../telemetry/tracing';
 import { claimNextRun, nextDueAt, updateRun } from './action-runs';
 import { callAction, getAction } from './action-executor';
 import type { Runtime } from './runtime';
@@ -92,7 +95,21 @@ export function startActionQueue(runtime: Runtime, options: QueueOptions = {}): 
     timer.unref();
   }
 
+  /** Runs `run` in a span parented on the span that enqueued it (stored with the run, maybe by another process). */
   async function execute(run: ActionRun) {
+    const parent = contextFromTraceParent(await runTraceParent(runtime.db, run.id));
+    await withSpan(
+      `action run ${run.action}`,
+      {
+        kind: SpanKind.CONSUMER,
+        parent,
+        attributes: { 'action_run.id': run.id, 'action_run.attempt': run.attempts },
+      },
+      async (span) => span.setAttribute('action_run.outcome', await executeInSpan(run)),
+    );
+  }
+
+  async function executeInSpan(run: ActionRun): Promise<RunOutcome> {
     const controller = new AbortController();
     controllers.set(run.id, controller);
     const heartbeat = setInterval(() => {
@@ -156,6 +173,7 @@ export function startActionQueue(runtime: Runtime, options: QueueOptions = {}): 
       runtime.shutdownSignal.removeEventListener('abort', stopOnShutdown);
     }
     options.onSettled?.(run, outcome);
+    return outcome;
   }
 
   const unsubscribe = runtime.feed.onChanges((changes) => {
