@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ActionRun } from '@/db/schema';
 import { enqueueRun } from '@/server/runtime/action-executor';
+import { executeMutation } from '@/server/runtime/executor';
 import type { Runtime } from '@/server/runtime/runtime';
 import { ensureUser } from '@/server/users';
 import { createPostgresDatabase } from './helpers/postgres-database';
@@ -53,12 +54,13 @@ describe.runIf(baseUrl)('the queue worker process', () => {
     });
   }
 
-  it('executes a run enqueued through the web side; the result arrives; SIGTERM stops it cleanly', async () => {
-    // Exactly what `npm run worker` runs, without npm in between (so SIGTERM reaches it, as a supervisor's would).
+  /** Spawns exactly what `npm run worker` runs, without npm in between (so SIGTERM reaches it, as a supervisor's would). */
+  async function startWorkerProcess() {
     const scripts = (
       JSON.parse(await readFile('package.json', 'utf8')) as { scripts: Record<string, string> }
     ).scripts;
     const [command = '', ...args] = (scripts.worker ?? '').split(' ');
+    output = '';
     worker = spawn(command, args, {
       env: {
         ...process.env,
@@ -72,6 +74,25 @@ describe.runIf(baseUrl)('the queue worker process', () => {
     worker.stdout?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
     worker.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
     await outputMatches(/\[worker\] ready/);
+  }
+
+  /** Resolves with the first row of run `runId` that the web runtime's feed shows matching `done`. */
+  function runReaches(runId: string, done: (row: ActionRun) => boolean): Promise<ActionRun> {
+    return new Promise((resolve) => {
+      const stop = web.feed.onChanges((changes) => {
+        for (const change of changes) {
+          const row = change.table === 'actionRuns' && change.op === 'set' ? (change.row as ActionRun) : null;
+          if (row?.id === runId && done(row)) {
+            stop();
+            resolve(row);
+          }
+        }
+      });
+    });
+  }
+
+  it('executes a run enqueued through the web side; the result arrives; SIGTERM stops it cleanly', async () => {
+    await startWorkerProcess();
 
     const userId = crypto.randomUUID();
     await ensureUser(web.db, userId);
@@ -98,8 +119,30 @@ describe.runIf(baseUrl)('the queue worker process', () => {
     await outputMatches(new RegExp(`run ${run.id} \\(addTodos\\) succeeded`));
 
     const exited = new Promise<number | null>((resolve) => worker?.once('exit', resolve));
-    worker.kill('SIGTERM');
+    worker?.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(output).toMatch(/\[worker\] stopped/);
+  }, 60_000);
+
+  it('on SIGTERM finishes the run it is executing, then exits 0', async () => {
+    await startWorkerProcess();
+    const userId = crypto.randomUUID();
+    await ensureUser(web.db, userId);
+    for (const position of [30, 20, 10]) {
+      await executeMutation(web, userId, 'addTodo', {
+        args: { id: crypto.randomUUID(), text: `at ${position}`, position, createdAt: new Date() },
+      });
+    }
+    // About 1.2 s of work, in steps that report progress.
+    const run = await enqueueRun(web, userId, 'tidyUp', { delayMsPerTodo: 400 });
+    await runReaches(run.id, (row) => row.status === 'running' && (row.progress ?? 0) > 0);
+
+    const exited = new Promise<number | null>((resolve) => worker?.once('exit', resolve));
+    const succeeded = runReaches(run.id, (row) => row.status === 'succeeded');
+    worker?.kill('SIGTERM');
+    expect((await succeeded).result).toEqual({ renumbered: 3 });
+    expect(await exited).toBe(0);
+    expect(output).toMatch(/SIGTERM: finishing running actions/);
+    expect(output).toMatch(new RegExp(`run ${run.id} \\(tidyUp\\) succeeded[\\s\\S]*\\[worker\\] stopped`));
   }, 60_000);
 });
