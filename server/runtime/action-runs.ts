@@ -6,6 +6,7 @@
 import 'server-only';
 import { and, asc, eq, lt, lte, or, sql } from 'drizzle-orm';
 import { actionRuns, type ActionRun } from '@/db/schema';
+import { deleteRunSecrets, saveRunSecrets } from './action-secrets';
 import { publishCommitted, recordCommit, type LogEntry } from './commit';
 import type { Runtime } from './runtime';
 import type { Queryable } from './synced-table';
@@ -26,13 +27,20 @@ async function commitRunChange(
   );
 }
 
-/** Inserts a queued run (its own commit). */
+/** A run that can no longer change: its secret input (if any) is deleted with that change. */
+const FINISHED: ReadonlySet<ActionRun['status']> = new Set(['succeeded', 'failed', 'cancelled']);
+
+/**
+ * Inserts a queued run (its own commit). `input` is what the synced row shows; `secret` (the action's secret fields,
+ * see action-secrets.ts) goes to the server-only table in the same transaction.
+ */
 export async function insertRun(
   runtime: Runtime,
   ownerId: string,
   action: string,
   input: unknown,
   maxAttempts: number,
+  secret: Record<string, unknown> | null = null,
 ): Promise<ActionRun> {
   const run = await runtime.db.transaction(async (tx) => {
     const [row] = await tx
@@ -40,6 +48,7 @@ export async function insertRun(
       .values({ id: crypto.randomUUID(), ownerId, action, input: input ?? null, maxAttempts })
       .returning();
     if (!row) throw new Error('insert into action_runs returned nothing');
+    await saveRunSecrets(tx, row.id, secret);
     return { row, entry: await commitRunChange(runtime, tx, row, 'system:enqueue') };
   });
   publishCommitted(runtime, run.entry);
@@ -62,6 +71,7 @@ export async function updateRun(
       )
       .returning();
     if (!row) return null;
+    if (FINISHED.has(row.status)) await deleteRunSecrets(tx, row.id);
     return { row, entry: await commitRunChange(runtime, tx, row, 'system:run') };
   });
   if (!run) return null;

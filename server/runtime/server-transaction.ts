@@ -8,6 +8,8 @@ import { conflict, MutatorError } from '@/mutators/define';
 import type { SyncedRows, SyncedTableName } from '@/mutators/synced-tables';
 import type { ZodType } from 'zod';
 import { actions, type ActionName } from '../actions/registry';
+import { saveRunSecrets, splitSecretInput } from './action-secrets';
+import type { Action } from './define-action';
 import { syncedTables } from '../sync-tables';
 import { prefixIssues } from './errors';
 import {
@@ -93,10 +95,13 @@ export function createServerTransaction(db: Queryable, userId: string): ServerTr
       // Checked now, so a mutation that enqueues a misspelled action or bad input fails instead of a later run.
       if (!Object.hasOwn(actions, action))
         throw new MutatorError('BAD_REQUEST', `No action ${action} to enqueue`);
-      const definition = actions[action as ActionName] as { input: ZodType; maxAttempts?: number };
+      const definition = actions[action as ActionName] as Pick<Action, 'secret' | 'maxAttempts'> & {
+        input: ZodType;
+      };
       const parsed = definition.input.safeParse(input);
       if (!parsed.success) throw prefixIssues(parsed.error, 'enqueueAction');
-      input = parsed.data;
+      const { stored, secret } = splitSecretInput(definition, parsed.data);
+      input = stored;
       const id = crypto.randomUUID();
       const now = new Date();
       // The run row is written through the same tracked path as any synced row, so the client sees it appear.
@@ -118,6 +123,7 @@ export function createServerTransaction(db: Queryable, userId: string): ServerTr
         createdAt: now,
         updatedAt: now,
       });
+      await saveRunSecrets(db, id, secret);
       enqueued.push({ id, action, input });
       return id;
     },
