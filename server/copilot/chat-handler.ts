@@ -21,7 +21,9 @@ import type { ToolContext } from '@/mutators/define';
 import type { ModelChoice, ModelOverrides } from '../ai/model';
 import { createRequestContext, type ContextDeps } from '../context';
 import { findUnstorable } from '../runtime/errors';
+import type { ToolApprovalGrant } from '../runtime/tool-approvals';
 import { BodyTooLargeError, CHAT_LIMITS, chatRequestSchema, readLimitedText } from './chat-request';
+import { claimAnsweredApprovals, recordApprovalRequests } from './approvals';
 import { buildChatTools, type ToolTimingHook } from './chat-tools';
 import { saveConversation } from './conversation';
 import { settleUnofferedToolCalls } from './unoffered-tool-calls';
@@ -104,13 +106,23 @@ export async function handleChat(request: Request, deps: ChatDeps): Promise<Resp
 
   // 5. Which tools, for this page, these properties and this user.
   const context: ToolContext = { url: new URL(body.url), properties: body.properties, user: { id: user.id } };
-  const tools = buildChatTools(runtime, context, request.signal, deps.onToolTiming);
+  // Filled below with this request's claimed approvals, before any tool can run.
+  const grants = new Map<string, ToolApprovalGrant>();
+  const tools = buildChatTools(runtime, context, request.signal, deps.onToolTiming, grants);
   const validated = await safeValidateUIMessages<UIMessage>({
     messages: settleUnofferedToolCalls(body.messages as UIMessage[], tools),
     tools,
   });
   if (!validated.success) return jsonError(400, `Invalid chat messages: ${validated.error.message}`);
   const messages = validated.data;
+  // Each approval answer counts once: a replayed (or concurrent duplicate) answer runs nothing.
+  const approvals = await claimAnsweredApprovals(runtime.db, user.id, messages, grants);
+  if (approvals.refused.length > 0) {
+    return jsonError(
+      409,
+      `This approval of ${approvals.refused.join(', ')} was already answered (or has expired), so nothing ran again: ask the copilot again`,
+    );
+  }
   await saveConversation(runtime.db, user.id, messages);
 
   // 6. The model's answer, streamed; tools run through the one executor as the model calls them.
@@ -128,7 +140,7 @@ export async function handleChat(request: Request, deps: ChatDeps): Promise<Resp
       .digest(),
   });
   const stream = toUIMessageStream({
-    stream: endWithErrorPart(result.stream),
+    stream: endWithErrorPart(recordApprovalRequests(result.stream, runtime.db, user.id)),
     tools,
     originalMessages: messages,
     // Server-made ids, so the saved conversation and the browser's copy agree.
