@@ -42,8 +42,7 @@ export const generateTodo = defineAction({
         await write(error.message, 'failed');
         throw error;
       }
-      if (!ctx.signal.aborted)
-        console.error(`[generateTodo] the model provider failed for todo ${input.todoId}:`, error);
+      // The provider's own error is logged in full by the executor (action-executor.ts) as it is rethrown.
       await write(
         `Generation failed: ${describeProviderFailure(error)} (details in the server log)`,
         'failed',
