@@ -318,7 +318,7 @@ describe('approval', () => {
     const { question, message } = await requestDeletion(user, token);
     const body = [question, answered(message, true)];
     const results = await Promise.all([post(user, body), post(user, body)]);
-    expect(results.map((result) => result.status).sort()).toEqual([200, 409]);
+    expect(results.map((result) => result.status).sort((a, b) => a - b)).toEqual([200, 409]);
     expect(await deletions(user.id)).toBe(1);
   });
 
