@@ -6,6 +6,7 @@ import 'server-only';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
 import type { Context } from './context';
+import { MutationCallError } from './runtime/errors';
 import { transformer } from './transformer';
 
 /** One input problem, as clients receive it: `path` names the field (e.g. `["items", 2, "text"]`). */
@@ -33,7 +34,9 @@ const t = initTRPC.context<Context>().create({
       error.cause instanceof Error &&
       error.message === error.cause.message;
     const message = unexpected ? 'The server failed (see its log)' : shape.message;
-    return { ...shape, message, data: { ...shape.data, issues } };
+    // A numbered mutation's error says whether its id was consumed, so the client knows whether to send it again.
+    const mutation = error instanceof MutationCallError ? error.mutation : null;
+    return { ...shape, message, data: { ...shape.data, issues, mutation } };
   },
 });
 
