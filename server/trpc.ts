@@ -16,8 +16,20 @@ export interface InputIssue {
   code: string;
 }
 
+/**
+ * Keep-alive of Server-Sent-Event streams (the change feed, streaming procedures). An idle stream gets a ping
+ * comment every `pingMs`, so proxies that close silent connections leave it open; the client (told in the stream's
+ * first event) reconnects, resuming from its last event id, when nothing at all arrived for
+ * `reconnectAfterInactivityMs`: a connection that died without closing shows "Reconnecting" instead of "Live".
+ */
+export const SSE_KEEPALIVE = { pingMs: 4_000, reconnectAfterInactivityMs: 10_000 } as const;
+
 const t = initTRPC.context<Context>().create({
   transformer,
+  sse: {
+    ping: { enabled: true, intervalMs: SSE_KEEPALIVE.pingMs },
+    client: { reconnectAfterInactivityMs: SSE_KEEPALIVE.reconnectAfterInactivityMs },
+  },
   errorFormatter({ shape, error }) {
     const issues: InputIssue[] | null =
       error.code === 'BAD_REQUEST' && error.cause instanceof ZodError

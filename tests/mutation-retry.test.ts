@@ -10,6 +10,7 @@ import { createClient, type AppClient } from '@/client/create-client';
 import { SyncStore, type SendState } from '@/client/sync/store';
 import { createTrpcTransport } from '@/client/sync/trpc-transport';
 import { syncCommits, todos } from '@/db/schema';
+import type { AppRouter } from '@/server/router-type';
 import { readSnapshot } from '@/server/runtime/snapshot';
 import { signSession } from '@/server/session';
 import { ensureUser } from '@/server/users';
@@ -83,9 +84,8 @@ async function errorOf(call: Promise<unknown>) {
     (thrown: unknown) => thrown,
   );
   if (!(error instanceof TRPCClientError)) throw new Error(`expected a tRPC error, got ${String(error)}`);
-  return error as TRPCClientError<never> & {
-    data: { code: string; httpStatus: number; mutation: unknown };
-  };
+  // Typed from the server's error formatter: `data.mutation` is part of the router's error shape.
+  return error as TRPCClientError<AppRouter>;
 }
 
 describe('issue 12 item 4: a tab never wedges', () => {
@@ -96,8 +96,8 @@ describe('issue 12 item 4: a tab never wedges', () => {
 
     failing.failNext(1);
     const lost = await errorOf(client.mutators.addTodo.mutate({ args: first, clientId, mutationId: 1 }));
-    expect(lost.data.httpStatus).toBe(500);
-    expect(lost.data.mutation).toEqual({ consumed: false, expectedMutationId: null });
+    expect(lost.data?.httpStatus).toBe(500);
+    expect(lost.data?.mutation).toEqual({ consumed: false, expectedMutationId: null });
     expect(await mutationIdsOf(clientId)).toEqual([]);
 
     // Not consumed: the same id goes through now.
@@ -112,15 +112,15 @@ describe('issue 12 item 4: a tab never wedges', () => {
         mutationId: 2,
       }),
     );
-    expect(refused.data.code).toBe('NOT_FOUND');
-    expect(refused.data.mutation).toEqual({ consumed: true, expectedMutationId: null });
+    expect(refused.data?.code).toBe('NOT_FOUND');
+    expect(refused.data?.mutation).toEqual({ consumed: true, expectedMutationId: null });
 
     // An id gap consumes nothing and names the id the server expects.
     const gap = await errorOf(
       client.mutators.addTodo.mutate({ args: newTodo('early'), clientId, mutationId: 5 }),
     );
-    expect(gap.data.code).toBe('CONFLICT');
-    expect(gap.data.mutation).toEqual({ consumed: false, expectedMutationId: 3 });
+    expect(gap.data?.code).toBe('CONFLICT');
+    expect(gap.data?.mutation).toEqual({ consumed: false, expectedMutationId: 3 });
   });
 
   it('item 4: a mutation whose commit failed is sent again with the same id, applied exactly once, and later ones succeed', async () => {
