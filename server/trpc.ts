@@ -6,6 +6,7 @@ import 'server-only';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
 import type { Context } from './context';
+import { MutationCallError } from './runtime/errors';
 import { transformer } from './transformer';
 
 /** One input problem, as clients receive it: `path` names the field (e.g. `["items", 2, "text"]`). */
@@ -15,8 +16,20 @@ export interface InputIssue {
   code: string;
 }
 
+/**
+ * Keep-alive of Server-Sent-Event streams (the change feed, streaming procedures). An idle stream gets a ping
+ * comment every `pingMs`, so proxies that close silent connections leave it open; the client (told in the stream's
+ * first event) reconnects, resuming from its last event id, when nothing at all arrived for
+ * `reconnectAfterInactivityMs`: a connection that died without closing shows "Reconnecting" instead of "Live".
+ */
+export const SSE_KEEPALIVE = { pingMs: 4_000, reconnectAfterInactivityMs: 10_000 } as const;
+
 const t = initTRPC.context<Context>().create({
   transformer,
+  sse: {
+    ping: { enabled: true, intervalMs: SSE_KEEPALIVE.pingMs },
+    client: { reconnectAfterInactivityMs: SSE_KEEPALIVE.reconnectAfterInactivityMs },
+  },
   errorFormatter({ shape, error }) {
     const issues: InputIssue[] | null =
       error.code === 'BAD_REQUEST' && error.cause instanceof ZodError
@@ -33,7 +46,9 @@ const t = initTRPC.context<Context>().create({
       error.cause instanceof Error &&
       error.message === error.cause.message;
     const message = unexpected ? 'The server failed (see its log)' : shape.message;
-    return { ...shape, message, data: { ...shape.data, issues } };
+    // A numbered mutation's error says whether its id was consumed, so the client knows whether to send it again.
+    const mutation = error instanceof MutationCallError ? error.mutation : null;
+    return { ...shape, message, data: { ...shape.data, issues, mutation } };
   },
 });
 
