@@ -87,7 +87,10 @@ describe('issue 12 item 7: tRPC refuses other sites and non-JSON bodies', () => 
 
   it('item 7: a cross-site GET (query or subscription) gets 403 too', async () => {
     const { cookie } = await newUser();
-    for (const headers of [{ origin: EVIL }, { 'sec-fetch-site': 'cross-site' }]) {
+    for (const headers of [{ origin: EVIL }, { 'sec-fetch-site': 'cross-site' }] as Record<
+      string,
+      string
+    >[]) {
       const query = await trpc(
         new Request(`${APP}/api/trpc/todos.list`, { headers: { cookie, ...headers } }),
       );

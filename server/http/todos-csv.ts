@@ -23,11 +23,6 @@ export const IMPORT_MAX_BYTES = 1024 * 1024;
 const MAX_REPORTED_ERRORS = 20;
 const EXPORT_PAGE = 500;
 
-/** The same context as a tRPC request: the session's user (null without a valid cookie) and the runtime. */
-async function contextOf(request: Request) {
-  return createRequestContext(request, await getContextDeps());
-}
-
 function csvField(value: string): string {
   return /[",\n\r]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }
@@ -37,7 +32,13 @@ function csvField(value: string): string {
  * would run as formulas are escaped (see csv-formula.ts), and import reads them back unchanged.
  */
 export async function handleTodosExport(request: Request): Promise<Response> {
-  const { user, db } = await contextOf(request);
+  return handleTodosExportWith(request, await getContextDeps());
+}
+
+/** {@link handleTodosExport} over the given dependencies (tests pass their own database). */
+export async function handleTodosExportWith(request: Request, deps: ContextDeps): Promise<Response> {
+  // The same context as a tRPC request: the session's user (null without a valid cookie) and the runtime.
+  const { user, db } = await createRequestContext(request, deps);
   if (!user) return Response.json({ error: 'No session' }, { status: 401 });
   const userId = user.id;
   const encoder = new TextEncoder();
