@@ -250,7 +250,7 @@ function judge(procedure: ProcedureInfo, input: unknown): Verdict {
   return { valid: parsed.success && storable, schemaValid: parsed.success, consumesId: false };
 }
 
-/** The JSON schema of a zod input schema (`z.coerce.date()` and the like become `{}`); `{}` without one. */
+/** The JSON schema of a zod input schema (a `z.date()` and the like become `{}`); `{}` without one. */
 function jsonSchemaOf(schema: unknown): JsonSchema {
   return schema instanceof z.ZodType
     ? (z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema)
