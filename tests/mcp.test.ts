@@ -162,7 +162,7 @@ describe('issue 12 item 16: GET and DELETE /api/mcp', () => {
   it('item 16: answer 405 with Allow: POST (no SSE stream, no session), with or without a token', async () => {
     const { token } = await userWithToken();
     for (const method of ['GET', 'DELETE']) {
-      for (const headers of [{}, { authorization: `Bearer ${token}` }]) {
+      for (const headers of [{}, { authorization: `Bearer ${token}` }] as Record<string, string>[]) {
         const response = await handleMcp(
           new Request('http://app.test/api/mcp', {
             method,
