@@ -4,6 +4,8 @@
  * each endpoint takes only the content type it parses (415 otherwise). The app's own origin (also behind a proxy,
  * and any origin in TRUSTED_ORIGINS) works, and so do API tokens from anywhere.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiToken } from '@/server/auth/api-tokens';
@@ -341,5 +343,30 @@ describe('issue 12 item 7: what counts as the request’s own origin', () => {
     expect(reason('http://app.test/x', { 'sec-fetch-site': 'same-site' })).toBeNull();
     expect(reason('http://app.test/x', { 'sec-fetch-site': 'none' })).toBeNull();
     expect(reason('http://app.test/x', { authorization: 'Bearer x', origin: EVIL })).toBeNull();
+  });
+});
+
+describe('issue 12 item 7: no route under app/api changes state unchecked', () => {
+  /** Handlers that run refuseForeignOrigin before anything else (each tested above). */
+  const GUARDED = new Set([
+    'handleTrpcRequest',
+    'handleChatRequest',
+    'handleTodosImport',
+    'handleMcpRequest',
+  ]);
+
+  it('item 7: every POST, PUT, PATCH or DELETE route delegates to a guarded handler', () => {
+    const routes = fs
+      .readdirSync(path.join(import.meta.dirname, '../app/api'), { recursive: true, encoding: 'utf8' })
+      .filter((file) => file.endsWith('route.ts'));
+    expect(routes.length).toBeGreaterThanOrEqual(6);
+    for (const route of routes) {
+      const source = fs.readFileSync(path.join(import.meta.dirname, '../app/api', route), 'utf8');
+      for (const [, handler, method] of source.matchAll(/(\w+) as (POST|PUT|PATCH|DELETE)\b/g)) {
+        expect(GUARDED.has(handler ?? ''), `${route}: ${method} → ${handler}`).toBe(true);
+      }
+      // A handler exported under its own method name would escape the check above: none is.
+      expect(source, route).not.toMatch(/export (async )?function (POST|PUT|PATCH|DELETE)\b/);
+    }
   });
 });
