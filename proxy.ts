@@ -34,7 +34,9 @@ export async function proxy(request: NextRequest): Promise<NextResponse> {
 }
 
 export const config = {
-  // Static assets need no session. The copilot's chat endpoint and MCP must not mint one either: a call without a
-  // valid session (or token) is refused there (401), not quietly given a new, empty user.
-  matcher: ['/((?!_next/static|_next/image|favicon.ico|robots.txt|api/chat|api/mcp).*)'],
+  // Static assets need no session. The copilot's chat endpoint, MCP and the CSV import must not mint one either: a
+  // call without a valid session (or token) is refused there (401), not quietly given a new, empty user. The import
+  // has one more reason: Next reads the whole body of a request the proxy sees before the route starts (up to
+  // proxyClientMaxBodySize, 10 MB, then cut short), which would defeat its streamed, bounded upload.
+  matcher: ['/((?!_next/static|_next/image|favicon.ico|robots.txt|api/chat|api/mcp|api/todos/import).*)'],
 };

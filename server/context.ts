@@ -25,6 +25,8 @@ export interface ContextDeps {
   runtime: Runtime;
   sessionSecret: string;
   allowTestDelay?: boolean;
+  /** Origins besides each request's own whose cookie-authenticated requests may change state (CSRF check). */
+  trustedOrigins?: readonly string[];
 }
 
 /** Header that asks for a server-side delay of every mutation in this request (tests only). */

@@ -11,6 +11,19 @@ const DEVELOPMENT_SESSION_SECRET = 'development-only-session-secret-do-not-use-i
 const optional = <T extends z.ZodType>(schema: T) =>
   z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
 
+/** `scheme://host[:port]` and nothing else (an Origin header never has a path, query or trailing slash). */
+const origin = z.string().refine(
+  (value) => {
+    try {
+      const url = new URL(value);
+      return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value;
+    } catch {
+      return false; // Not a URL at all: the refinement's message names the variable.
+    }
+  },
+  { error: (issue) => `"${String(issue.input)}" is not an origin such as https://app.example.com` },
+);
+
 const envSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -45,6 +58,18 @@ const envSchema = z
     SESSION_SECRET: optional(
       z.string().min(32, 'must be at least 32 characters (try: openssl rand -base64 32)'),
     ),
+    /**
+     * Origins besides the request's own (Host, or X-Forwarded-Host/-Proto behind a proxy) whose cookie-authenticated
+     * requests may change state: comma-separated, e.g. `https://app.example.com,https://www.example.com`.
+     */
+    TRUSTED_ORIGINS: optional(z.string())
+      .transform((list) =>
+        (list ?? '')
+          .split(',')
+          .map((item) => item.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(origin)),
   })
   .transform((env, context) => {
     if (env.SESSION_SECRET === undefined && env.NODE_ENV === 'production') {

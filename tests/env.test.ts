@@ -34,6 +34,21 @@ describe('environment', () => {
     expect(message).toMatch(/NODE_ENV:/);
   });
 
+  it('item 7: TRUSTED_ORIGINS is a comma-separated list of origins; anything else is named', () => {
+    expect(parseEnv({}).TRUSTED_ORIGINS).toEqual([]);
+    expect(
+      parseEnv({ TRUSTED_ORIGINS: 'https://app.example.com, http://localhost:3000' }).TRUSTED_ORIGINS,
+    ).toEqual(['https://app.example.com', 'http://localhost:3000']);
+    for (const bad of [
+      'app.example.com',
+      'https://app.example.com/',
+      'https://a.example/path',
+      'ftp://a.example',
+    ]) {
+      expect(problems({ TRUSTED_ORIGINS: bad })).toMatch(/TRUSTED_ORIGINS\.0: .* is not an origin/);
+    }
+  });
+
   it('accepts a PostgreSQL URL', () => {
     const env = parseEnv({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test' });
     expect(env.DATABASE_URL).toBe('postgres://postgres@127.0.0.1:5432/test');

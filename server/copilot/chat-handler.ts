@@ -1,7 +1,8 @@
 /**
- * POST /api/chat: one copilot turn. In order — parse and limit the body, authenticate the session, rate-limit the
- * user, pick the model, offer the tools allowed for {page URL, properties, user}, then stream the model's answer
- * (text, tool calls, approvals, results) back as the AI SDK UI message stream, and save the conversation.
+ * POST /api/chat: one copilot turn. In order — refuse other sites and other content types, parse and limit the
+ * body, authenticate the session, rate-limit the user, pick the model, offer the tools allowed for {page URL,
+ * properties, user}, then stream the model's answer (text, tool calls, approvals, results) back as the AI SDK UI
+ * message stream, and save the conversation.
  */
 import 'server-only';
 import { createHmac } from 'node:crypto';
@@ -20,6 +21,7 @@ import { providerSettings } from '@/db/schema';
 import type { ToolContext } from '@/mutators/define';
 import type { ModelChoice, ModelOverrides } from '../ai/model';
 import { createRequestContext, type ContextDeps } from '../context';
+import { refuseForeignOrigin, refuseMediaType } from '../http/request-guards';
 import { findUnstorable } from '../runtime/errors';
 import type { ToolApprovalGrant } from '../runtime/tool-approvals';
 import { BodyTooLargeError, CHAT_LIMITS, chatRequestSchema, readLimitedText } from './chat-request';
@@ -45,6 +47,12 @@ function jsonError(status: number, error: string, extra: object = {}, headers: H
 }
 
 export async function handleChat(request: Request, deps: ChatDeps): Promise<Response> {
+  // 0. From this app's own pages, as JSON: the tools change state, so a foreign page must not drive them.
+  const refused =
+    refuseForeignOrigin(request, deps.contextDeps.trustedOrigins) ??
+    refuseMediaType(request, ['application/json']);
+  if (refused) return refused;
+
   // 1. The body, before anything else.
   let raw: string;
   try {

@@ -70,11 +70,8 @@ export function createServerTransaction(db: Queryable, userId: string): ServerTr
         if (row.ownerId !== userId)
           throw new MutatorError('FORBIDDEN', `Cannot write a ${name} row of another user`);
         const stored = await insertNewRow(db, config, row as AnyRow);
-        if (!stored) {
-          // Taken: by this user's own row (a conflict), or by another user's (the same answer as `set` gives).
-          if (await getOwnedRow(db, config, userId, row.id)) throw conflict(name, row.id);
-          throw new MutatorError('FORBIDDEN', `Cannot write a ${name} row of another user`);
-        }
+        // Taken, by this user's row or by another user's: one answer for both (why: TableAccess.insert).
+        if (!stored) throw conflict(name, row.id);
         changes.push({ table: name, id: row.id, op: 'set', row: stored, ownerId: userId });
       },
       async delete(id) {
