@@ -10,6 +10,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { realFolderPath } from './pglite-folder';
 
 interface LockRecord {
   pid: number;
@@ -42,9 +43,12 @@ export interface PgliteFolderLock {
   release(): void;
 }
 
-/** The lock file sits beside the folder (not inside), so PGlite always sees the folder exactly as it left it. */
+/**
+ * The lock file sits beside the folder (not inside), so PGlite always sees the folder exactly as it left it; beside
+ * its real path, so a symbolic link to the folder and the folder itself share one lock.
+ */
 export function lockFileFor(folder: string): string {
-  return `${path.resolve(folder)}.lock`;
+  return `${realFolderPath(folder)}.lock`;
 }
 
 function readStartTime(pid: number): string | null {
@@ -108,7 +112,7 @@ function createExclusive(file: string, contents: string): boolean {
  * Takes the lock on `folder` for this process, or throws {@link PgliteFolderInUseError} naming the live holder.
  */
 export function acquirePgliteFolderLock(folder: string): PgliteFolderLock {
-  const absolute = path.resolve(folder);
+  const absolute = realFolderPath(folder);
   const lockFile = lockFileFor(absolute);
   fs.mkdirSync(path.dirname(lockFile), { recursive: true });
   const record: LockRecord = {

@@ -21,6 +21,8 @@ const envSchema = z
       }),
     ),
     PGLITE_DIR: optional(z.string()).transform((dir) => dir ?? '.data/pglite'),
+    /** `durable` (default): every PGlite commit is flushed to disk before it is answered. `relaxed`: fsync off. */
+    PGLITE_DURABILITY: optional(z.enum(['durable', 'relaxed'])).transform((value) => value ?? 'durable'),
     /** Lets requests ask for a server-side delay of mutations (x-test-delay-ms). Tests only; never in production. */
     ALLOW_TEST_DELAY: optional(z.enum(['0', '1'])).transform((value) => value === '1'),
     /** Which AI provider to use; unset = the first configured of openai-compatible, openai, anthropic. */

@@ -27,7 +27,9 @@ export function getRuntime(): Promise<Runtime> {
   if (!holder.__starterRuntime) {
     const env = getEnv();
     const opening = openDatabase(
-      env.DATABASE_URL ? { postgresUrl: env.DATABASE_URL } : { pgliteDir: env.PGLITE_DIR },
+      env.DATABASE_URL
+        ? { postgresUrl: env.DATABASE_URL }
+        : { pgliteDir: env.PGLITE_DIR, durability: env.PGLITE_DURABILITY },
     )
       .then(createRuntime)
       .then((runtime) => {
