@@ -2,13 +2,15 @@
  * Opens the database: embedded PGlite in a local folder (or `memory://`) by default, PostgreSQL when a connection
  * URL is given. Both speak the same `pg-core` schema, so the rest of the code sees one {@link Db} type.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import type { Assume } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
-import { DURABLE_START_PARAMS, DurableNodeFS } from './pglite-durable-fs';
+import { DURABLE_START_PARAMS, DurableNodeFS, flushFolderTree } from './pglite-durable-fs';
 import { prepareDataFolder } from './pglite-folder';
 import { acquirePgliteFolderLock } from './pglite-lock';
 import { migrateDatabase } from './migrate';

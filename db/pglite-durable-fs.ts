@@ -12,6 +12,7 @@
  */
 import diagnostics from 'node:diagnostics_channel';
 import fs from 'node:fs';
+import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { NodeFS } from '@electric-sql/pglite/nodefs';
 
@@ -81,4 +82,31 @@ export class DurableNodeFS extends NodeFS {
       emscriptenOpts: { ...emscriptenOpts, preRun: [...(emscriptenOpts.preRun ?? []), installFsync] },
     };
   }
+}
+
+/**
+ * fsyncs every file and folder under `folder`, then the folder's own entry in its parent. PGlite creates a new
+ * cluster by unpacking initdb's output through plain writes, which PostgreSQL never flushes afterwards (it syncs
+ * the whole data directory only when recovering from a crash); WAL replay after a power cut needs those files.
+ * So a new folder is flushed once, before its first commit can be acknowledged.
+ */
+export function flushFolderTree(folder: string): void {
+  const flush = (entry: string) => {
+    const fd = fs.openSync(entry, 'r');
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  };
+  const walk = (entry: string) => {
+    if (fs.lstatSync(entry).isDirectory()) {
+      for (const name of fs.readdirSync(entry)) walk(path.join(entry, name));
+    } else if (!fs.lstatSync(entry).isFile()) {
+      return; // Sockets, links: nothing PostgreSQL's recovery reads through them.
+    }
+    flush(entry);
+  };
+  walk(folder);
+  flush(path.dirname(folder));
 }

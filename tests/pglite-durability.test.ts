@@ -28,6 +28,10 @@ afterEach(() => {
   for (const folder of folders.splice(0)) fs.rmSync(folder, { recursive: true, force: true });
 });
 
+function entriesUnder(folder: string): number {
+  return fs.readdirSync(folder, { recursive: true }).length;
+}
+
 const hasStrace = spawnSync('strace', ['-V']).status === 0;
 
 /**
@@ -48,11 +52,13 @@ function fsyncsPerCommit(folder: string, count: number, durability: 'durable' | 
   const perCommit = new Map<number, number>();
   let open: number | null = null;
   let total = 0;
+  let beforeFirstCommit: number | null = null;
   for (const line of fs.readFileSync(log, 'utf8').split('\n')) {
     const marker = /write\(1, "(BEGIN|ACK) (\d+)\\n"/.exec(line);
     if (marker) {
       const index = Number(marker[2]);
       if (marker[1] === 'BEGIN') {
+        beforeFirstCommit ??= total;
         open = index;
         perCommit.set(index, 0);
       } else {
@@ -65,7 +71,7 @@ function fsyncsPerCommit(folder: string, count: number, durability: 'durable' | 
     }
   }
   expect(perCommit.size).toBe(count);
-  return { perCommit: [...perCommit.values()], total };
+  return { perCommit: [...perCommit.values()], total, beforeFirstCommit: beforeFirstCommit ?? 0 };
 }
 
 describe('issue 12 item 1: PGlite commits are flushed to disk before they are acknowledged', () => {
