@@ -103,10 +103,12 @@ async function openPglite(dir: string, durability: PgliteDurability): Promise<Da
 async function createPglite(folder: string | null, durability: PgliteDurability): Promise<PGlite> {
   if (folder === null) return PGlite.create();
   if (durability === 'relaxed') return PGlite.create(folder);
+  const isNew = !fs.existsSync(path.join(folder, 'PG_VERSION'));
   const client = await PGlite.create({
     fs: new DurableNodeFS(folder),
     startParams: [...DURABLE_START_PARAMS],
   });
+  if (isNew) flushFolderTree(folder);
   const { rows } = await client.query<{ fsync: string }>('SHOW fsync');
   if (rows[0]?.fsync !== 'on') {
     await client.close();

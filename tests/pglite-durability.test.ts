@@ -87,6 +87,8 @@ describe('issue 12 item 1: PGlite commits are flushed to disk before they are ac
         durable.perCommit.every((calls) => calls >= 1),
         String(durable.perCommit),
       ).toBe(true);
+      // A new folder is flushed whole (PGlite writes initdb's files without a flush) before any commit.
+      expect(durable.beforeFirstCommit).toBeGreaterThanOrEqual(0.9 * entriesUnder(folder));
       // The control: PGlite's own default (what the app did before) acknowledges with no flush at all.
       const relaxed = fsyncsPerCommit(folder, 30, 'relaxed');
       expect(
