@@ -19,6 +19,7 @@ export async function getContextDeps(): Promise<ContextDeps> {
     runtime: await getRuntime(),
     sessionSecret: env.SESSION_SECRET,
     allowTestDelay: env.ALLOW_TEST_DELAY,
+    testDelayToken: env.TEST_DELAY_TOKEN ?? null,
   };
 }
 
