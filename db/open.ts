@@ -108,13 +108,17 @@ async function createPglite(folder: string | null, durability: PgliteDurability)
     fs: new DurableNodeFS(folder),
     startParams: [...DURABLE_START_PARAMS],
   });
-  if (isNew) flushFolderTree(folder);
-  const { rows } = await client.query<{ fsync: string }>('SHOW fsync');
-  if (rows[0]?.fsync !== 'on') {
+  try {
+    if (isNew) await flushFolderTree(folder);
+    const { rows } = await client.query<{ fsync: string }>('SHOW fsync');
+    if (rows[0]?.fsync !== 'on') {
+      throw new Error(
+        `PostgreSQL inside PGlite reports fsync=${rows[0]?.fsync ?? '?'}; commits would not be durable`,
+      );
+    }
+  } catch (error) {
     await client.close();
-    throw new Error(
-      `PostgreSQL inside PGlite reports fsync=${rows[0]?.fsync ?? '?'}; commits would not be durable`,
-    );
+    throw error;
   }
   return client;
 }

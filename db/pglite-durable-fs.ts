@@ -88,25 +88,35 @@ export class DurableNodeFS extends NodeFS {
  * fsyncs every file and folder under `folder`, then the folder's own entry in its parent. PGlite creates a new
  * cluster by unpacking initdb's output through plain writes, which PostgreSQL never flushes afterwards (it syncs
  * the whole data directory only when recovering from a crash); WAL replay after a power cut needs those files.
- * So a new folder is flushed once, before its first commit can be acknowledged.
+ * So a new folder is flushed once, before its first commit can be acknowledged. In parallel (libuv's thread pool),
+ * a bounded number at a time: one by one, a thousand fsyncs take seconds; together, a fraction of one.
  */
-export function flushFolderTree(folder: string): void {
-  const flush = (entry: string) => {
-    const fd = fs.openSync(entry, 'r');
-    try {
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-  };
+export async function flushFolderTree(folder: string): Promise<void> {
+  const entries: string[] = [];
   const walk = (entry: string) => {
-    if (fs.lstatSync(entry).isDirectory()) {
+    const stat = fs.lstatSync(entry);
+    if (stat.isDirectory()) {
       for (const name of fs.readdirSync(entry)) walk(path.join(entry, name));
-    } else if (!fs.lstatSync(entry).isFile()) {
+    } else if (!stat.isFile()) {
       return; // Sockets, links: nothing PostgreSQL's recovery reads through them.
     }
-    flush(entry);
+    entries.push(entry);
   };
   walk(folder);
-  flush(path.dirname(folder));
+  entries.push(path.dirname(folder));
+  for (let start = 0; start < entries.length; start += FLUSH_CONCURRENCY) {
+    await Promise.all(entries.slice(start, start + FLUSH_CONCURRENCY).map(flushEntry));
+  }
+}
+
+/** Open descriptors at once while flushing a folder: far below any usual limit on open files. */
+const FLUSH_CONCURRENCY = 64;
+
+async function flushEntry(entry: string): Promise<void> {
+  const handle = await fs.promises.open(entry, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
