@@ -17,7 +17,9 @@ export function realFolderPath(folder: string): string {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     const parent = path.dirname(absolute);
-    return parent === absolute ? absolute : path.join(realFolderPath(parent), path.basename(absolute));
+    return parent === absolute
+      ? absolute
+      : path.join(/*turbopackIgnore: true*/ realFolderPath(parent), path.basename(absolute));
   }
 }
 
