@@ -8,7 +8,9 @@ import { getEnv } from '@/server/env';
 
 async function main() {
   const env = getEnv();
-  const target = env.DATABASE_URL ? { postgresUrl: env.DATABASE_URL } : { pgliteDir: env.PGLITE_DIR };
+  const target = env.DATABASE_URL
+    ? { postgresUrl: env.DATABASE_URL }
+    : { pgliteDir: env.PGLITE_DIR, durability: env.PGLITE_DURABILITY };
   const started = performance.now();
   const handle = await openDatabase(target);
   await handle.close();

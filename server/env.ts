@@ -34,8 +34,17 @@ const envSchema = z
       }),
     ),
     PGLITE_DIR: optional(z.string()).transform((dir) => dir ?? '.data/pglite'),
+    /** `durable` (default): every PGlite commit is flushed to disk before it is answered. `relaxed`: fsync off. */
+    PGLITE_DURABILITY: optional(z.enum(['durable', 'relaxed'])).transform((value) => value ?? 'durable'),
     /** Lets requests ask for a server-side delay of mutations (x-test-delay-ms). Tests only; never in production. */
     ALLOW_TEST_DELAY: optional(z.enum(['0', '1'])).transform((value) => value === '1'),
+    /**
+     * With ALLOW_TEST_DELAY=1, only requests carrying this value in x-test-delay-token are delayed. Required for
+     * ALLOW_TEST_DELAY=1 in production, which is what e2e tests of the production build run as.
+     */
+    TEST_DELAY_TOKEN: optional(
+      z.string().min(32, 'must be at least 32 characters (try: openssl rand -hex 24)'),
+    ),
     /** Which AI provider to use; unset = the first configured of openai-compatible, openai, anthropic. */
     AI_PROVIDER: optional(z.enum(['openai', 'anthropic', 'openai-compatible'])),
     /** Model id for the chosen provider (each has a default). */
@@ -77,6 +86,17 @@ const envSchema = z
         code: 'custom',
         path: ['SESSION_SECRET'],
         message: 'is required in production (try: openssl rand -base64 32)',
+      });
+      return z.NEVER;
+    }
+    if (env.ALLOW_TEST_DELAY && env.NODE_ENV === 'production' && env.TEST_DELAY_TOKEN === undefined) {
+      // Any client could otherwise hold each of its mutations (and the connection pool with it) for 10 s.
+      context.addIssue({
+        code: 'custom',
+        path: ['ALLOW_TEST_DELAY'],
+        message:
+          'must not be 1 in production: any client could hold every mutation for 10 s. Unset it; a test of the ' +
+          'production build also sets TEST_DELAY_TOKEN and sends it in x-test-delay-token',
       });
       return z.NEVER;
     }

@@ -20,6 +20,7 @@ export async function getContextDeps(): Promise<ContextDeps> {
     sessionSecret: env.SESSION_SECRET,
     allowTestDelay: env.ALLOW_TEST_DELAY,
     trustedOrigins: env.TRUSTED_ORIGINS,
+    testDelayToken: env.TEST_DELAY_TOKEN ?? null,
   };
 }
 
@@ -28,7 +29,9 @@ export function getRuntime(): Promise<Runtime> {
   if (!holder.__starterRuntime) {
     const env = getEnv();
     const opening = openDatabase(
-      env.DATABASE_URL ? { postgresUrl: env.DATABASE_URL } : { pgliteDir: env.PGLITE_DIR },
+      env.DATABASE_URL
+        ? { postgresUrl: env.DATABASE_URL }
+        : { pgliteDir: env.PGLITE_DIR, durability: env.PGLITE_DURABILITY },
     )
       .then(createRuntime)
       .then((runtime) => {

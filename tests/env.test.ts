@@ -54,3 +54,28 @@ describe('environment', () => {
     expect(env.DATABASE_URL).toBe('postgres://postgres@127.0.0.1:5432/test');
   });
 });
+
+describe('issue 12 item 10: ALLOW_TEST_DELAY cannot be turned on in production by itself', () => {
+  const production = { NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40) } as const;
+
+  it('item 10: refuses ALLOW_TEST_DELAY=1 under NODE_ENV=production, naming the variable', () => {
+    expect(problems({ ...production, ALLOW_TEST_DELAY: '1' })).toMatch(
+      /ALLOW_TEST_DELAY: must not be 1 in production/,
+    );
+  });
+
+  it('item 10: accepts it in production only beside a TEST_DELAY_TOKEN of at least 32 characters', () => {
+    expect(problems({ ...production, ALLOW_TEST_DELAY: '1', TEST_DELAY_TOKEN: 'short' })).toMatch(
+      /TEST_DELAY_TOKEN: must be at least 32 characters/,
+    );
+    const env = parseEnv({ ...production, ALLOW_TEST_DELAY: '1', TEST_DELAY_TOKEN: 't'.repeat(32) });
+    expect(env.ALLOW_TEST_DELAY).toBe(true);
+    expect(env.TEST_DELAY_TOKEN).toBe('t'.repeat(32));
+  });
+
+  it('item 10: development and tests keep working without a token', () => {
+    expect(parseEnv({ NODE_ENV: 'development', ALLOW_TEST_DELAY: '1' }).ALLOW_TEST_DELAY).toBe(true);
+    expect(parseEnv({ NODE_ENV: 'test', ALLOW_TEST_DELAY: '1' }).ALLOW_TEST_DELAY).toBe(true);
+    expect(parseEnv({ ...production, ALLOW_TEST_DELAY: '0' }).ALLOW_TEST_DELAY).toBe(false);
+  });
+});
