@@ -1,10 +1,21 @@
 import type { NextConfig } from 'next';
+import { API_CONTENT_SECURITY_POLICY, STATIC_SECURITY_HEADERS } from './server/http/security-headers';
 
 const nextConfig: NextConfig = {
   // Loaded by Node at run time rather than bundled: PGlite ships WebAssembly and data files beside its JS,
   // and pg has optional native bindings.
   serverExternalPackages: ['@electric-sql/pglite', 'pg'],
   poweredByHeader: false,
+  async headers() {
+    // Pages get their Content-Security-Policy (with a per-request nonce) from proxy.ts; the API routes the proxy
+    // does not run for get a policy that allows nothing.
+    const apiPolicy = [{ key: 'Content-Security-Policy', value: API_CONTENT_SECURITY_POLICY }];
+    return [
+      { source: '/:path*', headers: [...STATIC_SECURITY_HEADERS] },
+      { source: '/api/chat', headers: apiPolicy },
+      { source: '/api/mcp', headers: apiPolicy },
+    ];
+  },
 };
 
 export default nextConfig;

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,6 +10,9 @@ const MODEL_PORT = PORT + 99;
 
 // A fresh PGlite folder per run. Set once in the runner and inherited by its workers (which re-read this file).
 process.env.E2E_PGLITE_DIR ??= path.join(os.tmpdir(), `starter-e2e-${Date.now()}`, 'db');
+// The run's secret for held mutations: ALLOW_TEST_DELAY=1 is refused in production without it (server/env.ts),
+// and only requests that carry it are held (e2e/support/test-delay.ts), so no other client can stall the server.
+process.env.E2E_TEST_DELAY_TOKEN ??= randomBytes(24).toString('hex');
 
 /**
  * Debian's Chromium when installed (CI installs it; Playwright cannot download browsers on these machines),
@@ -71,6 +75,7 @@ export default defineConfig({
         NEXT_TELEMETRY_DISABLED: '1',
         // Lets a spec hold its mutations on the server (x-test-delay-ms) to see the optimistic update first.
         ALLOW_TEST_DELAY: '1',
+        TEST_DELAY_TOKEN: process.env.E2E_TEST_DELAY_TOKEN,
         OPENAI_COMPATIBLE_BASE_URL: `http://127.0.0.1:${MODEL_PORT}/v1`,
         OPENAI_API_KEY: '',
         ANTHROPIC_API_KEY: '',

@@ -1,10 +1,12 @@
 /**
  * Runs before every page and API request: gives a visitor without a valid session a new anonymous one.
  * The cookie is set on the response and also on the request being handled, so that this very request's server
- * render already sees the user (no empty first page).
+ * render already sees the user (no empty first page). It also sets the Content-Security-Policy, whose nonce must
+ * be new for every request (server/http/security-headers.ts); next.config.ts adds the other security headers.
  */
 import { NextResponse, type NextRequest } from 'next/server';
 import { getEnv } from '@/server/env';
+import { contentSecurityPolicy, createNonce } from '@/server/http/security-headers';
 import {
   newSession,
   SESSION_COOKIE,
@@ -14,14 +16,24 @@ import {
 } from '@/server/session';
 
 export async function proxy(request: NextRequest): Promise<NextResponse> {
+  // Next reads the nonce for its scripts from the request's policy; the browser enforces the response's.
+  const policy = contentSecurityPolicy(createNonce(), process.env.NODE_ENV === 'development');
+  request.headers.set('content-security-policy', policy);
+  const response = await withSession(request);
+  response.headers.set('content-security-policy', policy);
+  return response;
+}
+
+async function withSession(request: NextRequest): Promise<NextResponse> {
+  const next = () => NextResponse.next({ request: { headers: request.headers } });
   // Scripts and MCP clients authenticate with an API token; they get no cookie (and no new anonymous user).
-  if (request.headers.has('authorization')) return NextResponse.next();
+  if (request.headers.has('authorization')) return next();
   const secret = getEnv().SESSION_SECRET;
-  if (await verifySession(request.cookies.get(SESSION_COOKIE)?.value, secret)) return NextResponse.next();
+  if (await verifySession(request.cookies.get(SESSION_COOKIE)?.value, secret)) return next();
 
   const value = await signSession(newSession(), secret);
   request.cookies.set(SESSION_COOKIE, value);
-  const response = NextResponse.next({ request: { headers: request.headers } });
+  const response = next();
   const forwardedProto = request.headers.get('x-forwarded-proto');
   response.cookies.set(SESSION_COOKIE, value, {
     httpOnly: true,
@@ -34,7 +46,9 @@ export async function proxy(request: NextRequest): Promise<NextResponse> {
 }
 
 export const config = {
-  // Static assets need no session. The copilot's chat endpoint and MCP must not mint one either: a call without a
-  // valid session (or token) is refused there (401), not quietly given a new, empty user.
-  matcher: ['/((?!_next/static|_next/image|favicon.ico|robots.txt|api/chat|api/mcp).*)'],
+  // Static assets need no session. The copilot's chat endpoint, MCP and the CSV import must not mint one either: a
+  // call without a valid session (or token) is refused there (401), not quietly given a new, empty user. The import
+  // has one more reason: Next reads the whole body of a request the proxy sees before the route starts (up to
+  // proxyClientMaxBodySize, 10 MB, then cut short), which would defeat its streamed, bounded upload.
+  matcher: ['/((?!_next/static|_next/image|favicon.ico|robots.txt|api/chat|api/mcp|api/todos/import).*)'],
 };

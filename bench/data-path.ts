@@ -10,6 +10,7 @@
  *
  *   npx tsx bench/data-path.ts [--postgres]
  */
+import { randomBytes } from 'node:crypto';
 import { numberOption } from './support/args';
 import { launchChromium } from './support/browser';
 import { forEachDatabase, runMain, type BenchDatabase } from './support/databases';
@@ -45,11 +46,13 @@ interface EngineResults {
 }
 
 async function runOn(build: BuildSnapshot, database: BenchDatabase): Promise<EngineResults> {
+  const delayToken = randomBytes(24).toString('hex');
   console.log(`\n══ ${database.engine} ══ starting next start (build ${build.buildId}) …`);
   const server = await startProductionServer({
     appDir: build.dir,
     database,
-    env: { ALLOW_TEST_DELAY: '1' },
+    // ALLOW_TEST_DELAY=1 runs in production only beside a token that delayed requests carry (server/env.ts).
+    env: { ALLOW_TEST_DELAY: '1', TEST_DELAY_TOKEN: delayToken },
   });
   try {
     const browser = await launchChromium();
@@ -60,6 +63,7 @@ async function runOn(build: BuildSnapshot, database: BenchDatabase): Promise<Eng
       optimistic = await measureOptimisticUpdate(browser, server.url, {
         samples: options.samplesOptimistic,
         delayMs: options.delayMs,
+        delayToken,
       });
       console.log(`(b) ${options.samplesCrossTab} cross-tab changes …`);
       crossTab = await measureCrossTab(browser, server.url, { samples: options.samplesCrossTab });

@@ -4,6 +4,8 @@
  * in-process server and one runtime (createRuntime over openDatabase), in the same run. Arms are described in
  * mutation-throughput/arms.ts. Each arm runs N closed-loop clients (one user each, in a worker thread) for
  * --seconds, repeated --rounds times in rotating order so that warm-up and table growth favour no arm.
+ * On PGlite it then prints what durability costs per commit (mutation-throughput/durability-cost.ts):
+ * --durability-commits per arm, --durability-rounds rounds.
  *
  * Server modules import 'server-only', which throws outside React server components; the react-server condition
  * resolves it to its empty module, so run with:
@@ -13,14 +15,15 @@ import './support/require-react-server';
 import { Worker } from 'node:worker_threads';
 import type { Runtime } from '@/server/runtime/runtime';
 import { numberOption } from './support/args';
-import { forEachDatabase, runMain, type BenchDatabase } from './support/databases';
+import { createPgliteFolder, forEachDatabase, runMain, type BenchDatabase } from './support/databases';
 import { recordFigure } from './support/results';
 import { withRuntime } from './support/runtime';
 import type { LoadResult } from './support/load';
 import { median, summarize } from './support/stats';
-import { DISTRIBUTION_HEADER, distributionCells, printTable, verdict } from './support/table';
+import { DISTRIBUTION_HEADER, distributionCells, ms, printTable, verdict } from './support/table';
 import { ARM_NAMES, type ArmName } from './mutation-throughput/arms';
 import { newSessionCookies } from './mutation-throughput/clients';
+import { DURABILITY_ARMS, measureDurabilityCost } from './mutation-throughput/durability-cost';
 import { startBenchServer } from './mutation-throughput/http-server';
 import type { LoadJob } from './mutation-throughput/load-worker';
 
@@ -33,6 +36,8 @@ const options = {
   clients: numberOption(argv, 'clients', 8),
   seconds: numberOption(argv, 'seconds', 5),
   rounds: numberOption(argv, 'rounds', 3),
+  durabilityCommits: numberOption(argv, 'durability-commits', 200),
+  durabilityRounds: numberOption(argv, 'durability-rounds', 3),
 };
 
 /** One arm for `durationMs`, its clients in a worker thread; bounded by the duration plus a generous margin. */
@@ -138,6 +143,52 @@ async function runOn(database: BenchDatabase) {
     `\n══ ${database.engine} ══ ${ARM_NAMES.length} arms × ${options.rounds} rounds × ${options.seconds} s …`,
   );
   await withRuntime(database, async (runtime) => print(database.engine, await measure(runtime)));
+  if (database.engine === 'pglite') await printDurabilityCost();
+}
+
+/** PGlite only: the same commits with the flush before each answer (the default) and without it. */
+async function printDurabilityCost() {
+  console.log(
+    `\n══ pglite ══ durability: ${DURABILITY_ARMS.length} arms × ${options.durabilityCommits} commits × ` +
+      `${options.durabilityRounds} rounds, durable and relaxed …`,
+  );
+  const folder = createPgliteFolder('bench-durability');
+  try {
+    const { durable, relaxed } = await measureDurabilityCost(folder, {
+      commits: options.durabilityCommits,
+      rounds: options.durabilityRounds,
+    });
+    const cost = DURABILITY_ARMS.map((arm) => {
+      const withFlush = median(durable.map((round) => round[arm]));
+      const withoutFlush = median(relaxed.map((round) => round[arm]));
+      return { arm, withFlush, withoutFlush, flush: withFlush - withoutFlush };
+    });
+    printTable(
+      'pglite: what durability costs per commit (ms of wall time per commit, median of rounds)',
+      ['arm', 'durable (default)', 'relaxed', 'flush cost', 'durable ÷ relaxed'],
+      cost.map(({ arm, withFlush, withoutFlush, flush }) => [
+        arm,
+        `${ms(withFlush)} ms`,
+        `${ms(withoutFlush)} ms`,
+        `${ms(flush)} ms`,
+        `${(withFlush / withoutFlush).toFixed(2)}×`,
+      ]),
+      [
+        'durable: PostgreSQL fsyncs the WAL before COMMIT returns (PGLITE_DURABILITY=durable, the default);',
+        'relaxed: no flush (PGLITE_DURABILITY=relaxed). 8 writers share flushes through group commit.',
+      ],
+    );
+    recordFigure({
+      figure: `PGlite flush cost per commit (${DURABILITY_ARMS.join(' / ')})`,
+      database: 'pglite',
+      value: cost.map(({ flush }) => `${ms(flush)}`).join(' / ') + ' ms',
+      target: '—',
+      met: null,
+      bench: 'npm run bench:mutations',
+    });
+  } finally {
+    await folder.dispose();
+  }
 }
 
 runMain(async () => {

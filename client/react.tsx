@@ -3,6 +3,7 @@
  * React bindings: `<TRPCReactProvider>` at the root, `useTRPC()` in components
  * (`useQuery(trpc.todos.list.queryOptions())`).
  */
+import './zod-jitless';
 import { QueryClientProvider, type QueryClient } from '@tanstack/react-query';
 import { createTRPCClient } from '@trpc/client';
 import { createTRPCContext } from '@trpc/tanstack-react-query';

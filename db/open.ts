@@ -2,12 +2,16 @@
  * Opens the database: embedded PGlite in a local folder (or `memory://`) by default, PostgreSQL when a connection
  * URL is given. Both speak the same `pg-core` schema, so the rest of the code sees one {@link Db} type.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import type { Assume } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePostgres } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
+import { DURABLE_START_PARAMS, DurableNodeFS, flushFolderTree } from './pglite-durable-fs';
+import { prepareDataFolder } from './pglite-folder';
 import { acquirePgliteFolderLock } from './pglite-lock';
 import { migrateDatabase } from './migrate';
 import * as schema from './schema';
@@ -26,8 +30,15 @@ export interface RowsResult<TRow> {
 /** The drizzle database, whichever engine is behind it. */
 export type Db = PgDatabase<RowsResultHKT, typeof schema>;
 
+/**
+ * How a PGlite folder meets the disk. `durable` (the default): a commit is answered only after its WAL is flushed
+ * (fsync), as on a PostgreSQL server. `relaxed`: PGlite's own default, fsync off; faster, and a power cut or kernel
+ * crash can lose acknowledged commits or leave the folder corrupt (a killed process loses nothing).
+ */
+export type PgliteDurability = 'durable' | 'relaxed';
+
 /** Where the data lives: a PostgreSQL URL, or a PGlite folder (`memory://` keeps it in memory). */
-export type DatabaseConfig = PostgresConfig | { pgliteDir: string };
+export type DatabaseConfig = PostgresConfig | { pgliteDir: string; durability?: PgliteDurability };
 
 /** PostgreSQL: queries through `postgresUrl` (may be a transaction-mode pooler), sessions through `directUrl`. */
 export interface PostgresConfig {
@@ -69,7 +80,10 @@ export const MEMORY = 'memory://';
  * connection keeps its session, and refuses to open (naming DATABASE_DIRECT_URL) when a pooler would break it.
  */
 export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHandle> {
-  const handle = 'postgresUrl' in config ? openPostgres(config) : await openPglite(config.pgliteDir);
+  const handle =
+    'postgresUrl' in config
+      ? openPostgres(config)
+      : await openPglite(config.pgliteDir, config.durability ?? 'durable');
   try {
     if (handle.engine.kind === 'postgres' && 'postgresUrl' in config) {
       const timeoutMs = config.sessionProbeTimeoutMs ?? SESSION_PROBE_TIMEOUT_MS;
@@ -85,15 +99,17 @@ export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHand
   return handle;
 }
 
-async function openPglite(dir: string): Promise<DatabaseHandle> {
-  const inMemory = dir.startsWith(MEMORY);
-  const lock = inMemory ? null : acquirePgliteFolderLock(dir);
+async function openPglite(dir: string, durability: PgliteDurability): Promise<DatabaseHandle> {
+  const folder = dir.startsWith(MEMORY) ? null : prepareDataFolder(dir);
+  const lock = folder === null ? null : acquirePgliteFolderLock(folder);
   let client: PGlite;
   try {
-    client = await PGlite.create(inMemory ? undefined : dir);
+    client = await createPglite(folder, durability);
   } catch (error) {
     lock?.release();
-    throw new Error(`Could not open the PGlite data folder "${dir}": ${String(error)}`, { cause: error });
+    throw new Error(`Could not open the PGlite data folder "${dir}": ${describeError(error)}`, {
+      cause: error,
+    });
   }
   let closed = false;
   return {
@@ -109,6 +125,36 @@ async function openPglite(dir: string): Promise<DatabaseHandle> {
       }
     },
   };
+}
+
+async function createPglite(folder: string | null, durability: PgliteDurability): Promise<PGlite> {
+  if (folder === null) return PGlite.create();
+  if (durability === 'relaxed') return PGlite.create(folder);
+  const isNew = !fs.existsSync(path.join(folder, 'PG_VERSION'));
+  const client = await PGlite.create({
+    fs: new DurableNodeFS(folder),
+    startParams: [...DURABLE_START_PARAMS],
+  });
+  try {
+    if (isNew) await flushFolderTree(folder);
+    const { rows } = await client.query<{ fsync: string }>('SHOW fsync');
+    if (rows[0]?.fsync !== 'on') {
+      throw new Error(
+        `PostgreSQL inside PGlite reports fsync=${rows[0]?.fsync ?? '?'}; commits would not be durable`,
+      );
+    }
+  } catch (error) {
+    await client.close();
+    throw error;
+  }
+  return client;
+}
+
+/** Emscripten throws plain objects (`{ errno }`), which `String()` renders as "[object Object]". */
+function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (typeof error === 'object' && error !== null) return JSON.stringify(error);
+  return String(error);
 }
 
 function openPostgres({ postgresUrl: url, directUrl }: PostgresConfig): DatabaseHandle {

@@ -5,11 +5,28 @@
  * silently lost and the folder can be left unreadable. So every opener takes this lock first, and a second live
  * process is refused with a message that names the holder. A holder that has died (crash, SIGKILL) does not block:
  * its lock is detected as stale by PID (and, on Linux, by the process start time, so a recycled PID is not mistaken
- * for the holder) and taken over.
+ * for the holder) and taken over. A holder on another host (another container on a shared volume) cannot be checked
+ * by PID, so the holder refreshes the lock file's modification time every few seconds (a heartbeat), and a lock from
+ * another host whose heartbeat is older than {@link STALE_AFTER_MS} is taken over, with a log line.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { realFolderPath } from './pglite-folder';
+
+/** How often a holder refreshes its lock file's modification time. */
+export const HEARTBEAT_MS = 10_000;
+/**
+ * A lock from another host not refreshed for this long is stale. Many heartbeats long, so that a busy event loop
+ * (a long migration) or a little clock skew between hosts is never mistaken for a dead holder.
+ */
+export const STALE_AFTER_MS = 60_000;
+
+/** Timing of the heartbeat; tests shorten it. */
+export interface LockTiming {
+  heartbeatMs?: number;
+  staleAfterMs?: number;
+}
 
 interface LockRecord {
   pid: number;
@@ -42,9 +59,12 @@ export interface PgliteFolderLock {
   release(): void;
 }
 
-/** The lock file sits beside the folder (not inside), so PGlite always sees the folder exactly as it left it. */
+/**
+ * The lock file sits beside the folder (not inside), so PGlite always sees the folder exactly as it left it; beside
+ * its real path, so a symbolic link to the folder and the folder itself share one lock.
+ */
 export function lockFileFor(folder: string): string {
-  return `${path.resolve(folder)}.lock`;
+  return `${realFolderPath(folder)}.lock`;
 }
 
 function readStartTime(pid: number): string | null {
@@ -68,8 +88,15 @@ function commandOf(pid: number): string {
   return pid === process.pid ? process.argv.join(' ').slice(0, 200) : 'unknown command';
 }
 
-function isAlive(record: LockRecord): boolean {
-  if (record.hostname !== os.hostname()) return true; // Cannot check another machine's processes: assume live.
+/** Milliseconds since `file` was last refreshed by its holder; Infinity when it is gone. */
+function heartbeatAge(file: string): number {
+  const stat = fs.statSync(file, { throwIfNoEntry: false });
+  return stat ? Date.now() - stat.mtimeMs : Number.POSITIVE_INFINITY;
+}
+
+function isAlive(record: LockRecord, file: string, staleAfterMs: number): boolean {
+  // Another host's PIDs mean nothing here: its holder is live as long as it keeps the heartbeat fresh.
+  if (record.hostname !== os.hostname()) return heartbeatAge(file) < staleAfterMs;
   try {
     process.kill(record.pid, 0);
   } catch (error) {
@@ -107,8 +134,9 @@ function createExclusive(file: string, contents: string): boolean {
 /**
  * Takes the lock on `folder` for this process, or throws {@link PgliteFolderInUseError} naming the live holder.
  */
-export function acquirePgliteFolderLock(folder: string): PgliteFolderLock {
-  const absolute = path.resolve(folder);
+export function acquirePgliteFolderLock(folder: string, timing: LockTiming = {}): PgliteFolderLock {
+  const staleAfterMs = timing.staleAfterMs ?? STALE_AFTER_MS;
+  const absolute = realFolderPath(folder);
   const lockFile = lockFileFor(absolute);
   fs.mkdirSync(path.dirname(lockFile), { recursive: true });
   const record: LockRecord = {
@@ -121,14 +149,14 @@ export function acquirePgliteFolderLock(folder: string): PgliteFolderLock {
   const contents = JSON.stringify(record, null, 2);
 
   for (let attempt = 0; attempt < 5; attempt++) {
-    if (createExclusive(lockFile, contents)) return holdLock(lockFile);
+    if (createExclusive(lockFile, contents)) return holdLock(lockFile, timing.heartbeatMs ?? HEARTBEAT_MS);
     const holder = readRecord(lockFile);
     if (holder && holder.pid === process.pid && holder.hostname === record.hostname) {
       throw new Error(
         `PGlite data folder "${absolute}" is already open in this process; open it once and share the instance.`,
       );
     }
-    if (holder && isAlive(holder)) throw new PgliteFolderInUseError(absolute, holder);
+    if (holder && isAlive(holder, lockFile, staleAfterMs)) throw new PgliteFolderInUseError(absolute, holder);
     // Stale: move it aside under a unique name (rename is atomic, so only one contender wins it), then retry.
     const aside = `${lockFile}.stale.${process.pid}.${attempt}`;
     try {
@@ -138,10 +166,17 @@ export function acquirePgliteFolderLock(folder: string): PgliteFolderLock {
       continue; // Someone else moved it first.
     }
     const moved = readRecord(aside);
-    if (moved && isAlive(moved)) {
+    if (moved && isAlive(moved, aside, staleAfterMs)) {
       // We raced with a live process that took the lock between our read and our rename: give it back.
       fs.renameSync(aside, lockFile);
       throw new PgliteFolderInUseError(absolute, moved);
+    }
+    if (moved && moved.hostname !== record.hostname) {
+      console.warn(
+        `[db] Taking over the lock on PGlite data folder "${absolute}" from process ${moved.pid} on host ` +
+          `${moved.hostname}: its heartbeat stopped ${Math.round(heartbeatAge(aside) / 1000)} s ago ` +
+          `(limit ${Math.round(staleAfterMs / 1000)} s), so that host or container is gone.`,
+      );
     }
     fs.rmSync(aside, { force: true });
   }
@@ -150,11 +185,31 @@ export function acquirePgliteFolderLock(folder: string): PgliteFolderLock {
   );
 }
 
-function holdLock(lockFile: string): PgliteFolderLock {
+function holdLock(lockFile: string, heartbeatMs: number): PgliteFolderLock {
   let held = true;
+  const heartbeat = setInterval(() => {
+    const current = readRecord(lockFile);
+    if (current?.pid !== process.pid || current.hostname !== os.hostname()) {
+      // Only a holder silent for STALE_AFTER_MS loses its lock; say so loudly rather than refresh another's.
+      console.error(
+        `[db] Lost the lock file ${lockFile} (now held by ${current ? `process ${current.pid} on ${current.hostname}` : 'nobody'}); ` +
+          'another process may be writing this PGlite folder. Stop this process.',
+      );
+      clearInterval(heartbeat);
+      return;
+    }
+    const now = new Date();
+    try {
+      fs.utimesSync(lockFile, now, now);
+    } catch (error) {
+      console.error(`[db] Could not refresh the heartbeat of ${lockFile}: ${(error as Error).message}`);
+    }
+  }, heartbeatMs);
+  heartbeat.unref(); // The heartbeat alone must not keep the process alive.
   const release = () => {
     if (!held) return;
     held = false;
+    clearInterval(heartbeat);
     process.off('exit', release);
     const current = readRecord(lockFile);
     if (current?.pid === process.pid) fs.rmSync(lockFile, { force: true });

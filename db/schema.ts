@@ -194,6 +194,19 @@ export const providerSettings = serverOnly(
 export type ActionRun = typeof actionRuns.$inferSelect;
 
 /**
+ * The secret fields of an enqueued run's input (an action's `secret` fields, e.g. an API key), kept out of the synced
+ * `action_runs.input`. The worker merges them back in; the row is deleted as soon as the run finishes.
+ */
+export const actionRunSecrets = serverOnly(
+  pgTable('action_run_secrets', {
+    runId: uuid('run_id')
+      .primaryKey()
+      .references(() => actionRuns.id, { onDelete: 'cascade' }),
+    input: jsonb('input').notNull(),
+  }),
+);
+
+/**
  * Each user's copilot conversation (AI SDK UI messages, as the chat panel shows them), so that it survives a
  * reload. Not synced: only the chat endpoint writes it and only `copilot.conversation` reads it, for its owner.
  */
@@ -230,5 +243,27 @@ export const apiTokens = serverOnly(
       revokedAt: timestamp('revoked_at', { withTimezone: true }),
     },
     (table) => [index('api_tokens_user_idx').on(table.userId)],
+  ),
+);
+
+/**
+ * Tool approvals the copilot asked for, so that each is honoured once: recorded when the approval request is sent,
+ * marked used (one conditional UPDATE, so two concurrent posts cannot both win) before the tool runs. Rows older
+ * than the approval lifetime are deleted, and an approval without its row is refused (server/runtime/tool-approvals.ts).
+ */
+export const toolApprovals = serverOnly(
+  pgTable(
+    'tool_approvals',
+    {
+      approvalId: text('approval_id').primaryKey(),
+      userId: uuid('user_id')
+        .notNull()
+        .references(() => users.id, { onDelete: 'cascade' }),
+      toolName: text('tool_name').notNull(),
+      toolCallId: text('tool_call_id').notNull(),
+      issuedAt: timestamp('issued_at', { withTimezone: true }).notNull().defaultNow(),
+      usedAt: timestamp('used_at', { withTimezone: true }),
+    },
+    (table) => [index('tool_approvals_issued_idx').on(table.issuedAt)],
   ),
 );

@@ -3,6 +3,7 @@
  * rejections rolled back with a visible error.
  */
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
+import { testDelayHeaders } from './support/test-delay';
 
 /** A second context of the same user (same session cookie), like a second browser window. */
 async function sameUserContext(context: BrowserContext, extraHTTPHeaders?: Record<string, string>) {
@@ -58,7 +59,7 @@ test('a second user sees none of it', async ({ page, browser }) => {
 
 test('the optimistic update is on screen before the server answers', async ({ browser }) => {
   // Every mutation of this context is held 1.5 s on the server (ALLOW_TEST_DELAY=1 in the test server only).
-  const context = await browser.newContext({ extraHTTPHeaders: { 'x-test-delay-ms': '1500' } });
+  const context = await browser.newContext({ extraHTTPHeaders: testDelayHeaders(1500) });
   const page = await context.newPage();
   await openLive(page);
   let answered = 0;
@@ -88,7 +89,7 @@ test('the optimistic update is on screen before the server answers', async ({ br
 });
 
 test('a change the server refuses is rolled back and reported; later changes stay', async ({ browser }) => {
-  const slow = await browser.newContext({ extraHTTPHeaders: { 'x-test-delay-ms': '3000' } });
+  const slow = await browser.newContext({ extraHTTPHeaders: testDelayHeaders(3000) });
   const page = await slow.newPage();
   await openLive(page);
   const fast = await sameUserContext(slow, {});

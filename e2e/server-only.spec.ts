@@ -41,3 +41,27 @@ test('a key that is obviously wrong is refused with a message naming the field',
   await expect(page.getByTestId('form-error')).toHaveText('apiKey: looks too short for an API key');
   await expect(page.getByTestId('key-state')).toHaveText('No key saved.');
 });
+
+test('item 2: the key cannot be enqueued into a synced run, and never reaches the HTML of / or the snapshot', async ({
+  page,
+  context,
+  baseURL,
+}) => {
+  const secret = `sk-e2e-enqueue-${crypto.randomUUID()}`;
+  await page.goto('/');
+  const session = (await context.cookies()).find((cookie) => cookie.name === 'starter_session');
+  const client = createClient({ url: baseURL ?? '', sessionCookie: session?.value });
+  // No enqueue.saveModelSettings procedure: tRPC answers 404 and nothing is stored.
+  const response = await page.request.post('/api/trpc/enqueue.saveModelSettings', {
+    data: { json: { model: null, systemPrompt: null, apiKey: secret } },
+  });
+  expect(response.status()).toBe(404);
+  // The direct call saves it (server-only) and answers only whether a key is set.
+  expect(
+    await client.actions.saveModelSettings.mutate({ model: null, systemPrompt: null, apiKey: secret }),
+  ).toEqual({ model: null, systemPrompt: null, hasApiKey: true });
+  await page.reload();
+  expect(await page.content()).not.toContain(secret);
+  expect(await (await page.request.get('/')).text()).not.toContain(secret);
+  expect(JSON.stringify(await client.sync.snapshot.query())).not.toContain(secret);
+});

@@ -51,3 +51,22 @@ test('a second server on the running server’s PGlite folder stops and names th
   expect(code).toBe(1);
   expect(output).toMatch(/is in use by process \d+ \(next-server/);
 });
+
+test('item 10: start-up refuses ALLOW_TEST_DELAY=1 in production without TEST_DELAY_TOKEN', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'startup-delay-'));
+  try {
+    const { code, output } = await startServer(
+      {
+        PGLITE_DIR: path.join(dir, 'db'),
+        SESSION_SECRET: 'x'.repeat(40),
+        ALLOW_TEST_DELAY: '1',
+        TEST_DELAY_TOKEN: '',
+      },
+      3193,
+    );
+    expect(code).toBe(1);
+    expect(output).toContain('ALLOW_TEST_DELAY: must not be 1 in production');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -17,8 +17,15 @@ export interface TableAccess<TRow extends { id: string }> {
   /** Inserts or replaces the whole row. Refused for a row of another user. */
   set(row: TRow): Promise<void>;
   /**
-   * Adds a new row; fails with CONFLICT when the user already has a row with its id (FORBIDDEN when another user
-   * has, as `set`). One statement on the server, where `get` then `set` would be two.
+   * Adds a new row; fails with CONFLICT when its id is taken, whoever's row holds it. One statement on the server,
+   * where `get` then `set` would be two.
+   *
+   * Why one answer: FORBIDDEN for another user's id (and CONFLICT for one's own) told a caller that a row of another
+   * user has this id, where every other mutator answers NOT_FOUND for it. Ids are global (one primary key), so
+   * "taken" cannot look like "free" (a free id succeeds; a taken one cannot be written), but "taken" can look the
+   * same whoever holds it: the same code and message as a duplicate of one's own row (the client store gives that
+   * too, see client/sync/working-state.ts). What remains is inherent and small: a caller learns that a UUID it
+   * already holds is in use, never by whom or with what; random UUIDs cannot be enumerated.
    */
   insert(row: TRow): Promise<void>;
   /** Deletes the row if it exists; a no-op otherwise. */

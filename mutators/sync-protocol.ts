@@ -36,3 +36,17 @@ export interface CommitNotice {
 export type SyncMessage =
   | { type: 'changes'; version: number; commits: CommitNotice[]; changes: RowChange[] }
   | { type: 'reset'; snapshot: Snapshot };
+
+/**
+ * What became of a numbered mutation's id when the server refused it: the `mutation` field of the tRPC error's
+ * `data`. The client decides from it whether to retry (same id), give up, or renumber what it has not sent yet.
+ */
+export interface MutationIdState {
+  /**
+   * True: the id is used up, the answer is final (a retry gets the same one). False: nothing was written (the
+   * database failed before the commit, or the id was out of order); the same id may be sent again.
+   */
+  consumed: boolean;
+  /** Set on an id gap (CONFLICT): the id the server expects next from this client. */
+  expectedMutationId: number | null;
+}

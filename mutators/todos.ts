@@ -11,6 +11,7 @@ import {
   type MutatorTx,
   type ToolFillContext,
 } from './define';
+import { dateInput } from './date-input';
 
 const todoText = z.string().trim().min(1, 'must not be empty').max(500, 'must be at most 500 characters');
 
@@ -37,7 +38,7 @@ export const addTodo = defineMutator({
     id: z.uuid(),
     text: todoText,
     position: z.number().finite(),
-    createdAt: z.coerce.date(),
+    createdAt: dateInput,
   }),
   async run(tx, input) {
     await insertTodo(tx, { ...input, status: 'ready' });
@@ -77,7 +78,7 @@ export const setTodoText = defineMutator({
       context.url?.pathname === '/' && typeof context.properties.selectedTodoId === 'string',
     fill: { id: (call) => String(call.properties.selectedTodoId), updatedAt: (call) => call.now },
   },
-  input: z.object({ id: z.uuid(), text: todoText, updatedAt: z.coerce.date() }),
+  input: z.object({ id: z.uuid(), text: todoText, updatedAt: dateInput }),
   async run(tx, input) {
     const todo = await requireTodo(tx, input.id);
     await tx.table('todos').set({ ...todo, text: input.text, updatedAt: input.updatedAt });
@@ -87,7 +88,7 @@ export const setTodoText = defineMutator({
 export const setTodoCompleted = defineMutator({
   description: 'Mark a todo done or not done.',
   tool: { availableWhen: onTodoPage, fill: { updatedAt: (call) => call.now } },
-  input: z.object({ id: z.uuid(), completed: z.boolean(), updatedAt: z.coerce.date() }),
+  input: z.object({ id: z.uuid(), completed: z.boolean(), updatedAt: dateInput }),
   async run(tx, input) {
     const todo = await requireTodo(tx, input.id);
     await tx.table('todos').set({ ...todo, completed: input.completed, updatedAt: input.updatedAt });
@@ -96,7 +97,7 @@ export const setTodoCompleted = defineMutator({
 
 export const moveTodo = defineMutator({
   description: 'Move a todo to a new place in the list (position is a sort key between its new neighbours).',
-  input: z.object({ id: z.uuid(), position: z.number().finite(), updatedAt: z.coerce.date() }),
+  input: z.object({ id: z.uuid(), position: z.number().finite(), updatedAt: dateInput }),
   async run(tx, input) {
     const todo = await requireTodo(tx, input.id);
     await tx.table('todos').set({ ...todo, position: input.position, updatedAt: input.updatedAt });
@@ -139,7 +140,7 @@ export const addGeneratedTodo = defineMutator({
     id: z.uuid(),
     prompt: z.string().trim().min(1, 'must not be empty').max(300, 'must be at most 300 characters'),
     position: z.number().finite(),
-    createdAt: z.coerce.date(),
+    createdAt: dateInput,
   }),
   async run(tx, input) {
     await insertTodo(tx, { ...input, text: '', status: 'generating' });
@@ -154,7 +155,7 @@ export const writeGeneratedText = defineMutator({
     id: z.uuid(),
     text: z.string().max(500),
     status: z.enum(['ready', 'generating', 'failed']),
-    updatedAt: z.coerce.date(),
+    updatedAt: dateInput,
   }),
   async run(tx, input) {
     const todo = await requireTodo(tx, input.id);

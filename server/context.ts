@@ -3,6 +3,7 @@
  * part that tests and server components build directly, and a thin wrapper that reads it off an HTTP request.
  */
 import 'server-only';
+import { timingSafeEqual } from 'node:crypto';
 import type { Db } from '@/db/open';
 import type { Runtime } from './runtime/runtime';
 import { bearerToken, userForApiToken } from './auth/api-tokens';
@@ -25,10 +26,17 @@ export interface ContextDeps {
   runtime: Runtime;
   sessionSecret: string;
   allowTestDelay?: boolean;
+  /** Origins besides each request's own whose cookie-authenticated requests may change state (CSRF check). */
+  trustedOrigins?: readonly string[];
+  /** When set, a delay is honoured only for requests that carry it in {@link TEST_DELAY_TOKEN_HEADER}. */
+  testDelayToken?: string | null;
 }
 
 /** Header that asks for a server-side delay of every mutation in this request (tests only). */
 export const TEST_DELAY_HEADER = 'x-test-delay-ms';
+
+/** Header carrying TEST_DELAY_TOKEN, without which a delay is refused when that token is configured. */
+export const TEST_DELAY_TOKEN_HEADER = 'x-test-delay-token';
 
 /** The request-free context: tests pass their own runtime and any user. */
 export function createInnerContext(options: {
@@ -73,6 +81,14 @@ export async function createRequestContext(request: Request, deps: ContextDeps):
     token !== undefined
       ? await contextFromBearerToken(token, deps)
       : await contextFromSessionCookie(readCookie(request.headers.get('cookie'), SESSION_COOKIE), deps);
-  const delay = deps.allowTestDelay ? Number(request.headers.get(TEST_DELAY_HEADER) ?? 0) : 0;
+  const delay = testDelayAllowed(request, deps) ? Number(request.headers.get(TEST_DELAY_HEADER) ?? 0) : 0;
   return { ...context, testDelayMs: Number.isFinite(delay) ? Math.min(Math.max(delay, 0), 10_000) : 0 };
+}
+
+function testDelayAllowed(request: Request, deps: ContextDeps): boolean {
+  if (!deps.allowTestDelay) return false;
+  if (!deps.testDelayToken) return true;
+  const sent = Buffer.from(request.headers.get(TEST_DELAY_TOKEN_HEADER) ?? '');
+  const expected = Buffer.from(deps.testDelayToken);
+  return sent.length === expected.length && timingSafeEqual(sent, expected);
 }

@@ -12,6 +12,19 @@ const DEVELOPMENT_SESSION_SECRET = 'development-only-session-secret-do-not-use-i
 const optional = <T extends z.ZodType>(schema: T) =>
   z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
 
+/** `scheme://host[:port]` and nothing else (an Origin header never has a path, query or trailing slash). */
+const origin = z.string().refine(
+  (value) => {
+    try {
+      const url = new URL(value);
+      return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value;
+    } catch {
+      return false; // Not a URL at all: the refinement's message names the variable.
+    }
+  },
+  { error: (issue) => `"${String(issue.input)}" is not an origin such as https://app.example.com` },
+);
+
 const envSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -32,8 +45,17 @@ const envSchema = z
       }),
     ),
     PGLITE_DIR: optional(z.string()).transform((dir) => dir ?? '.data/pglite'),
+    /** `durable` (default): every PGlite commit is flushed to disk before it is answered. `relaxed`: fsync off. */
+    PGLITE_DURABILITY: optional(z.enum(['durable', 'relaxed'])).transform((value) => value ?? 'durable'),
     /** Lets requests ask for a server-side delay of mutations (x-test-delay-ms). Tests only; never in production. */
     ALLOW_TEST_DELAY: optional(z.enum(['0', '1'])).transform((value) => value === '1'),
+    /**
+     * With ALLOW_TEST_DELAY=1, only requests carrying this value in x-test-delay-token are delayed. Required for
+     * ALLOW_TEST_DELAY=1 in production, which is what e2e tests of the production build run as.
+     */
+    TEST_DELAY_TOKEN: optional(
+      z.string().min(32, 'must be at least 32 characters (try: openssl rand -hex 24)'),
+    ),
     /** Which AI provider to use; unset = the first configured of openai-compatible, openai, anthropic. */
     AI_PROVIDER: optional(z.enum(['openai', 'anthropic', 'openai-compatible'])),
     /** Model id for the chosen provider (each has a default). */
@@ -66,6 +88,18 @@ const envSchema = z
     SESSION_SECRET: optional(
       z.string().min(32, 'must be at least 32 characters (try: openssl rand -base64 32)'),
     ),
+    /**
+     * Origins besides the request's own (Host, or X-Forwarded-Host/-Proto behind a proxy) whose cookie-authenticated
+     * requests may change state: comma-separated, e.g. `https://app.example.com,https://www.example.com`.
+     */
+    TRUSTED_ORIGINS: optional(z.string())
+      .transform((list) =>
+        (list ?? '')
+          .split(',')
+          .map((item) => item.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(origin)),
   })
   .transform((env, context) => {
     if (env.DATABASE_DIRECT_URL !== undefined && env.DATABASE_URL === undefined) {
@@ -81,6 +115,17 @@ const envSchema = z
         code: 'custom',
         path: ['SESSION_SECRET'],
         message: 'is required in production (try: openssl rand -base64 32)',
+      });
+      return z.NEVER;
+    }
+    if (env.ALLOW_TEST_DELAY && env.NODE_ENV === 'production' && env.TEST_DELAY_TOKEN === undefined) {
+      // Any client could otherwise hold each of its mutations (and the connection pool with it) for 10 s.
+      context.addIssue({
+        code: 'custom',
+        path: ['ALLOW_TEST_DELAY'],
+        message:
+          'must not be 1 in production: any client could hold every mutation for 10 s. Unset it; a test of the ' +
+          'production build also sets TEST_DELAY_TOKEN and sends it in x-test-delay-token',
       });
       return z.NEVER;
     }
@@ -107,7 +152,7 @@ export function parseEnv(raw: Record<string, string | undefined>): Env {
 
 /** Where this process's data lives: PostgreSQL when DATABASE_URL is set, else the PGlite folder. */
 export function databaseConfigOf(env: Env): DatabaseConfig {
-  if (!env.DATABASE_URL) return { pgliteDir: env.PGLITE_DIR };
+  if (!env.DATABASE_URL) return { pgliteDir: env.PGLITE_DIR, durability: env.PGLITE_DURABILITY };
   return { postgresUrl: env.DATABASE_URL, directUrl: env.DATABASE_DIRECT_URL };
 }
 

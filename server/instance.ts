@@ -19,6 +19,8 @@ export async function getContextDeps(): Promise<ContextDeps> {
     runtime: await getRuntime(),
     sessionSecret: env.SESSION_SECRET,
     allowTestDelay: env.ALLOW_TEST_DELAY,
+    trustedOrigins: env.TRUSTED_ORIGINS,
+    testDelayToken: env.TEST_DELAY_TOKEN ?? null,
   };
 }
 

@@ -4,15 +4,21 @@
  */
 import 'server-only';
 import { actionRuns, todos } from '@/db/schema';
+import { ROW_ORDER } from '@/mutators/row-order';
 import type { SyncedTableName } from '@/mutators/synced-tables';
-import type { SyncedTableConfig } from './runtime/synced-table';
+import { orderByKeys, type SyncedTableConfig } from './runtime/synced-table';
 
 export const syncedTables: { [TName in SyncedTableName]: SyncedTableConfig } = {
-  todos: { table: todos, id: todos.id, owner: todos.ownerId, orderBy: [todos.position, todos.id] },
+  todos: {
+    table: todos,
+    id: todos.id,
+    owner: todos.ownerId,
+    orderBy: orderByKeys(todos, ROW_ORDER.todos),
+  },
   actionRuns: {
     table: actionRuns,
     id: actionRuns.id,
     owner: actionRuns.ownerId,
-    orderBy: [actionRuns.createdAt],
+    orderBy: orderByKeys(actionRuns, ROW_ORDER.actionRuns),
   },
 };

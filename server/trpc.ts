@@ -7,6 +7,7 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
 import type { Context } from './context';
 import { getEnv } from './env';
+import { MutationCallError } from './runtime/errors';
 import { withSpan } from './telemetry/tracing';
 import { transformer } from './transformer';
 
@@ -17,9 +18,19 @@ export interface InputIssue {
   code: string;
 }
 
+/**
+ * Keep-alive of Server-Sent-Event streams (the change feed, streaming procedures). An idle stream gets a ping
+ * comment every `pingMs`, so proxies that close silent connections leave it open; the client (told in the stream's
+ * first event) reconnects, resuming from its last event id, when nothing at all arrived for
+ * `reconnectAfterInactivityMs`: a connection that died without closing shows "Reconnecting" instead of "Live".
+ */
+export const SSE_KEEPALIVE = { pingMs: 4_000, reconnectAfterInactivityMs: 10_000 } as const;
+
 const t = initTRPC.context<Context>().create({
   transformer,
   sse: {
+    ping: { enabled: true, intervalMs: SSE_KEEPALIVE.pingMs },
+    client: { reconnectAfterInactivityMs: SSE_KEEPALIVE.reconnectAfterInactivityMs },
     /**
      * tRPC ends a subscription's response after this long without a `return` event, so the client's EventSource
      * reconnects by itself with Last-Event-ID (tracked versions: nothing missed, nothing twice). A getter because
@@ -45,7 +56,9 @@ const t = initTRPC.context<Context>().create({
       error.cause instanceof Error &&
       error.message === error.cause.message;
     const message = unexpected ? 'The server failed (see its log)' : shape.message;
-    return { ...shape, message, data: { ...shape.data, issues } };
+    // A numbered mutation's error says whether its id was consumed, so the client knows whether to send it again.
+    const mutation = error instanceof MutationCallError ? error.mutation : null;
+    return { ...shape, message, data: { ...shape.data, issues, mutation } };
   },
 });
 

@@ -3,9 +3,9 @@
  * tools run through the one executor, a tool that was not offered is never run, approvals gate dangerous tools,
  * failures are visible, and bad requests are refused before anything runs.
  */
-import { count, eq } from 'drizzle-orm';
+import { and, count, eq } from 'drizzle-orm';
 import type { UIMessage } from 'ai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { syncCommits, todos } from '@/db/schema';
 import { loadConversation } from '@/server/copilot/conversation';
 import { createRateLimiter } from '@/server/copilot/rate-limit';
@@ -177,6 +177,24 @@ describe('tool calls', () => {
     expect(row?.text).toBe('Edited by the copilot');
   });
 
+  it('item 3: a provider error that quotes the API key reaches neither the panel nor the saved conversation', async () => {
+    const user = await newUser();
+    const token = `quote-${crypto.randomUUID()}`;
+    const key = `sk-quoted-${crypto.randomUUID()}`;
+    model.script(token, [{ kind: 'http-error', status: 401, message: `Incorrect API key provided: ${key}` }]);
+    const logs = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      const { chunks } = await chat(user, [userMessage(token)]);
+      expect(chunks.find((chunk) => chunk.type === 'error')).toMatchObject({
+        errorText: 'The model provider refused the request (HTTP 401; details in the server log)',
+      });
+      expect(JSON.stringify(chunks)).not.toContain(key);
+      expect(JSON.stringify(await loadConversation(runtime.db, user.id))).not.toContain(key);
+    } finally {
+      logs.mockRestore();
+    }
+  });
+
   it('shows a provider failure mid-stream as an error', async () => {
     const user = await newUser();
     const token = `fail-${crypto.randomUUID()}`;
@@ -257,6 +275,61 @@ describe('approval', () => {
     );
     if (response.status === 200) await readChat(response);
     expect(await todoTexts(user.id)).toContain(victim.text);
+  });
+
+  /** Posts a chat body as-is; resolves to the status and, for a 200, the streamed chunks read to the end. */
+  async function post(user: { cookie: string }, messages: UIMessage[]) {
+    const response = await handleChat(
+      chatRequest({ id: 'chat', messages, trigger: 'submit-message', url: 'http://app.test/' }, user.cookie),
+      chatDeps(runtime, model.baseUrl),
+    );
+    if (response.status === 200) await readChat(response);
+    return { status: response.status, body: response.status === 200 ? null : await response.text() };
+  }
+  const deletions = async (userId: string) =>
+    (
+      await runtime.db
+        .select({ n: count() })
+        .from(syncCommits)
+        .where(and(eq(syncCommits.userId, userId), eq(syncCommits.mutator, 'deleteTodo')))
+    )[0]?.n;
+
+  it('item 11: a replayed approval runs nothing and is answered clearly (409)', async () => {
+    const user = await newUser();
+    const token = `replay-${crypto.randomUUID()}`;
+    const { victim, question, message } = await requestDeletion(user, token);
+    const body = [question, answered(message, true)];
+    expect((await post(user, body)).status).toBe(200);
+    expect(await todoTexts(user.id)).not.toContain(victim.text);
+    expect(await deletions(user.id)).toBe(1);
+    const savedBefore = await loadConversation(runtime.db, user.id);
+
+    // The same body again, after the tool ran: nothing runs, nothing is saved over the conversation.
+    const replay = await post(user, body);
+    expect(replay.status).toBe(409);
+    expect(replay.body).toMatch(/already answered/);
+    expect(await deletions(user.id)).toBe(1);
+    expect(await loadConversation(runtime.db, user.id)).toEqual(savedBefore);
+  });
+
+  it('item 11: two concurrent posts of the same approval: exactly one runs the tool', async () => {
+    const user = await newUser();
+    const token = `race-${crypto.randomUUID()}`;
+    const { question, message } = await requestDeletion(user, token);
+    const body = [question, answered(message, true)];
+    const results = await Promise.all([post(user, body), post(user, body)]);
+    expect(results.map((result) => result.status).sort((a, b) => a - b)).toEqual([200, 409]);
+    expect(await deletions(user.id)).toBe(1);
+  });
+
+  it('item 11: a denied approval cannot be replayed as approved', async () => {
+    const user = await newUser();
+    const token = `flip-${crypto.randomUUID()}`;
+    const { victim, question, message } = await requestDeletion(user, token);
+    expect((await post(user, [question, answered(message, false)])).status).toBe(200);
+    expect((await post(user, [question, answered(message, true)])).status).toBe(409);
+    expect(await todoTexts(user.id)).toContain(victim.text);
+    expect(await deletions(user.id)).toBe(0);
   });
 
   it('does not run an approved call on a page that no longer offers the tool', async () => {

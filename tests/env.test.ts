@@ -34,6 +34,21 @@ describe('environment', () => {
     expect(message).toMatch(/NODE_ENV:/);
   });
 
+  it('item 7: TRUSTED_ORIGINS is a comma-separated list of origins; anything else is named', () => {
+    expect(parseEnv({}).TRUSTED_ORIGINS).toEqual([]);
+    expect(
+      parseEnv({ TRUSTED_ORIGINS: 'https://app.example.com, http://localhost:3000' }).TRUSTED_ORIGINS,
+    ).toEqual(['https://app.example.com', 'http://localhost:3000']);
+    for (const bad of [
+      'app.example.com',
+      'https://app.example.com/',
+      'https://a.example/path',
+      'ftp://a.example',
+    ]) {
+      expect(problems({ TRUSTED_ORIGINS: bad })).toMatch(/TRUSTED_ORIGINS\.0: .* is not an origin/);
+    }
+  });
+
   it('accepts a PostgreSQL URL', () => {
     const env = parseEnv({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test' });
     expect(env.DATABASE_URL).toBe('postgres://postgres@127.0.0.1:5432/test');
@@ -64,5 +79,30 @@ describe('environment', () => {
     expect(parseEnv({ SSE_MAX_DURATION_MS: '55000' }).SSE_MAX_DURATION_MS).toBe(55_000);
     expect(problems({ SSE_MAX_DURATION_MS: '10' })).toMatch(/SSE_MAX_DURATION_MS:/);
     expect(problems({ SSE_MAX_DURATION_MS: 'soon' })).toMatch(/SSE_MAX_DURATION_MS:/);
+  });
+});
+
+describe('issue 12 item 10: ALLOW_TEST_DELAY cannot be turned on in production by itself', () => {
+  const production = { NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40) } as const;
+
+  it('item 10: refuses ALLOW_TEST_DELAY=1 under NODE_ENV=production, naming the variable', () => {
+    expect(problems({ ...production, ALLOW_TEST_DELAY: '1' })).toMatch(
+      /ALLOW_TEST_DELAY: must not be 1 in production/,
+    );
+  });
+
+  it('item 10: accepts it in production only beside a TEST_DELAY_TOKEN of at least 32 characters', () => {
+    expect(problems({ ...production, ALLOW_TEST_DELAY: '1', TEST_DELAY_TOKEN: 'short' })).toMatch(
+      /TEST_DELAY_TOKEN: must be at least 32 characters/,
+    );
+    const env = parseEnv({ ...production, ALLOW_TEST_DELAY: '1', TEST_DELAY_TOKEN: 't'.repeat(32) });
+    expect(env.ALLOW_TEST_DELAY).toBe(true);
+    expect(env.TEST_DELAY_TOKEN).toBe('t'.repeat(32));
+  });
+
+  it('item 10: development and tests keep working without a token', () => {
+    expect(parseEnv({ NODE_ENV: 'development', ALLOW_TEST_DELAY: '1' }).ALLOW_TEST_DELAY).toBe(true);
+    expect(parseEnv({ NODE_ENV: 'test', ALLOW_TEST_DELAY: '1' }).ALLOW_TEST_DELAY).toBe(true);
+    expect(parseEnv({ ...production, ALLOW_TEST_DELAY: '0' }).ALLOW_TEST_DELAY).toBe(false);
   });
 });

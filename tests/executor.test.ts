@@ -111,10 +111,10 @@ describe('executeMutation', () => {
         args: { id: aliceTodo.id, text: 'mine now', updatedAt: new Date() },
       }),
     ).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    // … nor take its id with a new row.
+    // … nor take its id with a new row (CONFLICT, as for a duplicate of his own: see tests/insert-oracle.test.ts).
     await expect(
       executeMutation(runtime, bob.userId, 'addTodo', { args: { ...addArgs(), id: aliceTodo.id } }),
-    ).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    ).rejects.toMatchObject({ code: 'CONFLICT' });
     const [stored] = await runtime.db.select().from(todos).where(eq(todos.id, aliceTodo.id));
     expect(stored).toEqual(aliceTodo);
   });

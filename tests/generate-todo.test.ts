@@ -3,8 +3,8 @@
  * fills in as the model streams, a provider failure is retried, and the user's server-only settings are used.
  */
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { actionRuns, providerSettings, todos } from '@/db/schema';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { actionRuns, providerSettings, syncChanges, todos } from '@/db/schema';
 import { startActionQueue, type ActionQueue } from '@/server/runtime/action-queue';
 import { executeMutation } from '@/server/runtime/executor';
 import { createInnerContext } from '@/server/context';
@@ -80,17 +80,37 @@ describe('generateTodo', () => {
     expect(todo).toMatchObject({ text: 'Call mum', status: 'ready' });
   });
 
-  it('gives up after its attempts with the reason in the todo', async () => {
-    model.enqueue(
-      { kind: 'http-error', status: 500, message: 'model overloaded' },
-      { kind: 'http-error', status: 500, message: 'model overloaded' },
-    );
-    const { id } = await generate('anything');
-    const run = await waitForRun(id, 'failed');
-    expect(run?.attempts).toBe(2);
-    const [todo] = await runtime.db.select().from(todos).where(eq(todos.id, id));
-    expect(todo?.status).toBe('failed');
-    expect(todo?.text).toMatch(/^Generation failed: .*overloaded/);
+  it('item 3: gives up after its attempts with our own reason; a provider error quoting the key stays in the log', async () => {
+    const key = `sk-quoted-${crypto.randomUUID()}`;
+    const quoting = {
+      kind: 'http-error' as const,
+      status: 401,
+      message: `Incorrect API key provided: ${key}`,
+    };
+    model.enqueue(quoting, quoting);
+    const logged: unknown[][] = [];
+    const spy = vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void logged.push(args));
+    try {
+      const { userId, id } = await generate('anything');
+      const run = await waitForRun(id, 'failed');
+      expect(run?.attempts).toBe(2);
+      const [todo] = await runtime.db.select().from(todos).where(eq(todos.id, id));
+      expect(todo?.status).toBe('failed');
+      expect(todo?.text).toBe(
+        'Generation failed: the model provider answered HTTP 401 (details in the server log)',
+      );
+      // Nothing synced repeats the provider's words: not the todo, not the run, not the change log.
+      const changes = await runtime.db.select().from(syncChanges).where(eq(syncChanges.ownerId, userId));
+      expect(JSON.stringify([todo, run, changes])).not.toContain(key);
+      // The operator still sees what the provider said.
+      expect(
+        logged.some((args) =>
+          args.some((arg) => String(arg).includes(key) || JSON.stringify(arg)?.includes(key)),
+        ),
+      ).toBe(true);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('streams a draft straight to the caller (a tRPC streaming response, nothing stored)', async () => {

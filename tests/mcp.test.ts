@@ -158,6 +158,26 @@ describe('MCP', () => {
   });
 });
 
+describe('issue 12 item 16: GET and DELETE /api/mcp', () => {
+  it('item 16: answer 405 with Allow: POST (no SSE stream, no session), with or without a token', async () => {
+    const { token } = await userWithToken();
+    for (const method of ['GET', 'DELETE']) {
+      for (const headers of [{}, { authorization: `Bearer ${token}` }] as Record<string, string>[]) {
+        const response = await handleMcp(
+          new Request('http://app.test/api/mcp', {
+            method,
+            headers: { accept: 'text/event-stream', ...headers },
+          }),
+          deps(),
+        );
+        expect(response.status, method).toBe(405);
+        expect(response.headers.get('allow'), method).toBe('POST');
+        expect(await response.json()).toMatchObject({ jsonrpc: '2.0', error: { code: -32000 } });
+      }
+    }
+  });
+});
+
 describe('API tokens', () => {
   it('are made and revoked by a browser session; the value is shown once and only its hash is stored', async () => {
     const user = await ensureUser(runtime.db, crypto.randomUUID());

@@ -7,8 +7,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openDatabase } from '@/db/open';
+import { sql } from 'drizzle-orm';
 import { acquirePgliteFolderLock, lockFileFor, PgliteFolderInUseError } from '@/db/pglite-lock';
 
 const tsxCli = createRequire(import.meta.url).resolve('tsx/cli');
@@ -38,22 +39,27 @@ function migrateInAnotherProcess(dir: string) {
 }
 
 describe('PGlite folder lock', () => {
-  it('refuses a second process while this one holds the folder, naming this process', async () => {
-    const dir = tempFolder();
-    const handle = await openDatabase({ pgliteDir: dir });
-    try {
-      const { code, output } = await migrateInAnotherProcess(dir);
-      expect(code).toBe(1);
-      expect(output).toContain(`is in use by process ${process.pid}`);
-      expect(output).toContain(path.resolve(dir));
-    } finally {
-      await handle.close();
-    }
-    // Once released, the other process gets in.
-    const after = await migrateInAnotherProcess(dir);
-    expect(after.output).toContain('Migrations applied');
-    expect(after.code).toBe(0);
-  });
+  // A new folder, then two more processes that each start tsx and open it: slow on a busy machine.
+  it(
+    'refuses a second process while this one holds the folder, naming this process',
+    { timeout: 90_000 },
+    async () => {
+      const dir = tempFolder();
+      const handle = await openDatabase({ pgliteDir: dir });
+      try {
+        const { code, output } = await migrateInAnotherProcess(dir);
+        expect(code).toBe(1);
+        expect(output).toContain(`is in use by process ${process.pid}`);
+        expect(output).toContain(path.resolve(dir));
+      } finally {
+        await handle.close();
+      }
+      // Once released, the other process gets in.
+      const after = await migrateInAnotherProcess(dir);
+      expect(after.output).toContain('Migrations applied');
+      expect(after.code).toBe(0);
+    },
+  );
 
   it('refuses a second opener in the same process too', async () => {
     const dir = tempFolder();
@@ -112,5 +118,81 @@ describe('PGlite folder lock', () => {
     }
     expect(caught).toBeInstanceOf(PgliteFolderInUseError);
     expect((caught as Error).message).toContain(`in use by process ${process.ppid} (npm test)`);
+  });
+});
+
+describe('issue 12 item 16: a lock from another host is judged by its heartbeat', () => {
+  function writeForeignLock(dir: string, ageMs: number) {
+    fs.mkdirSync(path.dirname(dir), { recursive: true });
+    const record = { pid: 1, startTime: '1', hostname: 'container-that-is-gone', command: 'next-server' };
+    fs.writeFileSync(lockFileFor(dir), JSON.stringify({ ...record, acquiredAt: '2026-01-01T00:00:00Z' }));
+    const then = new Date(Date.now() - ageMs);
+    fs.utimesSync(lockFileFor(dir), then, then);
+  }
+
+  it('item 16: a lock from another host whose heartbeat stopped is taken over, with a log line', () => {
+    const dir = tempFolder();
+    writeForeignLock(dir, 5 * 60_000);
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const lock = acquirePgliteFolderLock(dir);
+      expect(JSON.parse(fs.readFileSync(lock.lockFile, 'utf8'))).toMatchObject({ pid: process.pid });
+      lock.release();
+      expect(warn).toHaveBeenCalledWith(expect.stringMatching(/process 1 on host container-that-is-gone/));
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('item 16: a lock from another host with a fresh heartbeat is refused', () => {
+    const dir = tempFolder();
+    writeForeignLock(dir, 1_000);
+    expect(() => acquirePgliteFolderLock(dir)).toThrow(PgliteFolderInUseError);
+  });
+
+  it('item 16: the holder keeps its heartbeat fresh', async () => {
+    const dir = tempFolder();
+    const lock = acquirePgliteFolderLock(dir, { heartbeatMs: 20 });
+    try {
+      const old = new Date(Date.now() - 5 * 60_000);
+      fs.utimesSync(lock.lockFile, old, old);
+      await vi.waitFor(() => expect(Date.now() - fs.statSync(lock.lockFile).mtimeMs).toBeLessThan(60_000));
+    } finally {
+      lock.release();
+    }
+  });
+});
+
+describe('issue 12 item 16: a PGLITE_DIR that is a symbolic link', () => {
+  it('item 16: opens through a link to a folder, and the link and the folder share one lock', async () => {
+    const real = tempFolder();
+    fs.mkdirSync(real, { recursive: true });
+    const link = path.join(path.dirname(real), 'link-to-db');
+    fs.symlinkSync(real, link);
+    const handle = await openDatabase({ pgliteDir: link });
+    try {
+      await handle.db.execute(sql`CREATE TABLE through_link (note text)`);
+      await handle.db.execute(sql`INSERT INTO through_link VALUES ('written through the link')`);
+      expect(() => acquirePgliteFolderLock(real)).toThrow(/already open in this process/);
+    } finally {
+      await handle.close();
+    }
+    const again = await openDatabase({ pgliteDir: real });
+    try {
+      const { rows } = await again.db.execute<{ note: string }>(sql`SELECT note FROM through_link`);
+      expect(rows).toEqual([{ note: 'written through the link' }]);
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('item 16: a link to a missing folder fails with a message naming both, not "[object Object]"', async () => {
+    const parent = path.dirname(tempFolder());
+    fs.mkdirSync(parent, { recursive: true });
+    const link = path.join(parent, 'dangling');
+    fs.symlinkSync(path.join(parent, 'missing'), link);
+    const opening = openDatabase({ pgliteDir: link });
+    await expect(opening).rejects.toThrow(/is a symbolic link to ".*missing", which does not exist/);
+    await expect(opening).rejects.not.toThrow(/object Object/);
   });
 });

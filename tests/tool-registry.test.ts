@@ -7,7 +7,13 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { syncCommits, todos } from '@/db/schema';
-import type { ToolContext } from '@/mutators/define';
+import { MCP_PATH, type ToolContext } from '@/mutators/define';
+import { mcpTools } from '@/server/mcp/mcp-server';
+import {
+  claimApproval,
+  recordApprovalRequest,
+  type ToolApprovalGrant,
+} from '@/server/runtime/tool-approvals';
 import { callTool, listTools } from '@/server/runtime/tool-registry';
 import { readSnapshot } from '@/server/runtime/snapshot';
 import { ensureUser } from '@/server/users';
@@ -169,6 +175,8 @@ describe('callTool', () => {
     const intruder = await ensureUser(runtime.db, crypto.randomUUID());
     const [victim] = (await readSnapshot(runtime, owner.id)).tables.todos;
     if (!victim) throw new Error('expected seeded todos');
+    // Even with the intruder's own approval of the call.
+    const approval = await approve(intruder.id, 'deleteTodo');
     await expect(
       callTool(
         runtime,
@@ -176,8 +184,81 @@ describe('callTool', () => {
         { id: victim.id },
         context('/', { selectedTodoId: victim.id }, intruder.id),
         new AbortController().signal,
+        approval,
       ),
     ).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect(await runtime.db.select().from(todos).where(eq(todos.id, victim.id))).toHaveLength(1);
+  });
+});
+
+/** A recorded approval request of the user, claimed as the chat handler claims the user's answer. */
+async function approve(userId: string, toolName: string): Promise<ToolApprovalGrant> {
+  const request = { approvalId: crypto.randomUUID(), userId, toolName, toolCallId: crypto.randomUUID() };
+  await recordApprovalRequest(runtime.db, request);
+  const grant = await claimApproval(runtime.db, request);
+  if (!grant) throw new Error('expected a fresh approval to be claimed');
+  return grant;
+}
+
+describe('issue 12 item 16: callTool enforces needsApproval itself', () => {
+  it('item 16: a tool that needs approval runs only with an unspent grant from a claimed approval', async () => {
+    const user = await ensureUser(runtime.db, crypto.randomUUID());
+    const [victim] = (await readSnapshot(runtime, user.id)).tables.todos;
+    if (!victim) throw new Error('expected seeded todos');
+    const before = await runtime.db.select().from(syncCommits).where(eq(syncCommits.userId, user.id));
+    const call = (approval?: ToolApprovalGrant) =>
+      callTool(
+        runtime,
+        'deleteTodo',
+        { id: victim.id },
+        context('/', {}, user.id),
+        new AbortController().signal,
+        approval,
+      );
+    const expectRefused = (promise: Promise<unknown>) =>
+      expect(promise).rejects.toMatchObject({
+        code: 'FORBIDDEN',
+        message: expect.stringMatching(/approval/),
+      });
+
+    // No proof; a look-alike object; a grant for another tool: nothing runs.
+    await expectRefused(call());
+    await expectRefused(call(Object.freeze({ toolName: 'deleteTodo', toolCallId: 'forged' })));
+    await expectRefused(call(await approve(user.id, 'startFresh')));
+    expect(await runtime.db.select().from(todos).where(eq(todos.id, victim.id))).toHaveLength(1);
+    expect(await runtime.db.select().from(syncCommits).where(eq(syncCommits.userId, user.id))).toHaveLength(
+      before.length,
+    );
+
+    // A real grant runs it once; the same grant again is spent.
+    const grant = await approve(user.id, 'deleteTodo');
+    await call(grant);
+    expect(await runtime.db.select().from(todos).where(eq(todos.id, victim.id))).toHaveLength(0);
+    await expectRefused(call(grant));
+  });
+
+  it('item 16: an approval is claimed once, only by its own user, tool and call', async () => {
+    const user = await ensureUser(runtime.db, crypto.randomUUID());
+    const other = await ensureUser(runtime.db, crypto.randomUUID());
+    const request = {
+      approvalId: crypto.randomUUID(),
+      userId: user.id,
+      toolName: 'deleteTodo',
+      toolCallId: 'c1',
+    };
+    await recordApprovalRequest(runtime.db, request);
+    expect(await claimApproval(runtime.db, { ...request, userId: other.id })).toBeNull();
+    expect(await claimApproval(runtime.db, { ...request, toolName: 'startFresh' })).toBeNull();
+    expect(await claimApproval(runtime.db, { ...request, toolCallId: 'c2' })).toBeNull();
+    expect(await claimApproval(runtime.db, { ...request, approvalId: 'never-issued' })).toBeNull();
+    expect(await claimApproval(runtime.db, request)).not.toBeNull();
+    expect(await claimApproval(runtime.db, request)).toBeNull();
+  });
+
+  it('item 16: MCP offers no tool that needs approval (it has no way to ask), so it never holds a grant', () => {
+    const { tools, context: mcpContext } = mcpTools({ id: 'u1' }, 'http://app.test');
+    expect(mcpContext.url?.pathname).toBe(MCP_PATH);
+    expect(tools.length).toBeGreaterThan(0);
+    expect(tools.filter((tool) => tool.needsApproval)).toEqual([]);
   });
 });

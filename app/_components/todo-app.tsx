@@ -2,13 +2,14 @@
 import { useState, type FormEvent } from 'react';
 import { useCopilotProperties } from '@/client/copilot/page-properties';
 import { useMutate, useRows } from '@/client/sync/react';
+import { compareRows } from '@/mutators/row-order';
 import { TodoItem } from './todo-item';
 
 /** The example app: a live, optimistic todo list built only from mutators and `useRows`. */
 export function TodoApp() {
   const todos = useRows('todos')
     .slice()
-    .sort((a, b) => a.position - b.position || a.id.localeCompare(b.id));
+    .sort((a, b) => compareRows('todos', a, b));
   const mutate = useMutate();
   const [text, setText] = useState('');
   const done = todos.filter((todo) => todo.completed).length;

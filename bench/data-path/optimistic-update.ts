@@ -9,6 +9,8 @@ import { newProbedContext, firstTodoId, openApp, type ProbedWindow } from '../su
 
 /** server/context.ts's TEST_DELAY_HEADER (not imported: that module is server-only). */
 const TEST_DELAY_HEADER = 'x-test-delay-ms';
+/** server/context.ts's TEST_DELAY_TOKEN_HEADER: the production build holds only requests carrying the token. */
+const TEST_DELAY_TOKEN_HEADER = 'x-test-delay-token';
 const MUTATION_PATH = '/api/trpc/mutators.setTodoCompleted';
 const WARM_UP = 3;
 
@@ -32,10 +34,13 @@ type Sample =
 export async function measureOptimisticUpdate(
   browser: Browser,
   url: string,
-  options: { samples: number; delayMs: number },
+  options: { samples: number; delayMs: number; delayToken: string },
 ): Promise<OptimisticResult> {
   const context = await newProbedContext(browser, {
-    extraHTTPHeaders: { [TEST_DELAY_HEADER]: String(options.delayMs) },
+    extraHTTPHeaders: {
+      [TEST_DELAY_HEADER]: String(options.delayMs),
+      [TEST_DELAY_TOKEN_HEADER]: options.delayToken,
+    },
   });
   const result: OptimisticResult = {
     delayMs: options.delayMs,

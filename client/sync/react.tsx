@@ -4,7 +4,7 @@
  * - `<SyncProvider>` creates the store from the server-rendered snapshot and keeps it live over the SSE feed;
  * - `useRows('todos')` reads a synced table (also published into the React Query cache under `['sync', table]`);
  * - `useMutate().addTodo({...})` runs a mutator optimistically and sends it;
- * - `useConnectionState()` and `useMutationErrors()` for status and error UI.
+ * - `useConnectionState()`, `useSendState()` and `useMutationErrors()` for status and error UI.
  */
 import { useQueryClient, useSuspenseQuery } from '@tanstack/react-query';
 import {
@@ -21,7 +21,8 @@ import { mutators, type MutatorName, type Mutators } from '@/mutators/registry';
 import { SYNCED_TABLE_NAMES, type SyncedRows, type SyncedTableName } from '@/mutators/synced-tables';
 import { useTRPC, useTRPCClient } from '../react';
 import type { MutationFailure } from './failure';
-import { SyncStore, type ConnectionState, type MutationHandle } from './store';
+import { followFeed } from './follow-feed';
+import { SyncStore, type ConnectionState, type MutationHandle, type SendState } from './store';
 import { createTrpcTransport } from './trpc-transport';
 
 const SyncContext = createContext<SyncStore | null>(null);
@@ -47,28 +48,7 @@ export function SyncProvider({ children }: { children: ReactNode }) {
     return store.subscribe(publish);
   }, [store, queryClient]);
 
-  useEffect(() => {
-    const subscription = client.sync.changes.subscribe(
-      { lastEventId: String(store.version) },
-      {
-        onData: (event) => {
-          store
-            .applyMessage(event.data)
-            .catch((error: unknown) => console.error('[sync] bad feed message', error));
-        },
-        onConnectionStateChange: (state) => {
-          if (state.state === 'pending') store.setConnectionState('live');
-          else if (state.state === 'connecting')
-            store.setConnectionState(state.error ? 'reconnecting' : 'connecting');
-        },
-        onError: (error) => {
-          console.error('[sync] change feed failed:', error.message);
-          store.setConnectionState('reconnecting');
-        },
-      },
-    );
-    return () => subscription.unsubscribe();
-  }, [client, store]);
+  useEffect(() => followFeed(client, store), [client, store]);
 
   return <SyncContext.Provider value={store}>{children}</SyncContext.Provider>;
 }
@@ -115,6 +95,16 @@ export function useConnectionState(): ConnectionState {
     (onChange) => store.subscribe(onChange),
     () => store.connectionState,
     () => 'connecting',
+  );
+}
+
+/** 'retrying' while a mutation waits to be sent again (offline, or the server failed before committing it). */
+export function useSendState(): SendState {
+  const store = useSyncStore();
+  return useSyncExternalStore(
+    (onChange) => store.subscribe(onChange),
+    () => store.sendState,
+    () => 'ok',
   );
 }
 

@@ -7,20 +7,26 @@
  *   view never flickers back), then it is dropped, because the server state now contains its effect.
  * - A rejected mutation is removed and the view is recomputed from server state plus the remaining pending ones:
  *   only its own effect disappears, never a stale snapshot restored over newer changes.
- * - Network failures are retried with the same mutation id; the server skips what it already applied.
+ * - Network failures, and server failures that did not consume the mutation id (the server says so), are retried
+ *   with the same id and backoff; the server skips what it already applied. Meanwhile `sendState` is 'retrying'.
+ * - An id gap (the server expects an earlier id, because one was refused without being consumed) renumbers the
+ *   mutations not yet sent from the id the server expects: one failure never wedges the later ones.
  *
  * Framework-free (no React): client/sync/react.tsx binds it to React Query; tests drive it directly.
  */
 import type { MutatorInput } from '@/mutators/define';
 import { mutators, type MutatorName, type Mutators } from '@/mutators/registry';
-import type { Snapshot, SyncMessage } from '@/mutators/sync-protocol';
+import type { MutationIdState, Snapshot, SyncMessage } from '@/mutators/sync-protocol';
 import type { SyncedRows, SyncedTableName } from '@/mutators/synced-tables';
 import { describeFailure, type MutationFailure } from './failure';
 import { createClientTransaction, stateFromSnapshot, WorkingState, type TablesState } from './working-state';
 
 /** How the store talks to the server (tRPC in the app; a fake or a direct executor call in tests). */
 export interface SyncTransport {
-  /** Sends one mutation. Rejects with {@link TransportError} (retried) or any other error (final). */
+  /**
+   * Sends one mutation. Rejects with {@link TransportError} (retried), {@link ServerRefusal} (the server's answer,
+   * with what became of the mutation id) or any other error (final).
+   */
   mutate(
     name: MutatorName,
     request: { args: unknown; clientId: string; mutationId: number },
@@ -35,6 +41,33 @@ export class TransportError extends Error {
   }
 }
 
+/** The server refused a numbered mutation; `state` says whether its id was consumed (see MutationIdState). */
+export class ServerRefusal extends Error {
+  constructor(
+    /** The tRPC error code, e.g. NOT_FOUND or INTERNAL_SERVER_ERROR. */
+    readonly code: string,
+    message: string,
+    readonly state: MutationIdState,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'ServerRefusal';
+  }
+}
+
+/**
+ * Codes of a failure that did not consume the id and may pass: sent again with backoff. Others (say, BAD_REQUEST
+ * for a malformed envelope) would fail again: the mutation is given up at once.
+ */
+const TRANSIENT_CODES = new Set([
+  'INTERNAL_SERVER_ERROR',
+  'SERVICE_UNAVAILABLE',
+  'TIMEOUT',
+  'TOO_MANY_REQUESTS',
+  'BAD_GATEWAY',
+  'GATEWAY_TIMEOUT',
+]);
+
 /** Settles once the server has committed the mutation (ok) or refused it (the failure). Never rejects. */
 export type MutationSettled = { ok: true } | { ok: false; failure: MutationFailure };
 
@@ -44,6 +77,9 @@ export interface MutationHandle {
 }
 
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting';
+
+/** Whether mutations go out normally, or one is being sent again after a failure (offline, server or database). */
+export type SendState = 'ok' | 'retrying';
 
 interface PendingMutation {
   id: number;
@@ -59,6 +95,11 @@ export interface SyncStoreOptions {
   clientId?: string;
   /** First retry delay after a network failure; doubles up to 5 s. */
   retryDelayMs?: number;
+  /**
+   * How many times a mutation the server failed without consuming its id is sent again before it is given up
+   * (reported and rolled back); network failures are retried for as long as it takes. Default 10 (≈ 35 s).
+   */
+  maxServerRetries?: number;
 }
 
 export class SyncStore {
@@ -73,6 +114,7 @@ export class SyncStore {
   private lastSentId = 0;
   private sending = false;
   private connection: ConnectionState = 'connecting';
+  private sendStatus: SendState = 'ok';
   private readonly listeners = new Set<() => void>();
   private readonly errorListeners = new Set<(failure: MutationFailure) => void>();
   private readonly rowsCache = new Map<
@@ -111,6 +153,11 @@ export class SyncStore {
 
   get connectionState(): ConnectionState {
     return this.connection;
+  }
+
+  /** 'retrying' while a mutation waits to be sent again after a failure. */
+  get sendState(): SendState {
+    return this.sendStatus;
   }
 
   setConnectionState(state: ConnectionState): void {
@@ -209,11 +256,22 @@ export class SyncStore {
     this.view = working.result();
   }
 
-  /** Sends queued mutations in order, one at a time; retries network failures with the same id. */
+  /**
+   * Sends queued mutations in order, one at a time. Retries what did not reach the server, or what the server
+   * failed without consuming its id, with the same id; renumbers the unsent ones on an id gap.
+   */
   private async send() {
     if (this.sending) return;
     this.sending = true;
-    let delay = this.options.retryDelayMs ?? 250;
+    const firstDelay = this.options.retryDelayMs ?? 250;
+    const maxServerRetries = this.options.maxServerRetries ?? 10;
+    let delay = firstDelay;
+    let serverRetries = 0;
+    const backOff = async () => {
+      this.setSendState('retrying');
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      delay = Math.min(delay * 2, 5_000);
+    };
     try {
       let next: PendingMutation | undefined;
       while ((next = this.pending.find((mutation) => mutation.id > this.lastSentId))) {
@@ -224,20 +282,57 @@ export class SyncStore {
             mutationId: next.id,
           });
           this.lastSentId = next.id;
-          delay = this.options.retryDelayMs ?? 250;
+          delay = firstDelay;
+          serverRetries = 0;
+          this.setSendState('ok');
         } catch (error) {
           if (error instanceof TransportError) {
-            await new Promise((resolve) => setTimeout(resolve, delay));
-            delay = Math.min(delay * 2, 5_000);
+            await backOff();
             continue;
           }
+          if (error instanceof ServerRefusal && !error.state.consumed) {
+            const expected = error.state.expectedMutationId;
+            if (expected !== null && expected <= this.lastSentId) {
+              this.renumberUnsentFrom(expected);
+              // Once at once; should the server keep answering gaps (it should not), back off between them.
+              if (serverRetries++ > 0) await backOff();
+              continue;
+            }
+            if (expected === null && TRANSIENT_CODES.has(error.code) && serverRetries < maxServerRetries) {
+              serverRetries++;
+              await backOff();
+              continue;
+            }
+          }
+          // Final. When the id was not consumed, the next mutation meets a gap and is renumbered then: the
+          // server's answer, not a guess here, decides (a lost answer may hide a commit that did happen).
           this.lastSentId = next.id;
+          delay = firstDelay;
+          serverRetries = 0;
+          this.setSendState('ok');
           await this.reject(next, error);
         }
       }
     } finally {
       this.sending = false;
     }
+  }
+
+  /**
+   * The server's last applied id of this client is `expected - 1`, below what this store sent: ids it refused
+   * without consuming were left free. The mutations not sent yet take the ids from `expected` on, in order.
+   */
+  private renumberUnsentFrom(expected: number) {
+    let id = expected;
+    for (const mutation of this.pending) if (mutation.id > this.lastSentId) mutation.id = id++;
+    this.lastSentId = expected - 1;
+    this.nextMutationId = id;
+  }
+
+  private setSendState(state: SendState) {
+    if (state === this.sendStatus) return;
+    this.sendStatus = state;
+    this.emit();
   }
 
   /** The server refused a mutation: remove only its effect. */

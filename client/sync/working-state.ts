@@ -3,6 +3,7 @@
  * replaying pending mutations on top of server state never touches the server state itself.
  */
 import { conflict, MutatorError, type MutatorTx, type TableAccess } from '@/mutators/define';
+import { compareRows } from '@/mutators/row-order';
 import type { SyncedTablesData } from '@/mutators/sync-protocol';
 import { SYNCED_TABLE_NAMES, type SyncedRows, type SyncedTableName } from '@/mutators/synced-tables';
 
@@ -64,7 +65,8 @@ export function createClientTransaction(state: WorkingState, userId: string): Mu
           return state.read(name).get(id) as Row | undefined;
         },
         async list() {
-          return [...state.read(name).values()] as Row[];
+          // The server's order (mutators/row-order.ts), not the map's insertion order.
+          return ([...state.read(name).values()] as Row[]).sort((a, b) => compareRows(name, a, b));
         },
         async set(row) {
           write(row);

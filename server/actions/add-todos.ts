@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { dateInput } from '@/mutators/date-input';
 import { defineAction } from '../runtime/define-action';
 
 /** Batch: many inputs in one round trip, one result per item (one bad item does not stop the others). */
@@ -9,7 +10,7 @@ export const addTodos = defineAction({
       .array(z.object({ id: z.uuid(), text: z.string(), position: z.number().finite() }))
       .min(1)
       .max(100),
-    createdAt: z.coerce.date(),
+    createdAt: dateInput,
   }),
   output: z.object({
     results: z.array(

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { describeProviderFailure } from '../ai/provider-errors';
 import { ModelNotConfiguredError, streamTodoText } from '../ai/todo-text-stream';
 import { defineAction } from '../runtime/define-action';
 
@@ -8,7 +9,8 @@ const MAX_LENGTH = 500;
 
 /**
  * Streaming, enqueued by the addGeneratedTodo mutator: the model's text flows into the todo through ctx.mutate,
- * so every open browser sees it fill in; status goes generating → ready (or failed, with the reason as the text).
+ * so every open browser sees it fill in; status goes generating → ready (or failed, with our own reason as the text:
+ * the todo is synced, and a provider's error text can quote the API key).
  * The model settings come from the user's server-only provider_settings row.
  */
 export const generateTodo = defineAction({
@@ -35,10 +37,14 @@ export const generateTodo = defineAction({
         }
       }
     } catch (error) {
-      // Not configured: the message itself says what to set (and the queue does not retry it: PRECONDITION_FAILED).
-      const reason = error instanceof Error ? error.message : String(error);
+      // Not configured: the message is ours and says what to set (the queue does not retry it: PRECONDITION_FAILED).
+      if (error instanceof ModelNotConfiguredError) {
+        await write(error.message, 'failed');
+        throw error;
+      }
+      // The provider's own error is logged in full by the executor (action-executor.ts) as it is rethrown.
       await write(
-        error instanceof ModelNotConfiguredError ? reason : `Generation failed: ${reason}`,
+        `Generation failed: ${describeProviderFailure(error)} (details in the server log)`,
         'failed',
       );
       throw error;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { dateInput } from '@/mutators/date-input';
 import { defineAction } from '../runtime/define-action';
 
 /** Rows per import: enough for real lists, small enough for one transaction. */
@@ -16,7 +17,7 @@ export const importTodos = defineAction({
       .min(1)
       .max(IMPORT_MAX_ROWS),
     startPosition: z.number().finite(),
-    at: z.coerce.date(),
+    at: dateInput,
   }),
   output: z.object({ imported: z.number().int() }),
   async run(ctx, input) {

@@ -9,6 +9,9 @@ import { defineAction } from '../runtime/define-action';
 export const saveModelSettings = defineAction({
   description: "Save the user's model id, system prompt and own API key (write-only).",
   tool: { availableWhen: (context) => context.url?.pathname === '/settings', needsApproval: true },
+  // A key must never reach a synced run row; and a durable run of a settings save has no use, so no enqueue.<name>.
+  secret: ['apiKey'],
+  clientEnqueue: false,
   input: z.object({
     model: z.string().trim().max(100).nullable(),
     systemPrompt: z.string().trim().max(2_000).nullable(),

@@ -1,5 +1,6 @@
 import { asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
+import { dateInput } from '@/mutators/date-input';
 import { todos } from '@/db/schema';
 import { defineAction } from '../runtime/define-action';
 
@@ -15,7 +16,7 @@ export const startFresh = defineAction({
     needsApproval: true,
     fill: { summaryId: (call) => call.newId(), at: (call) => call.now },
   },
-  input: z.object({ summaryId: z.uuid(), at: z.coerce.date() }),
+  input: z.object({ summaryId: z.uuid(), at: dateInput }),
   output: z.object({ archived: z.number().int() }),
   async run(ctx, input) {
     return ctx.transaction(async (group) => {

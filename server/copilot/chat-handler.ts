@@ -1,7 +1,8 @@
 /**
- * POST /api/chat: one copilot turn. In order — parse and limit the body, authenticate the session, rate-limit the
- * user, pick the model, offer the tools allowed for {page URL, properties, user}, then stream the model's answer
- * (text, tool calls, approvals, results) back as the AI SDK UI message stream, and save the conversation.
+ * POST /api/chat: one copilot turn. In order — refuse other sites and other content types, parse and limit the
+ * body, authenticate the session, rate-limit the user, pick the model, offer the tools allowed for {page URL,
+ * properties, user}, then stream the model's answer (text, tool calls, approvals, results) back as the AI SDK UI
+ * message stream, and save the conversation.
  */
 import 'server-only';
 import { createHmac } from 'node:crypto';
@@ -20,8 +21,11 @@ import { providerSettings } from '@/db/schema';
 import type { ToolContext } from '@/mutators/define';
 import type { ModelChoice, ModelOverrides } from '../ai/model';
 import { createRequestContext, type ContextDeps } from '../context';
+import { refuseForeignOrigin, refuseMediaType } from '../http/request-guards';
 import { findUnstorable } from '../runtime/errors';
+import type { ToolApprovalGrant } from '../runtime/tool-approvals';
 import { BodyTooLargeError, CHAT_LIMITS, chatRequestSchema, readLimitedText } from './chat-request';
+import { claimAnsweredApprovals, recordApprovalRequests } from './approvals';
 import { buildChatTools, type ToolTimingHook } from './chat-tools';
 import { saveConversation } from './conversation';
 import { settleUnofferedToolCalls } from './unoffered-tool-calls';
@@ -43,6 +47,12 @@ function jsonError(status: number, error: string, extra: object = {}, headers: H
 }
 
 export async function handleChat(request: Request, deps: ChatDeps): Promise<Response> {
+  // 0. From this app's own pages, as JSON: the tools change state, so a foreign page must not drive them.
+  const refused =
+    refuseForeignOrigin(request, deps.contextDeps.trustedOrigins) ??
+    refuseMediaType(request, ['application/json']);
+  if (refused) return refused;
+
   // 1. The body, before anything else.
   let raw: string;
   try {
@@ -104,13 +114,23 @@ export async function handleChat(request: Request, deps: ChatDeps): Promise<Resp
 
   // 5. Which tools, for this page, these properties and this user.
   const context: ToolContext = { url: new URL(body.url), properties: body.properties, user: { id: user.id } };
-  const tools = buildChatTools(runtime, context, request.signal, deps.onToolTiming);
+  // Filled below with this request's claimed approvals, before any tool can run.
+  const grants = new Map<string, ToolApprovalGrant>();
+  const tools = buildChatTools(runtime, context, request.signal, deps.onToolTiming, grants);
   const validated = await safeValidateUIMessages<UIMessage>({
     messages: settleUnofferedToolCalls(body.messages as UIMessage[], tools),
     tools,
   });
   if (!validated.success) return jsonError(400, `Invalid chat messages: ${validated.error.message}`);
   const messages = validated.data;
+  // Each approval answer counts once: a replayed (or concurrent duplicate) answer runs nothing.
+  const approvals = await claimAnsweredApprovals(runtime.db, user.id, messages, grants);
+  if (approvals.refused.length > 0) {
+    return jsonError(
+      409,
+      `This approval of ${approvals.refused.join(', ')} was already answered (or has expired), so nothing ran again: ask the copilot again`,
+    );
+  }
   await saveConversation(runtime.db, user.id, messages);
 
   // 6. The model's answer, streamed; tools run through the one executor as the model calls them.
@@ -128,7 +148,7 @@ export async function handleChat(request: Request, deps: ChatDeps): Promise<Resp
       .digest(),
   });
   const stream = toUIMessageStream({
-    stream: endWithErrorPart(result.stream),
+    stream: endWithErrorPart(recordApprovalRequests(result.stream, runtime.db, user.id)),
     tools,
     originalMessages: messages,
     // Server-made ids, so the saved conversation and the browser's copy agree.

@@ -7,6 +7,7 @@ import 'server-only';
 import { tool, type ToolSet } from 'ai';
 import type { ToolContext } from '@/mutators/define';
 import { describeToolError } from '../runtime/tool-errors';
+import type { ToolApprovalGrant } from '../runtime/tool-approvals';
 import { callTool, listTools } from '../runtime/tool-registry';
 import type { Runtime } from '../runtime/runtime';
 
@@ -18,6 +19,8 @@ export function buildChatTools(
   context: ToolContext,
   signal: AbortSignal,
   onToolTiming?: ToolTimingHook,
+  /** Claimed approvals by tool call id (copilot/approvals.ts): a tool that needs approval runs only with one. */
+  approvals: ReadonlyMap<string, ToolApprovalGrant> = new Map(),
 ): ToolSet {
   return Object.fromEntries(
     listTools(context).map((descriptor) => [
@@ -35,6 +38,7 @@ export function buildChatTools(
               input,
               context,
               options.abortSignal ?? signal,
+              approvals.get(options.toolCallId),
             );
             // Tool results travel as JSON (to the model, into the saved conversation): dates become ISO strings.
             return JSON.parse(JSON.stringify(result ?? null)) as unknown;

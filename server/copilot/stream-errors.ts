@@ -4,23 +4,29 @@
  */
 import 'server-only';
 import { APICallError } from 'ai';
+import { describeProviderFailure } from '../ai/provider-errors';
 
+const DESCRIBED =
+  /^The model provider (refused the request \(HTTP \d+; details in the server log\)|failed mid-answer: the model provider (answered HTTP \d+|failed) \(details in the server log\))$/;
+
+/**
+ * Our own words only: the provider's message can quote the API key, and this text reaches the browser and the saved
+ * conversation. streamText's onError has already logged the provider's error in full.
+ */
 export function describeStreamError(error: unknown): string {
   if (APICallError.isInstance(error) && error.statusCode !== undefined && error.statusCode >= 400) {
-    return `The model provider refused the request (HTTP ${error.statusCode}): ${error.message}`;
+    return `The model provider refused the request (HTTP ${error.statusCode}; details in the server log)`;
   }
-  // A broken connection mid-answer: the underlying cause says more than the SDK's wrapper.
-  const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
+  // The UI stream may pass an already described error through here again: only our exact words pass as they are.
   const message = error instanceof Error ? error.message : String(error);
-  // The UI stream may pass an already described error through here again.
-  if (message.startsWith('The model provider')) return message;
-  return `The model provider failed mid-answer: ${message}${cause}`;
+  if (DESCRIBED.test(message)) return message;
+  return `The model provider failed mid-answer: ${describeProviderFailure(error)} (details in the server log)`;
 }
 
 /**
  * streamText's `stream` errors (rather than yielding an `error` part) when the provider's connection breaks
  * mid-answer; the UI message stream would then just break off, and the panel could only say "network error".
- * This ends the stream with an `error` part instead, which reaches the panel as the provider's own message.
+ * This ends the stream with an `error` part instead, which reaches the panel described by describeStreamError.
  */
 export function endWithErrorPart<TPart>(
   stream: ReadableStream<TPart>,

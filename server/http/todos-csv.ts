@@ -5,34 +5,40 @@
  */
 import 'server-only';
 import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
-import { parse } from 'csv-parse';
+import { CsvError, parse, type Info } from 'csv-parse';
 import { and, asc, eq, gt, or, sql } from 'drizzle-orm';
 import { todos } from '@/db/schema';
 import { IMPORT_MAX_ROWS } from '../actions/import-todos';
-import { createRequestContext } from '../context';
+import { createRequestContext, type ContextDeps } from '../context';
 import { getContextDeps } from '../instance';
 import { callAction } from '../runtime/action-executor';
+import { escapeFormula, unescapeFormula } from './csv-formula';
+import { refuseForeignOrigin, refuseMediaType } from './request-guards';
+import { UploadError, uploadedFile } from './upload-body';
 
-/** Upload size limit. */
+/** Upload size limit: the whole request body (a multipart upload's framing counts too). */
 export const IMPORT_MAX_BYTES = 1024 * 1024;
 const MAX_REPORTED_ERRORS = 20;
 const EXPORT_PAGE = 500;
-
-/** The same context as a tRPC request: the session's user (null without a valid cookie) and the runtime. */
-async function contextOf(request: Request) {
-  return createRequestContext(request, await getContextDeps());
-}
 
 function csvField(value: string): string {
   return /[",\n\r]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }
 
-/** GET /api/todos/export: the user's todos as CSV (text, completed), streamed page by page. */
+/**
+ * GET /api/todos/export: the user's todos as CSV (text, completed), streamed page by page; texts a spreadsheet
+ * would run as formulas are escaped (see csv-formula.ts), and import reads them back unchanged.
+ */
 export async function handleTodosExport(request: Request): Promise<Response> {
-  const { user, db } = await contextOf(request);
+  return handleTodosExportWith(request, await getContextDeps());
+}
+
+/** {@link handleTodosExport} over the given dependencies (tests pass their own database). */
+export async function handleTodosExportWith(request: Request, deps: ContextDeps): Promise<Response> {
+  // The same context as a tRPC request: the session's user (null without a valid cookie) and the runtime.
+  const { user, db } = await createRequestContext(request, deps);
   if (!user) return Response.json({ error: 'No session' }, { status: 401 });
   const userId = user.id;
   const encoder = new TextEncoder();
@@ -70,7 +76,7 @@ export async function handleTodosExport(request: Request): Promise<Response> {
       const last = page.at(-1);
       if (last) after = { position: last.position, id: last.id };
       controller.enqueue(
-        encoder.encode(page.map((row) => `${csvField(row.text)},${row.completed}\n`).join('')),
+        encoder.encode(page.map((row) => `${csvField(escapeFormula(row.text))},${row.completed}\n`).join('')),
       );
     },
   });
@@ -91,64 +97,79 @@ interface RowError {
 const TRUE = new Set(['true', 'yes', '1', 'x', 'done']);
 const FALSE = new Set(['false', 'no', '0', '']);
 
+/** What the import reads: a CSV body, or one CSV file in a form upload (what a browser's file input sends). */
+const IMPORT_MEDIA_TYPES = ['text/csv', 'multipart/form-data'];
+
+/**
+ * An import refused: JSON `{ error, ... }`. `Connection: close`, because a refusal can come before the whole body
+ * was read (too large, malformed, not allowed): the server stops reading, so the connection cannot carry another
+ * request, and the client must be told to open a new one rather than reuse it (and get ECONNRESET).
+ */
+function refusal(status: number, body: object): Response {
+  return Response.json(body, { status, headers: { connection: 'close' } });
+}
+
+function withConnectionClose(response: Response): Response {
+  response.headers.set('connection', 'close');
+  return response;
+}
+
 /**
  * POST /api/todos/import with a CSV body (text/csv, or one file in multipart form data). Columns: text[,completed],
  * with an optional header row. 400 with every problem (line and field) and nothing added, or 200 { imported }.
  */
 export async function handleTodosImport(request: Request): Promise<Response> {
-  const { user, runtime } = await contextOf(request);
-  if (!user) return Response.json({ error: 'No session' }, { status: 401 });
-  const userId = user.id;
-  const declared = Number(request.headers.get('content-length') ?? 0);
-  if (declared > IMPORT_MAX_BYTES) return tooLarge();
+  return importTodosFromRequest(request, await getContextDeps());
+}
 
-  const body = await csvBody(request);
-  if (body === 'too-large') return tooLarge();
-  if (!body)
-    return Response.json(
-      { error: 'Send a CSV file (text/csv, or multipart with one file)' },
-      { status: 400 },
-    );
+/** {@link handleTodosImport} over the given dependencies (tests pass their own database). */
+export async function importTodosFromRequest(request: Request, deps: ContextDeps): Promise<Response> {
+  const refused =
+    refuseForeignOrigin(request, deps.trustedOrigins) ?? refuseMediaType(request, IMPORT_MEDIA_TYPES);
+  if (refused) return withConnectionClose(refused);
+  const { user, runtime } = await createRequestContext(request, deps);
+  if (!user) return refusal(401, { error: 'No session' });
+  const userId = user.id;
 
   const rows: { text: string; completed: boolean }[] = [];
   const errors: RowError[] = [];
-  let bytes = 0;
-  let oversize = false;
-  const limited = Readable.fromWeb(body as WebReadableStream<Uint8Array>);
-  limited.on('data', (chunk: Buffer) => {
-    bytes += chunk.length;
-    if (bytes > IMPORT_MAX_BYTES && !oversize) {
-      oversize = true;
-      limited.destroy();
-    }
+  const file = Readable.from(uploadedFile(request, IMPORT_MAX_BYTES), { objectMode: false });
+  const parser = parse({
+    relax_column_count: true,
+    skip_empty_lines: true,
+    trim: true,
+    bom: true,
+    info: true,
   });
-  const parser = limited.pipe(
-    parse({ relax_column_count: true, skip_empty_lines: true, trim: true, bom: true }),
-  );
+  // pipe() does not forward errors: a refused upload (too large, malformed) must end the parse with its reason.
+  file.on('error', (error) => parser.destroy(error));
+  file.pipe(parser);
   try {
-    let line = 0;
-    for await (const record of parser as AsyncIterable<string[]>) {
-      line++;
+    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: Info }>) {
+      // info.lines is where the record ends; a quoted field may span lines, and people look for where it starts.
+      const line = info.lines - record.join('').split('\n').length + 1;
       const [text = '', completed = ''] = record;
-      if (line === 1 && text.toLowerCase() === 'text') continue; // header row
+      if (rows.length + errors.length === 0 && text.toLowerCase() === 'text') continue; // header row
       if (rows.length + errors.length >= IMPORT_MAX_ROWS) {
-        return Response.json({ error: `Too many rows: at most ${IMPORT_MAX_ROWS}` }, { status: 400 });
+        return refusal(400, { error: `Too many rows: at most ${IMPORT_MAX_ROWS}` });
       }
       const row = validateRow(line, text, completed, errors);
       if (row) rows.push(row);
     }
   } catch (error) {
-    if (oversize) return tooLarge();
-    return Response.json({ error: `Not valid CSV: ${(error as Error).message}` }, { status: 400 });
+    if (error instanceof UploadError) return refusal(error.status, { error: error.message });
+    if (error instanceof CsvError) return refusal(400, { error: `Not valid CSV: ${error.message}` });
+    throw error;
+  } finally {
+    file.destroy();
   }
-  if (oversize) return tooLarge();
   if (errors.length > 0) {
-    return Response.json(
-      { error: 'Nothing was imported: fix these rows', errors: errors.slice(0, MAX_REPORTED_ERRORS) },
-      { status: 400 },
-    );
+    return refusal(400, {
+      error: 'Nothing was imported: fix these rows',
+      errors: errors.slice(0, MAX_REPORTED_ERRORS),
+    });
   }
-  if (rows.length === 0) return Response.json({ error: 'The file has no rows' }, { status: 400 });
+  if (rows.length === 0) return refusal(400, { error: 'The file has no rows' });
 
   const [last] = await runtime.db
     .select({ max: sql<number | null>`max(${todos.position})` })
@@ -169,9 +190,14 @@ export async function handleTodosImport(request: Request): Promise<Response> {
   }
 }
 
-function validateRow(line: number, text: string, completed: string, errors: RowError[]) {
+function validateRow(line: number, cell: string, completed: string, errors: RowError[]) {
   let ok = true;
-  if (text.length === 0) {
+  const text = unescapeFormula(cell);
+  if (text.includes('\u0000')) {
+    // PostgreSQL cannot store NUL in text: said here with the line, not by the insert as a bare 400.
+    errors.push({ line, field: 'text', message: 'must not contain NUL (U+0000) characters' });
+    ok = false;
+  } else if (text.length === 0) {
     errors.push({ line, field: 'text', message: 'must not be empty' });
     ok = false;
   } else if (text.length > 500) {
@@ -184,21 +210,4 @@ function validateRow(line: number, text: string, completed: string, errors: RowE
     ok = false;
   }
   return ok ? { text, completed: TRUE.has(flag) } : null;
-}
-
-async function csvBody(request: Request): Promise<ReadableStream<Uint8Array> | 'too-large' | null> {
-  const type = request.headers.get('content-type') ?? '';
-  if (type.startsWith('multipart/form-data')) {
-    // The form parser buffers the file, but the size limit was checked on content-length first.
-    const form = await request.formData();
-    const file = [...form.values()].find((value): value is File => typeof value !== 'string');
-    if (!file) return null;
-    if (file.size > IMPORT_MAX_BYTES) return 'too-large';
-    return file.stream();
-  }
-  return request.body;
-}
-
-function tooLarge(): Response {
-  return Response.json({ error: `File too large: at most ${IMPORT_MAX_BYTES / 1024} KiB` }, { status: 413 });
 }

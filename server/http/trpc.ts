@@ -2,30 +2,46 @@
  * The tRPC endpoint for the Next route handler at app/api/trpc/[trpc].
  */
 import 'server-only';
+import { TRPCError } from '@trpc/server';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { createRequestContext, type ContextDeps } from '../context';
 import { getContextDeps } from '../instance';
 import { appRouter } from '../routers/_app';
+import { foreignOriginReason, refuseMediaType } from './request-guards';
 
 /** The path the route is mounted at (client/links.ts uses the same path). */
 export const TRPC_ENDPOINT = '/api/trpc';
 
-/** Builds a tRPC request handler over the given dependencies (tests pass their own database). */
+/**
+ * Builds a tRPC request handler over the given dependencies (tests pass their own database). Every request from
+ * another site is refused, GETs too: no query or subscription writes, but a subscription such as
+ * streams.draftTodo spends model calls, which a foreign page must not start with the user's cookie. POSTs (the
+ * mutations) take JSON only; tRPC's form-data and octet-stream inputs are not used by this app.
+ */
 export function createTrpcHandler(
   getDeps: () => Promise<ContextDeps>,
 ): (request: Request) => Promise<Response> {
-  return (request) =>
-    fetchRequestHandler({
+  return async (request) => {
+    const wrongType = request.method === 'POST' ? refuseMediaType(request, ['application/json']) : null;
+    if (wrongType) return wrongType;
+    return fetchRequestHandler({
       endpoint: TRPC_ENDPOINT,
       req: request,
       router: appRouter,
-      createContext: async () => createRequestContext(request, await getDeps()),
+      createContext: async () => {
+        const deps = await getDeps();
+        // Checked here, before the session is read, so the refusal is a tRPC error (403) clients can parse.
+        const foreign = foreignOriginReason(request, deps.trustedOrigins);
+        if (foreign !== null) throw new TRPCError({ code: 'FORBIDDEN', message: foreign });
+        return createRequestContext(request, deps);
+      },
       onError({ error, path }) {
         // Client mistakes (4xx) are answered and need no log; anything else is our bug and must be seen.
         if (error.code === 'INTERNAL_SERVER_ERROR')
           console.error(`[trpc] ${path ?? '<no path>'} failed:`, error);
       },
     });
+  };
 }
 
 /** The app's handler: the process runtime and the configured session secret. */

@@ -1,11 +1,13 @@
 /**
  * /api/mcp: a Streamable HTTP MCP endpoint (stateless: a fresh server and transport per request, so any server
- * process can answer any request). Authenticated by an API token, `Authorization: Bearer <token>`.
+ * process can answer any request). Authenticated by an API token, `Authorization: Bearer <token>`. POST only: no
+ * SSE stream to open with GET, no session to end with DELETE.
  */
 import 'server-only';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { bearerToken } from '../auth/api-tokens';
 import { contextFromBearerToken, type ContextDeps } from '../context';
+import { refuseForeignOrigin } from '../http/request-guards';
 import { createMcpServer } from './mcp-server';
 
 function unauthorized(message: string): Response {
@@ -15,7 +17,27 @@ function unauthorized(message: string): Response {
   );
 }
 
+/**
+ * GET (a server-to-client SSE stream) and DELETE (ending a session) exist only on servers with streams or
+ * sessions; the Streamable HTTP spec has a server without them answer 405 with Allow: POST.
+ */
+function methodNotAllowed(): Response {
+  return Response.json(
+    {
+      jsonrpc: '2.0',
+      error: { code: -32000, message: 'Method not allowed: this server takes POST only' },
+      id: null,
+    },
+    { status: 405, headers: { allow: 'POST' } },
+  );
+}
+
 export async function handleMcp(request: Request, deps: ContextDeps): Promise<Response> {
+  if (request.method !== 'POST') return methodNotAllowed();
+  // Token-only today (a cookie alone is refused below), but a browser's cookie must never be enough from another
+  // site should cookie sessions be accepted here later: the same check as every state-changing endpoint.
+  const foreign = refuseForeignOrigin(request, deps.trustedOrigins);
+  if (foreign) return foreign;
   const token = bearerToken(request.headers.get('authorization'));
   if (!token) {
     return unauthorized(

@@ -7,6 +7,7 @@ import 'server-only';
 import { TRPCError } from '@trpc/server';
 import { actions, type ActionName } from '@/server/actions/registry';
 import { insertRun, updateRun } from './action-runs';
+import { splitSecretInput } from './action-secrets';
 import type { Action, ActionContext } from './define-action';
 import { executeMutation } from './executor';
 import { executeMutationGroup } from './mutation-group';
@@ -33,16 +34,14 @@ export function parseActionInput(action: Action, input: unknown): unknown {
   return parsed.data;
 }
 
-/** Validates an action's input and queues a durable run of it (its own commit); returns the run. */
+/**
+ * Validates an action's input and queues a durable run of it (its own commit); returns the run. The action's secret
+ * fields are kept server-side, never in the synced run row.
+ */
 export async function enqueueRun(runtime: Runtime, userId: string, name: string, input: unknown) {
   const action = getAction(name);
-  return insertRun(
-    runtime,
-    userId,
-    name,
-    parseActionInput(action, input),
-    action.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
-  );
+  const { stored, secret } = splitSecretInput(action, parseActionInput(action, input));
+  return insertRun(runtime, userId, name, stored, action.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, secret);
 }
 
 /** Attempts of an enqueued run when its action does not say. */

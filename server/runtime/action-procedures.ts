@@ -1,6 +1,7 @@
 /**
  * Turns the action registry into tRPC procedures: `actions.<name>` runs an action and returns its typed result;
- * `enqueue.<name>` starts a durable run and returns its id at once; `runs.cancel` stops one.
+ * `enqueue.<name>` starts a durable run and returns its id at once (not for actions with `clientEnqueue: false`);
+ * `runs.cancel` stops one.
  */
 import 'server-only';
 import { TRPCError } from '@trpc/server';
@@ -14,6 +15,10 @@ import { updateRun } from './action-runs';
 
 type InputOf<TName extends ActionName> = Actions[TName]['input'];
 type OutputOf<TName extends ActionName> = z.output<Actions[TName]['output']>;
+/** The actions clients may enqueue: all but those defined with `clientEnqueue: false`. */
+type ClientEnqueueable = {
+  [TName in ActionName]: Actions[TName] extends { clientEnqueue?: false } ? never : TName;
+}[ActionName];
 
 function callProcedure<TName extends ActionName>(name: TName) {
   return userProcedure
@@ -34,9 +39,12 @@ function enqueueProcedure<TName extends ActionName>(name: TName) {
   });
 }
 
-function buildRouter<TProcedure>(make: (name: ActionName) => TProcedure) {
+function buildRouter<TProcedure>(
+  make: (name: ActionName) => TProcedure,
+  include: (name: ActionName) => boolean = () => true,
+) {
   const procedures: Partial<Record<ActionName, TProcedure>> = {};
-  for (const name of Object.keys(actions) as ActionName[]) procedures[name] = make(name);
+  for (const name of Object.keys(actions) as ActionName[]) if (include(name)) procedures[name] = make(name);
   return procedures;
 }
 
@@ -47,7 +55,9 @@ export const actionsRouter = router(
 
 /** `enqueue.<name>`: a durable run; follow it in the synced `actionRuns` table. */
 export const enqueueRouter = router(
-  buildRouter(enqueueProcedure) as { [TName in ActionName]: ReturnType<typeof enqueueProcedure<TName>> },
+  buildRouter(enqueueProcedure, (name) => actions[name].clientEnqueue !== false) as {
+    [TName in ClientEnqueueable]: ReturnType<typeof enqueueProcedure<TName>>;
+  },
 );
 
 /** Operations on runs. */

@@ -16,6 +16,8 @@ import { runTraceParent } from '../telemetry/run-traces';
 import { contextFromTraceParent, withSpan } from '../telemetry/tracing';
 import { claimNextRun, nextDueAt, updateRun } from './action-runs';
 import { callAction, getAction } from './action-executor';
+import { loadRunInput, redactSecrets } from './action-secrets';
+import { runErrorText } from './run-errors';
 import type { Runtime } from './runtime';
 
 export interface QueueOptions {
@@ -131,11 +133,15 @@ export function startActionQueue(runtime: Runtime, options: QueueOptions = {}): 
     const stopOnShutdown = () => controller.abort(new Error('server shutting down'));
     runtime.shutdownSignal.addEventListener('abort', stopOnShutdown);
     let outcome: RunOutcome = 'succeeded';
+    // The run's secret input values: its synced result and error must not repeat them.
+    let secrets: string[] = [];
     try {
-      getAction(run.action); // Unknown action: fail without retrying.
+      const action = getAction(run.action); // Unknown action: fail without retrying.
+      const loaded = await loadRunInput(runtime.db, action, run);
+      secrets = loaded.secrets;
       // PGlite answers without yielding to the event loop: let waiting requests and SSE writes run first.
       await new Promise((resolve) => setImmediate(resolve));
-      const result = await callAction(runtime, run.action, run.input, {
+      const result = await callAction(runtime, run.action, loaded.input, {
         userId: run.ownerId,
         signal: controller.signal,
         runId: run.id,
@@ -143,11 +149,17 @@ export function startActionQueue(runtime: Runtime, options: QueueOptions = {}): 
       await updateRun(
         runtime,
         run.id,
-        { status: 'succeeded', result: result ?? null, progress: 1, leaseUntil: null, error: null },
+        {
+          status: 'succeeded',
+          result: redactSecrets(result ?? null, secrets),
+          progress: 1,
+          leaseUntil: null,
+          error: null,
+        },
         { status: 'running' },
       );
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = () => redactSecrets(runErrorText(run.id, error), secrets);
       if (controller.signal.aborted && !runtime.shutdownSignal.aborted) {
         outcome = 'cancelled';
         await updateRun(runtime, run.id, { status: 'cancelled', leaseUntil: null, error: 'Cancelled' });
@@ -159,13 +171,13 @@ export function startActionQueue(runtime: Runtime, options: QueueOptions = {}): 
         const backoff = retryBaseMs * 2 ** (run.attempts - 1);
         await updateRun(runtime, run.id, {
           status: 'queued',
-          error: message,
+          error: message(),
           leaseUntil: null,
           runAfter: new Date(Date.now() + backoff),
         });
       } else {
         outcome = 'failed';
-        await updateRun(runtime, run.id, { status: 'failed', error: message, leaseUntil: null });
+        await updateRun(runtime, run.id, { status: 'failed', error: message(), leaseUntil: null });
       }
     } finally {
       clearInterval(heartbeat);

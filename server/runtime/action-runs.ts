@@ -9,6 +9,7 @@ import { SpanKind } from '@opentelemetry/api';
 import { actionRuns, type ActionRun } from '@/db/schema';
 import { rememberRunTrace } from '../telemetry/run-traces';
 import { withSpan } from '../telemetry/tracing';
+import { deleteRunSecrets, saveRunSecrets } from './action-secrets';
 import { publishCommitted, recordCommit, type LogEntry } from './commit';
 import type { Runtime } from './runtime';
 import type { Queryable } from './synced-table';
@@ -29,13 +30,20 @@ async function commitRunChange(
   );
 }
 
-/** Inserts a queued run (its own commit). */
+/** A run that can no longer change: its secret input (if any) is deleted with that change. */
+const FINISHED: ReadonlySet<ActionRun['status']> = new Set(['succeeded', 'failed', 'cancelled']);
+
+/**
+ * Inserts a queued run (its own commit). `input` is what the synced row shows; `secret` (the action's secret fields,
+ * see action-secrets.ts) goes to the server-only table in the same transaction.
+ */
 export async function insertRun(
   runtime: Runtime,
   ownerId: string,
   action: string,
   input: unknown,
   maxAttempts: number,
+  secret: Record<string, unknown> | null = null,
 ): Promise<ActionRun> {
   return withSpan(`enqueue ${action}`, { kind: SpanKind.PRODUCER }, async (span) => {
     const run = await runtime.db.transaction(async (tx) => {
@@ -44,6 +52,7 @@ export async function insertRun(
         .values({ id: crypto.randomUUID(), ownerId, action, input: input ?? null, maxAttempts })
         .returning();
       if (!row) throw new Error('insert into action_runs returned nothing');
+      await saveRunSecrets(tx, row.id, secret);
       await rememberRunTrace(tx, row.id);
       return { row, entry: await commitRunChange(runtime, tx, row, 'system:enqueue') };
     });
@@ -69,6 +78,7 @@ export async function updateRun(
       )
       .returning();
     if (!row) return null;
+    if (FINISHED.has(row.status)) await deleteRunSecrets(tx, row.id);
     return { row, entry: await commitRunChange(runtime, tx, row, 'system:run') };
   });
   if (!run) return null;

@@ -41,8 +41,9 @@ export interface ChangeFeed {
    */
   publish(entry: { commit: FeedCommit; changes: FeedChange[] }): void;
   /**
-   * The next batch for `userId` after version `after` (empty with upTo = head when nothing is new). Shared by every
-   * reader with the same user and cursor: never change it.
+   * The next batch for `userId` after version `after` (empty with upTo = head when nothing is new). Never moves a
+   * cursor back: an `after` beyond the head (a snapshot newer than this feed) gets an empty batch with upTo = after.
+   * Shared by every reader with the same user and cursor: never change it.
    */
   read(userId: string, after: number): Promise<FeedBatch>;
   /** Calls `listener` with every page of new changes this process reads (all users). Returns the unsubscribe. */
@@ -188,6 +189,7 @@ export async function createChangeFeed(db: Db, pokes: Pokes): Promise<ChangeFeed
       else poke(); // Something committed in between that this process has not read yet.
     },
     async read(userId, after) {
+      if (after > head) return { upTo: after, commits: [], changes: [] };
       if (after >= tailStart) return fromTail(userId, after);
       // Behind the in-memory tail: one page from the database, filtered there.
       const end = (await pageEnd(db, after, PAGE)) ?? after;

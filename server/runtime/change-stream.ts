@@ -40,6 +40,11 @@ export async function* streamChanges(
       cursor = resumeFrom;
     }
 
+    // The snapshot can be newer than this process's feed (another process committed since the feed last read the
+    // log): read the log up to it now, rather than wait for the poke. Until the feed passes the cursor, reads
+    // answer nothing (ChangeFeed.read), so the client is never sent a commit its snapshot already holds.
+    if (cursor > feed.head) await feed.refresh();
+
     while (!stop.aborted) {
       const batch = await feed.read(userId, cursor);
       if (batch.commits.length > 0 || batch.changes.length > 0) yield messageOf(batch);

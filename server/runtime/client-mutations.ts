@@ -17,7 +17,9 @@ export interface ClientState {
 }
 
 export type Claim =
-  { kind: 'apply' } | { kind: 'duplicate'; lastError: StoredError | null } | { kind: 'gap'; message: string };
+  | { kind: 'apply' }
+  | { kind: 'duplicate'; lastError: StoredError | null }
+  | { kind: 'gap'; message: string; expected: number };
 
 /**
  * Identifies a client in the map `lockClients` returns. The client id goes in as hex of its UTF-8 bytes, and the
@@ -72,6 +74,7 @@ export function claim(state: ClientState, clientId: string, mutationId: number):
   if (mutationId > state.last + 1) {
     return {
       kind: 'gap',
+      expected: state.last + 1,
       message: `Mutation ${mutationId} of client ${clientId} is out of order: expected ${state.last + 1}`,
     };
   }

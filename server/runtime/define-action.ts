@@ -33,10 +33,28 @@ export interface ActionContext {
   readonly runId: string | null;
 }
 
+/** A top-level field of an action's (object) input. */
+export type InputField<TInput extends z.ZodType> = Extract<keyof z.input<TInput>, string>;
+
 /** An action definition, as stored in the registry. */
-export interface Action<TInput extends z.ZodType = z.ZodType, TOutput extends z.ZodType = z.ZodType> {
+export interface Action<
+  TInput extends z.ZodType = z.ZodType,
+  TOutput extends z.ZodType = z.ZodType,
+  TClientEnqueue extends boolean = boolean,
+> {
   readonly description: string;
   readonly input: TInput;
+  /**
+   * Input fields that hold secrets (API keys, passwords). Whatever enters a synced row reaches browsers forever
+   * (DESIGN.md rule 10), so an enqueued run keeps these in the server-only `action_run_secrets` table (deleted when
+   * the run finishes) instead of its synced `input`, and its synced result and error never repeat them.
+   */
+  readonly secret?: readonly InputField<TInput>[];
+  /**
+   * `false`: no `enqueue.<name>` procedure, so clients cannot start a durable run of it (server code still can, with
+   * `ctx.enqueue` or `tx.enqueueAction`). Default: true.
+   */
+  readonly clientEnqueue?: TClientEnqueue;
   /** Checked before the result leaves the server: a handler bug becomes a clear error, not bad data. */
   readonly output: TOutput;
   /** Attempts for an enqueued run before it fails for good (default 3). Handlers must be idempotent. */
@@ -46,8 +64,11 @@ export interface Action<TInput extends z.ZodType = z.ZodType, TOutput extends z.
   run(ctx: ActionContext, input: z.output<TInput>): Promise<z.input<TOutput>>;
 }
 
-export function defineAction<TInput extends z.ZodType, TOutput extends z.ZodType>(
-  definition: Action<TInput, TOutput>,
-): Action<TInput, TOutput> {
+/** Defines an action; `run`'s input type comes from the schema, and `clientEnqueue: false` reaches the router's type. */
+export function defineAction<
+  TInput extends z.ZodType,
+  TOutput extends z.ZodType,
+  TClientEnqueue extends boolean = true,
+>(definition: Action<TInput, TOutput, TClientEnqueue>): Action<TInput, TOutput, TClientEnqueue> {
   return definition;
 }

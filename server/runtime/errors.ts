@@ -6,6 +6,7 @@ import 'server-only';
 import { TRPCError } from '@trpc/server';
 import { ZodError, ZodRealError, type ZodSafeParseResult } from 'zod';
 import { MutatorError } from '@/mutators/define';
+import type { MutationIdState } from '@/mutators/sync-protocol';
 
 /** The stored form of a failure (kept with the consumed mutation id, replayed on a retry). */
 export interface StoredError {
@@ -33,6 +34,26 @@ export function toTRPCError(error: unknown): TRPCError {
   }
   const stored = toStoredError(error);
   return new TRPCError({ code: stored.code, message: stored.message, cause: error });
+}
+
+/**
+ * The error of a mutation call, with what became of its mutation id (the error formatter in server/trpc.ts sends it
+ * as `data.mutation`). A TRPCError, so every caller of the executor handles it as before.
+ */
+export class MutationCallError extends TRPCError {
+  readonly mutation: MutationIdState;
+
+  constructor(error: TRPCError, mutation: MutationIdState) {
+    // The cause, not the error itself: the formatter reads issues from a ZodError cause and hides unexpected ones.
+    super({ code: error.code, message: error.message, cause: error.cause });
+    this.stack = error.stack;
+    this.mutation = mutation;
+  }
+}
+
+/** `error` with its mutation-id state (kept as it is when it already has one). */
+export function withMutationIdState(error: TRPCError, mutation: MutationIdState): MutationCallError {
+  return error instanceof MutationCallError ? error : new MutationCallError(error, mutation);
 }
 
 /** Prefixes every issue's path, so `text` inside the mutation's `args` is reported as `args.text`. */

@@ -3,6 +3,9 @@
  * procedure, an action's `ctx.mutate`, the chat endpoint or MCP. It validates input, runs the mutator in one
  * database transaction together with its change-log entries and the client's mutation id (rule 2), then hands the
  * commit to the feed. Nothing is written on any error, except that a failed mutation still consumes its id (rule 5).
+ * Every error says whether the id was consumed (`MutationCallError`): a refusal (invalid input, authorization, the
+ * mutator threw) consumes it and is final; a failure before the commit (the database closed, a pool timeout, a
+ * deadlock or serialization failure) or an id out of order consumes nothing, and the client sends the id again.
  *
  * Mutations that arrive together share a transaction (group commit, see runBatch): each keeps its own version and
  * answer, and a failure in the group ends exactly as it would alone.
@@ -12,6 +15,7 @@ import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import type { Context } from '@opentelemetry/api';
 import { mutators, type MutatorName, type Mutators } from '@/mutators/registry';
+import type { MutationIdState } from '@/mutators/sync-protocol';
 import { activeContext, linkTo, withSpan } from '../telemetry/tracing';
 import type { NewCommit } from './change-log';
 import { claim, clientKey, lockClients, type Claim } from './client-mutations';
@@ -23,6 +27,7 @@ import {
   toStoredError,
   toTRPCError,
   UNSTORABLE_TEXT_MESSAGE,
+  withMutationIdState,
   type StoredError,
 } from './errors';
 import { createBatcher, type Batcher } from './group-commit';
@@ -84,10 +89,13 @@ async function executeMutationInSpan(
   request: unknown,
 ): Promise<MutationResult> {
   if (!Object.hasOwn(mutators, name))
-    throw new TRPCError({ code: 'NOT_FOUND', message: `No mutator ${name}` });
+    throw withMutationIdState(
+      new TRPCError({ code: 'NOT_FOUND', message: `No mutator ${name}` }),
+      NOT_CONSUMED,
+    );
   const mutator = mutators[name as MutatorName];
   const envelope = envelopeSchema.safeParse(request);
-  if (!envelope.success) throw toTRPCError(envelope.error);
+  if (!envelope.success) throw withMutationIdState(toTRPCError(envelope.error), NOT_CONSUMED);
   const { clientId, mutationId } = envelope.data;
   const job: MutationJob = {
     userId,
@@ -104,15 +112,19 @@ async function executeMutationInSpan(
     // Input that failed validation never runs, but it may still consume a client's mutation id: that is runAlone's.
     outcome = job.parsed.success ? await batcherOf(runtime).submit(job) : await runAlone(runtime, job);
   } catch (error) {
-    throw report(name, error);
+    // The transaction rolled back (or never began): the id is free, whatever the error was (a gap says more).
+    throw withMutationIdState(report(name, error), NOT_CONSUMED);
   }
   if (outcome.kind === 'duplicate') {
-    if (outcome.lastError) throw new TRPCError(outcome.lastError);
+    if (outcome.lastError) throw withMutationIdState(new TRPCError(outcome.lastError), CONSUMED);
     return { version: null, duplicate: true };
   }
-  if (outcome.kind === 'failed') throw report(name, outcome.thrown);
+  if (outcome.kind === 'failed') throw withMutationIdState(report(name, outcome.thrown), CONSUMED);
   return { version: outcome.entry.commit.version, duplicate: false };
 }
+
+const CONSUMED: MutationIdState = { consumed: true, expectedMutationId: null };
+const NOT_CONSUMED: MutationIdState = { consumed: false, expectedMutationId: null };
 
 /** One validated call of a mutator, ready to run. */
 interface MutationJob {
@@ -246,7 +258,12 @@ async function runAlone(runtime: Runtime, job: MutationJob): Promise<Outcome> {
     if (clientId !== undefined && mutationId !== undefined) {
       const decision = await claimMutationId(dbtx, userId, clientId, mutationId);
       if (decision.kind === 'duplicate') return decision;
-      if (decision.kind === 'gap') throw new TRPCError({ code: 'CONFLICT', message: decision.message });
+      if (decision.kind === 'gap') {
+        throw withMutationIdState(new TRPCError({ code: 'CONFLICT', message: decision.message }), {
+          consumed: false,
+          expectedMutationId: decision.expected,
+        });
+      }
     }
     const changes: RecordedChange[] = [];
     let thrown: unknown = parsed.success ? null : prefixIssues(parsed.error, 'args');

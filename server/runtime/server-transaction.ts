@@ -9,6 +9,8 @@ import type { SyncedRows, SyncedTableName } from '@/mutators/synced-tables';
 import { SpanKind } from '@opentelemetry/api';
 import type { ZodType } from 'zod';
 import { actions, type ActionName } from '../actions/registry';
+import { saveRunSecrets, splitSecretInput } from './action-secrets';
+import type { Action } from './define-action';
 import { syncedTables } from '../sync-tables';
 import { rememberRunTrace } from '../telemetry/run-traces';
 import { withSpan } from '../telemetry/tracing';
@@ -71,11 +73,8 @@ export function createServerTransaction(db: Queryable, userId: string): ServerTr
         if (row.ownerId !== userId)
           throw new MutatorError('FORBIDDEN', `Cannot write a ${name} row of another user`);
         const stored = await insertNewRow(db, config, row as AnyRow);
-        if (!stored) {
-          // Taken: by this user's own row (a conflict), or by another user's (the same answer as `set` gives).
-          if (await getOwnedRow(db, config, userId, row.id)) throw conflict(name, row.id);
-          throw new MutatorError('FORBIDDEN', `Cannot write a ${name} row of another user`);
-        }
+        // Taken, by this user's row or by another user's: one answer for both (why: TableAccess.insert).
+        if (!stored) throw conflict(name, row.id);
         changes.push({ table: name, id: row.id, op: 'set', row: stored, ownerId: userId });
       },
       async delete(id) {
@@ -96,10 +95,13 @@ export function createServerTransaction(db: Queryable, userId: string): ServerTr
       // Checked now, so a mutation that enqueues a misspelled action or bad input fails instead of a later run.
       if (!Object.hasOwn(actions, action))
         throw new MutatorError('BAD_REQUEST', `No action ${action} to enqueue`);
-      const definition = actions[action as ActionName] as { input: ZodType; maxAttempts?: number };
+      const definition = actions[action as ActionName] as Pick<Action, 'secret' | 'maxAttempts'> & {
+        input: ZodType;
+      };
       const parsed = definition.input.safeParse(input);
       if (!parsed.success) throw prefixIssues(parsed.error, 'enqueueAction');
-      input = parsed.data;
+      const { stored, secret } = splitSecretInput(definition, parsed.data);
+      input = stored;
       const id = crypto.randomUUID();
       const now = new Date();
       const span = { kind: SpanKind.PRODUCER, attributes: { 'action_run.id': id } };
@@ -125,6 +127,7 @@ export function createServerTransaction(db: Queryable, userId: string): ServerTr
         });
         await rememberRunTrace(db, id);
       });
+      await saveRunSecrets(db, id, secret);
       enqueued.push({ id, action, input });
       return id;
     },

@@ -3,7 +3,7 @@
  * and by the snapshot. Rows cross this boundary as plain records; their types come from mutators/synced-tables.ts.
  */
 import 'server-only';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Db } from '@/db/open';
 
@@ -13,8 +13,29 @@ export interface SyncedTableConfig {
   id: PgColumn;
   /** The column holding the id of the only user who may read and write the row. */
   owner: PgColumn;
-  /** Order of `list()` and of the snapshot. */
-  orderBy: PgColumn[];
+  /** Order of `list()` and of the snapshot: the table's keys in mutators/row-order.ts (see {@link orderByKeys}). */
+  orderBy: (PgColumn | SQL)[];
+}
+
+/** Column types whose order PostgreSQL and JavaScript agree on (mutators/row-order.ts says why not text). */
+const ORDERABLE = new Set(['PgUUID', 'PgDoublePrecision', 'PgReal', 'PgInteger', 'PgSmallInt', 'PgBoolean']);
+
+/**
+ * ORDER BY terms for a table's row-order keys, comparing as the browser's `compareRows` does: timestamps to the
+ * millisecond (all a JavaScript Date holds), other keys as they are. Refuses a key the browser cannot order alike.
+ */
+export function orderByKeys(table: PgTable, keys: readonly string[]): (PgColumn | SQL)[] {
+  const columns = getTableColumns(table) as Record<string, PgColumn>;
+  return keys.map((key) => {
+    const column = columns[key];
+    if (!column) throw new Error(`row order: no column ${key}`);
+    if (column.columnType === 'PgTimestamp') return sql`date_trunc('milliseconds', ${column})`;
+    if (!ORDERABLE.has(column.columnType))
+      throw new Error(
+        `row order: ${key} (${column.columnType}) does not sort alike in PostgreSQL and JavaScript`,
+      );
+    return column;
+  });
 }
 
 /** A row of any synced table. */

@@ -12,6 +12,7 @@ import { actions } from '../actions/registry';
 import { callAction } from './action-executor';
 import { executeMutation } from './executor';
 import type { Runtime } from './runtime';
+import { spendGrant, type ToolApprovalGrant } from './tool-approvals';
 
 /** A tool as a model or MCP client sees it. */
 export interface ToolDescriptor {
@@ -113,9 +114,12 @@ function fillFields(exposure: ToolExposure, properties: Record<string, unknown>)
 }
 
 /**
- * Calls a tool for the context it was offered in: refuses (FORBIDDEN) a tool that is not available there, fills the
- * server-made fields, then runs it through the same executor as its tRPC procedure (validation, authorization,
- * change feed). Resolves to the action's output, or for a mutator to the fields the server filled (e.g. the new id).
+ * Calls a tool for the context it was offered in: refuses (FORBIDDEN) a tool that is not available there, and a
+ * tool that needs approval unless `approval` is an unspent grant for it (server/runtime/tool-approvals.ts: only a
+ * consumed, single-use approval makes one — the chat handler's approval path; MCP has no way to ask a user, so it
+ * never offers such tools and never has a grant). Then it fills the server-made fields and runs the tool through
+ * the same executor as its tRPC procedure (validation, authorization, change feed). Resolves to the action's
+ * output, or for a mutator to the fields the server filled (e.g. the new id).
  */
 export async function callTool(
   runtime: Runtime,
@@ -123,10 +127,17 @@ export async function callTool(
   input: unknown,
   context: ToolContext,
   signal: AbortSignal,
+  approval?: ToolApprovalGrant,
 ): Promise<unknown> {
   const tool = allTools().get(name);
   if (!tool || !isAvailable(tool.exposure, context)) {
     throw new TRPCError({ code: 'FORBIDDEN', message: `The tool ${name} is not available here` });
+  }
+  if (tool.needsApproval && !spendGrant(approval, name)) {
+    throw new TRPCError({
+      code: 'FORBIDDEN',
+      message: `${name} runs only with the user's approval, and this call has none (or it was already used)`,
+    });
   }
   const filled = fillFields(tool.exposure, context.properties);
   // Filled fields win over anything the caller sent under the same names.

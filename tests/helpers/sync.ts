@@ -3,18 +3,30 @@
  * and a feed pump that applies the server's change stream to it.
  */
 import { TRPCError } from '@trpc/server';
-import { SyncStore, type SyncTransport } from '@/client/sync/store';
+import { ServerRefusal, SyncStore, type SyncTransport } from '@/client/sync/store';
 import type { SyncMessage } from '@/mutators/sync-protocol';
 import { streamChanges } from '@/server/runtime/change-stream';
+import { MutationCallError } from '@/server/runtime/errors';
 import { executeMutation } from '@/server/runtime/executor';
 import type { Runtime } from '@/server/runtime/runtime';
 import { readSnapshot } from '@/server/runtime/snapshot';
 import { ensureUser } from '@/server/users';
 
-/** A transport straight into the executor; `gate` (if given) holds each call until the test releases it. */
+/**
+ * A transport straight into the executor. Errors reach the store as they would over HTTP: with what became of the
+ * mutation id (the formatter's `data.mutation`).
+ */
 export function directTransport(runtime: Runtime, userId: string): SyncTransport {
   return {
-    mutate: (name, request) => executeMutation(runtime, userId, name, request),
+    async mutate(name, request) {
+      try {
+        return await executeMutation(runtime, userId, name, request);
+      } catch (error) {
+        if (error instanceof MutationCallError)
+          throw new ServerRefusal(error.code, error.message, error.mutation, { cause: error });
+        throw error;
+      }
+    },
   };
 }
 

@@ -1,0 +1,9 @@
+/**
+ * In the browser, zod 4 probes `new Function` once to decide whether to compile its object parsers. Our
+ * Content-Security-Policy forbids eval (server/http/security-headers.ts): the probe fails safely, but the browser
+ * still reports a violation. `jitless` skips the probe (zod's documented setting for strict CSPs). Servers keep the
+ * compiled parsers. Imported first by client/react.tsx, before any schema is parsed.
+ */
+import { z } from 'zod';
+
+if (typeof window !== 'undefined') z.config({ jitless: true });

@@ -1,0 +1,35 @@
+/**
+ * Child process for tests/pglite-durability.test.ts: opens a PGlite folder the way the app does and makes
+ * `count` commits, writing `BEGIN <i>` before each and `ACK <i>` once it is acknowledged, straight to fd 1 with
+ * write(2), so that an strace of this process shows where each commit's fsync calls fall.
+ *
+ * Usage: tsx tests/helpers/pglite-commits-child.ts <folder> <count> <durable|relaxed>
+ */
+import fs from 'node:fs';
+import { sql } from 'drizzle-orm';
+import { openDatabase, type PgliteDurability } from '@/db/open';
+
+async function main() {
+  const [folder, countText, durability] = process.argv.slice(2);
+  if (!folder || !countText || (durability !== 'durable' && durability !== 'relaxed')) {
+    throw new Error('usage: pglite-commits-child.ts <folder> <count> <durable|relaxed>');
+  }
+  const handle = await openDatabase({ pgliteDir: folder, durability: durability satisfies PgliteDurability });
+  try {
+    await handle.db.execute(
+      sql`CREATE TABLE IF NOT EXISTS durability_probe (id serial PRIMARY KEY, note text)`,
+    );
+    for (let i = 0; i < Number(countText); i++) {
+      fs.writeSync(1, `BEGIN ${i}\n`);
+      await handle.db.execute(sql`INSERT INTO durability_probe (note) VALUES (${`commit ${i}`})`);
+      fs.writeSync(1, `ACK ${i}\n`);
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
