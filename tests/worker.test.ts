@@ -32,7 +32,8 @@ describe.runIf(baseUrl)('the queue worker process', () => {
     web = await getRuntime();
   });
   afterAll(async () => {
-    if (worker && worker.exitCode === null) worker.kill('SIGKILL');
+    // The whole process group: tsx runs the worker in a child of its own, which must not outlive the test.
+    if (worker?.pid && worker.exitCode === null) process.kill(-worker.pid, 'SIGKILL');
     await web?.close();
     await database?.drop();
   });
@@ -70,6 +71,7 @@ describe.runIf(baseUrl)('the queue worker process', () => {
         SESSION_SECRET: 'worker-test-secret-with-at-least-32-characters',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true, // A process group of its own, so afterAll can end it whole.
     });
     worker.stdout?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
     worker.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
@@ -122,7 +124,7 @@ describe.runIf(baseUrl)('the queue worker process', () => {
     worker?.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(output).toMatch(/\[worker\] stopped/);
-  }, 60_000);
+  }, 120_000);
 
   it('on SIGTERM finishes the run it is executing, then exits 0', async () => {
     await startWorkerProcess();
@@ -144,5 +146,5 @@ describe.runIf(baseUrl)('the queue worker process', () => {
     expect(await exited).toBe(0);
     expect(output).toMatch(/SIGTERM: finishing running actions/);
     expect(output).toMatch(new RegExp(`run ${run.id} \\(tidyUp\\) succeeded[\\s\\S]*\\[worker\\] stopped`));
-  }, 60_000);
+  }, 120_000);
 });
