@@ -4,9 +4,9 @@
  */
 import 'server-only';
 import { createHash, randomBytes } from 'node:crypto';
-import { and, desc, eq, isNull } from 'drizzle-orm';
+import { and, count, desc, eq, isNull } from 'drizzle-orm';
 import type { Db } from '@/db/open';
-import { apiTokens } from '@/db/schema';
+import { apiTokens, users } from '@/db/schema';
 
 /** Tokens start with this, so a leaked one is recognisable (secret scanners, logs). */
 export const TOKEN_PREFIX = 'tas_';
@@ -26,23 +26,48 @@ export interface ApiTokenSummary {
   revokedAt: Date | null;
 }
 
-/** Makes a token; the returned `token` is the only time its value is available. */
+/** Thrown by {@link createApiToken} when the user already has `maxLive` live tokens. */
+export class TokenLimitError extends Error {
+  constructor(readonly maxLive: number) {
+    super(`At most ${maxLive} live tokens: revoke one first`);
+    this.name = 'TokenLimitError';
+  }
+}
+
+/**
+ * Makes a token; the returned `token` is the only time its value is available. With `maxLive`, refuses (with a
+ * {@link TokenLimitError}) when the user already has that many live tokens. The count and the insert run in one
+ * transaction holding the user's row lock, so concurrent creates for one user queue behind each other and the limit
+ * holds exactly (a count outside the lock let 40 concurrent creates leave 22 tokens under a limit of 20).
+ */
 export async function createApiToken(
   db: Db,
   userId: string,
   name: string,
+  options: { maxLive?: number } = {},
 ): Promise<ApiTokenSummary & { token: string }> {
   const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
-  const [row] = await db
-    .insert(apiTokens)
-    .values({
-      id: crypto.randomUUID(),
-      userId,
-      name,
-      tokenHash: hashToken(token),
-      prefix: token.slice(0, SHOWN_CHARS),
-    })
-    .returning();
+  const row = await db.transaction(async (tx) => {
+    if (options.maxLive !== undefined) {
+      await tx.select({ id: users.id }).from(users).where(eq(users.id, userId)).for('update');
+      const [live] = await tx
+        .select({ n: count() })
+        .from(apiTokens)
+        .where(and(eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt)));
+      if ((live?.n ?? 0) >= options.maxLive) throw new TokenLimitError(options.maxLive);
+    }
+    const [inserted] = await tx
+      .insert(apiTokens)
+      .values({
+        id: crypto.randomUUID(),
+        userId,
+        name,
+        tokenHash: hashToken(token),
+        prefix: token.slice(0, SHOWN_CHARS),
+      })
+      .returning();
+    return inserted;
+  });
   if (!row) throw new Error('The token was not saved');
   return { ...summary(row), token };
 }
