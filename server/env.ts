@@ -42,6 +42,10 @@ const envSchema = z
     ACTION_LEASE_MS: optional(z.coerce.number().int().min(1_000).max(600_000)).transform(
       (ms) => ms ?? 30_000,
     ),
+    /** How often an SSE stream opened with an API token re-checks it while idle (it also does before each batch). */
+    STREAM_CREDENTIAL_RECHECK_MS: optional(z.coerce.number().int().min(100).max(600_000)).transform(
+      (ms) => ms ?? 5_000,
+    ),
     SESSION_SECRET: optional(
       z.string().min(32, 'must be at least 32 characters (try: openssl rand -base64 32)'),
     ),

@@ -19,6 +19,7 @@ export async function getContextDeps(): Promise<ContextDeps> {
     runtime: await getRuntime(),
     sessionSecret: env.SESSION_SECRET,
     allowTestDelay: env.ALLOW_TEST_DELAY,
+    credentialRecheckMs: env.STREAM_CREDENTIAL_RECHECK_MS,
   };
 }
 

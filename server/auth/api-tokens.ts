@@ -7,6 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { and, count, desc, eq, isNull } from 'drizzle-orm';
 import type { Db } from '@/db/open';
 import { apiTokens, users } from '@/db/schema';
+import { announceTokenRevoked } from './credential-watch';
 
 /** Tokens start with this, so a leaked one is recognisable (secret scanners, logs). */
 export const TOKEN_PREFIX = 'tas_';
@@ -93,18 +94,32 @@ export async function listApiTokens(db: Db, userId: string): Promise<ApiTokenSum
   return rows.map(summary);
 }
 
-/** Revokes one of the user's tokens; false when the user has no such live token. */
+/**
+ * Revokes one of the user's tokens; false when the user has no such live token. Streams this process opened with the
+ * token end at once; other processes' streams see it at their next re-check (server/auth/credential-watch.ts).
+ */
 export async function revokeApiToken(db: Db, userId: string, id: string): Promise<boolean> {
   const revoked = await db
     .update(apiTokens)
     .set({ revokedAt: new Date() })
     .where(and(eq(apiTokens.id, id), eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt)))
     .returning({ id: apiTokens.id });
-  return revoked.length > 0;
+  if (revoked.length === 0) return false;
+  announceTokenRevoked(db, id);
+  return true;
 }
 
 /** The user a live token belongs to, or null for an unknown or revoked token. */
 export async function userForApiToken(db: Db, token: string): Promise<{ id: string } | null> {
+  const found = await findLiveApiToken(db, token);
+  return found && { id: found.userId };
+}
+
+/** A live token's id and user (streams re-check the token by its id), or null for an unknown or revoked token. */
+export async function findLiveApiToken(
+  db: Db,
+  token: string,
+): Promise<{ tokenId: string; userId: string } | null> {
   if (!token.startsWith(TOKEN_PREFIX)) return null;
   const [row] = await db
     .select({ id: apiTokens.id, userId: apiTokens.userId, lastUsedAt: apiTokens.lastUsedAt })
@@ -115,7 +130,7 @@ export async function userForApiToken(db: Db, token: string): Promise<{ id: stri
   if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
     await db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.id));
   }
-  return { id: row.userId };
+  return { tokenId: row.id, userId: row.userId };
 }
 
 /** The token of an `Authorization: Bearer …` header; undefined when there is no such header. */

@@ -20,6 +20,11 @@ export function createTrpcHandler(
       req: request,
       router: appRouter,
       createContext: async () => createRequestContext(request, await getDeps()),
+      responseMeta({ ctx, type }) {
+        // Every subscription needs a user. Without one (a revoked or unknown token) the answer is a 401, not a 200
+        // whose one event is the error: an EventSource stops on a 401, where a 200 that ends makes it reconnect forever.
+        return type === 'subscription' && !ctx?.user ? { status: 401 } : {};
+      },
       onError({ error, path }) {
         // Client mistakes (4xx) are answered and need no log; anything else is our bug and must be seen.
         if (error.code === 'INTERNAL_SERVER_ERROR')
