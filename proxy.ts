@@ -5,6 +5,8 @@
  */
 import { NextResponse, type NextRequest } from 'next/server';
 import { getEnv } from '@/server/env';
+import { getRuntime } from '@/server/instance';
+import { refuseNewVisitor } from '@/server/limits/new-visitors';
 import {
   newSession,
   SESSION_COOKIE,
@@ -13,11 +15,16 @@ import {
   verifySession,
 } from '@/server/session';
 
-export async function proxy(request: NextRequest): Promise<NextResponse> {
+export async function proxy(request: NextRequest): Promise<Response> {
   // Scripts and MCP clients authenticate with an API token; they get no cookie (and no new anonymous user).
   if (request.headers.has('authorization')) return NextResponse.next();
-  const secret = getEnv().SESSION_SECRET;
+  const env = getEnv();
+  const secret = env.SESSION_SECRET;
   if (await verifySession(request.cookies.get(SESSION_COOKIE)?.value, secret)) return NextResponse.next();
+
+  // A new visitor, who would become a new user: limited per client address (429 with Retry-After, and no cookie).
+  const refusal = await refuseNewVisitor(getRuntime, request.headers, env.TRUSTED_PROXY_HOPS);
+  if (refusal) return refusal;
 
   const value = await signSession(newSession(), secret);
   request.cookies.set(SESSION_COOKIE, value);

@@ -30,7 +30,17 @@ export function getRuntime(): Promise<Runtime> {
     const opening = openDatabase(
       env.DATABASE_URL ? { postgresUrl: env.DATABASE_URL } : { pgliteDir: env.PGLITE_DIR },
     )
-      .then(createRuntime)
+      .then((database) =>
+        createRuntime(database, {
+          limits: {
+            modelCalls: { points: env.MODEL_RATE_LIMIT, durationSeconds: env.MODEL_RATE_WINDOW_SECONDS },
+            newVisitors: {
+              points: env.NEW_VISITOR_RATE_LIMIT,
+              durationSeconds: env.NEW_VISITOR_RATE_WINDOW_SECONDS,
+            },
+          },
+        }),
+      )
       .then((runtime) => {
         installShutdownHandlers(runtime);
         // Enqueued actions run in every server process; FOR UPDATE SKIP LOCKED keeps them from running one twice.

@@ -6,6 +6,7 @@ import 'server-only';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
 import type { Context } from './context';
+import { retryAfterOf } from './limits/rate-limited-error';
 import { transformer } from './transformer';
 
 /** One input problem, as clients receive it: `path` names the field (e.g. `["items", 2, "text"]`). */
@@ -33,7 +34,9 @@ const t = initTRPC.context<Context>().create({
       error.cause instanceof Error &&
       error.message === error.cause.message;
     const message = unexpected ? 'The server failed (see its log)' : shape.message;
-    return { ...shape, message, data: { ...shape.data, issues } };
+    // A rate limit says when to come back, wherever the error travels (an HTTP body, an SSE event, a batch).
+    const retryAfterSeconds = retryAfterOf(error);
+    return { ...shape, message, data: { ...shape.data, issues, retryAfterSeconds } };
   },
 });
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { streamTodoText } from '../ai/todo-text-stream';
 import { CredentialRevokedError } from '../auth/credential-watch';
+import { limitModelCall } from '../limits/model-calls';
 import { router, userProcedure } from '../trpc';
 
 /**
@@ -12,6 +13,7 @@ export const streamsRouter = router({
   draftTodo: userProcedure
     .input(z.object({ prompt: z.string().trim().min(1).max(300) }))
     .subscription(async function* ({ ctx, input, signal }) {
+      await limitModelCall(ctx.runtime, ctx.user.id);
       // A revoked token ends the draft too (at once in this process, at the watch's next check otherwise).
       const credential = ctx.watchCredential();
       const stop = AbortSignal.any([signal ?? new AbortController().signal, credential.revoked]);

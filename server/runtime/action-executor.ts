@@ -6,6 +6,7 @@
 import 'server-only';
 import { TRPCError } from '@trpc/server';
 import { actions, type ActionName } from '@/server/actions/registry';
+import { limitModelCall } from '../limits/model-calls';
 import { insertRun, updateRun } from './action-runs';
 import type { Action, ActionContext } from './define-action';
 import { executeMutation } from './executor';
@@ -35,13 +36,10 @@ export function parseActionInput(action: Action, input: unknown): unknown {
 /** Validates an action's input and queues a durable run of it (its own commit); returns the run. */
 export async function enqueueRun(runtime: Runtime, userId: string, name: string, input: unknown) {
   const action = getAction(name);
-  return insertRun(
-    runtime,
-    userId,
-    name,
-    parseActionInput(action, input),
-    action.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
-  );
+  const parsed = parseActionInput(action, input);
+  // Counted now, not when the run starts: the queue runs whatever was accepted, so the budget is spent here.
+  if (action.callsModel) await limitModelCall(runtime, userId);
+  return insertRun(runtime, userId, name, parsed, action.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
 }
 
 /** Attempts of an enqueued run when its action does not say. */
@@ -65,6 +63,8 @@ export async function runActionDefinition(
   call: ActionCall,
 ): Promise<unknown> {
   const parsedInput = parseActionInput(action, input);
+  // A queued run (runId) was counted when it was enqueued; a direct call is counted now.
+  if (action.callsModel && !call.runId) await limitModelCall(runtime, call.userId);
   const ctx = createActionContext(runtime, name, call);
   let output: unknown;
   try {
