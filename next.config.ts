@@ -2,8 +2,9 @@ import type { NextConfig } from 'next';
 
 const nextConfig: NextConfig = {
   // Loaded by Node at run time rather than bundled: PGlite ships WebAssembly and data files beside its JS,
-  // and pg has optional native bindings.
-  serverExternalPackages: ['@electric-sql/pglite', 'pg'],
+  // pg has optional native bindings, and rate-limiter-flexible loads drizzle-orm with an import() of a computed
+  // name, which a bundle cannot resolve ("Cannot find module as expression is too dynamic").
+  serverExternalPackages: ['@electric-sql/pglite', 'pg', 'rate-limiter-flexible'],
   poweredByHeader: false,
 };
 
