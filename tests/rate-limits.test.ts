@@ -15,6 +15,7 @@ import { actions, type ActionName } from '@/server/actions/registry';
 import { createInnerContext } from '@/server/context';
 import { handleChat } from '@/server/copilot/chat-handler';
 import { getEnv } from '@/server/env';
+import type * as Instance from '@/server/instance';
 import { createTrpcHandler } from '@/server/http/trpc';
 import { addressKey, clientAddress, PEER_ADDRESS_HEADER } from '@/server/limits/client-address';
 import { takeModelCall } from '@/server/limits/model-calls';
@@ -35,7 +36,7 @@ import { createTestDatabase, type TestDatabase } from './helpers/test-database';
 const limits = vi.hoisted(() => ({ runtime: null as Runtime | null }));
 // proxy.ts asks the process runtime; here that is this file's.
 vi.mock('@/server/instance', async (importOriginal) => ({
-  ...(await importOriginal<typeof import('@/server/instance')>()),
+  ...(await importOriginal<typeof Instance>()),
   getRuntime: () =>
     limits.runtime ? Promise.resolve(limits.runtime) : Promise.reject(new Error('no runtime')),
 }));

@@ -18,6 +18,8 @@ export type Credential = { kind: 'session' } | { kind: 'token'; tokenId: string 
 
 /** A stream's view of its credential. */
 export interface CredentialWatch {
+  /** False for a credential that cannot be revoked (a session cookie): a stream need not re-check it per batch. */
+  readonly revocable: boolean;
   /** Aborted once the credential is found revoked (never for a session cookie, which cannot be revoked today). */
   readonly revoked: AbortSignal;
   /** Checks the database now (before sending a batch); false once the credential is gone. */
@@ -62,6 +64,7 @@ async function isApiTokenLive(db: Db, tokenId: string): Promise<boolean> {
 }
 
 const NEVER_REVOKED: CredentialWatch = {
+  revocable: false,
   revoked: new AbortController().signal,
   stillValid: () => Promise.resolve(true),
   close() {},
@@ -113,5 +116,5 @@ export function watchCredential(db: Db, credential: Credential, recheckMs: numbe
     if (mine.size === 0 && listeners.get(tokenId) === mine) listeners.delete(tokenId);
   };
   revoking.signal.addEventListener('abort', () => clearInterval(timer), { once: true });
-  return { revoked: revoking.signal, stillValid, close };
+  return { revocable: true, revoked: revoking.signal, stillValid, close };
 }

@@ -27,9 +27,9 @@ export async function* streamChanges(
   const stopping = new AbortController();
   const stop = stopping.signal;
   const abort = () => stopping.abort();
-  const sources = credential
-    ? [signal, runtime.shutdownSignal, credential.revoked]
-    : [signal, runtime.shutdownSignal];
+  // A session's watch never fires: skip its per-batch check (a thousand tabs each awaiting it per commit).
+  const watch = credential?.revocable ? credential : undefined;
+  const sources = watch ? [signal, runtime.shutdownSignal, watch.revoked] : [signal, runtime.shutdownSignal];
   for (const source of sources) {
     if (source.aborted) abort();
     else source.addEventListener('abort', abort, { once: true });
@@ -41,7 +41,7 @@ export async function* streamChanges(
     if (resumeFrom === null || resumeFrom > feed.head) {
       // No version (a fresh client) or one this log never reached (the database was reset): start from a snapshot.
       const snapshot = await readSnapshot(runtime, userId);
-      if (credential && !(await credential.stillValid())) throw new CredentialRevokedError();
+      if (watch && !(await watch.stillValid())) throw new CredentialRevokedError();
       yield tracked(String(snapshot.version), { type: 'reset', snapshot });
       cursor = snapshot.version;
     } else {
@@ -51,7 +51,7 @@ export async function* streamChanges(
     while (!stop.aborted) {
       const batch = await feed.read(userId, cursor);
       if (batch.commits.length > 0 || batch.changes.length > 0) {
-        if (credential && !(await credential.stillValid())) throw new CredentialRevokedError();
+        if (watch && !(await watch.stillValid())) throw new CredentialRevokedError();
         yield messageOf(batch);
       }
       cursor = batch.upTo;
@@ -60,7 +60,7 @@ export async function* streamChanges(
   } finally {
     for (const source of sources) source.removeEventListener('abort', abort);
   }
-  if (credential?.revoked.aborted) throw new CredentialRevokedError();
+  if (watch?.revoked.aborted) throw new CredentialRevokedError();
   if (runtime.shutdownSignal.aborted && !signal.aborted) {
     // A retryable code: the client's link reconnects (with its last event id) instead of giving up.
     throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: 'The server is restarting; reconnect.' });
