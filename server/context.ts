@@ -35,7 +35,7 @@ export interface ContextDeps {
   runtime: Runtime;
   sessionSecret: string;
   allowTestDelay?: boolean;
-  /** How often a stream opened with an API token re-checks it while idle (STREAM_CREDENTIAL_RECHECK_MS). */
+  /** How often a stream opened with an API token re-checks it while idle (STREAM_TOKEN_RECHECK_MS). */
   credentialRecheckMs?: number;
 }
 

@@ -44,7 +44,7 @@ const envSchema = z
     NEW_VISITOR_RATE_LIMIT: optional(z.coerce.number().int().min(1).max(1_000_000)).transform(
       (value) => value ?? 20,
     ),
-    NEW_VISITOR_RATE_WINDOW_SECONDS: optional(
+    NEW_VISITOR_WINDOW_SECONDS: optional(
       z.coerce
         .number()
         .int()
@@ -62,7 +62,7 @@ const envSchema = z
       (ms) => ms ?? 30_000,
     ),
     /** How often an SSE stream opened with an API token re-checks it while idle (it also does before each batch). */
-    STREAM_CREDENTIAL_RECHECK_MS: optional(z.coerce.number().int().min(100).max(600_000)).transform(
+    STREAM_TOKEN_RECHECK_MS: optional(z.coerce.number().int().min(100).max(600_000)).transform(
       (ms) => ms ?? 5_000,
     ),
     SESSION_SECRET: optional(

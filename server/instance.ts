@@ -19,7 +19,7 @@ export async function getContextDeps(): Promise<ContextDeps> {
     runtime: await getRuntime(),
     sessionSecret: env.SESSION_SECRET,
     allowTestDelay: env.ALLOW_TEST_DELAY,
-    credentialRecheckMs: env.STREAM_CREDENTIAL_RECHECK_MS,
+    credentialRecheckMs: env.STREAM_TOKEN_RECHECK_MS,
   };
 }
 
@@ -36,7 +36,7 @@ export function getRuntime(): Promise<Runtime> {
             modelCalls: { points: env.MODEL_RATE_LIMIT, durationSeconds: env.MODEL_RATE_WINDOW_SECONDS },
             newVisitors: {
               points: env.NEW_VISITOR_RATE_LIMIT,
-              durationSeconds: env.NEW_VISITOR_RATE_WINDOW_SECONDS,
+              durationSeconds: env.NEW_VISITOR_WINDOW_SECONDS,
             },
           },
         }),

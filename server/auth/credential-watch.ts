@@ -10,7 +10,7 @@ import { and, eq, isNull } from 'drizzle-orm';
 import type { Db } from '@/db/open';
 import { apiTokens } from '@/db/schema';
 
-/** How often, by default, a stream re-checks its token while it sends nothing (STREAM_CREDENTIAL_RECHECK_MS). */
+/** How often, by default, a stream re-checks its token while it sends nothing (STREAM_TOKEN_RECHECK_MS). */
 export const DEFAULT_CREDENTIAL_RECHECK_MS = 5_000;
 
 /** What a request was authenticated with, as far as a stream needs to re-check it. */
