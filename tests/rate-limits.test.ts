@@ -14,7 +14,7 @@ import { actionRuns, todos, users } from '@/db/schema';
 import { actions, type ActionName } from '@/server/actions/registry';
 import { createInnerContext } from '@/server/context';
 import { handleChat } from '@/server/copilot/chat-handler';
-import { getEnv } from '@/server/env';
+import { getEnv, parseEnv } from '@/server/env';
 import type * as Instance from '@/server/instance';
 import { createTrpcHandler } from '@/server/http/trpc';
 import { addressKey, clientAddress, PEER_ADDRESS_HEADER } from '@/server/limits/client-address';
@@ -129,6 +129,24 @@ describe('issue 12 item 9: new anonymous visitors are limited per client address
     const api = await visit({ [PEER_ADDRESS_HEADER]: '203.0.113.7', accept: 'application/json' });
     expect(api.response.status).toBe(429);
     expect(await api.response.json()).toMatchObject({ retryAfterSeconds: expect.any(Number) });
+  });
+
+  it('item 9: the limits come from the environment, with defaults; a bad value is refused by name', () => {
+    const env = parseEnv({});
+    expect(env).toMatchObject({
+      MODEL_RATE_LIMIT: 20,
+      MODEL_RATE_WINDOW_SECONDS: 60,
+      NEW_VISITOR_RATE_LIMIT: 20,
+      NEW_VISITOR_WINDOW_SECONDS: 3_600,
+      TRUSTED_PROXY_HOPS: 0,
+      STREAM_TOKEN_RECHECK_MS: 5_000,
+    });
+    // The old name of the model limit still counts when the new one is unset.
+    expect(parseEnv({ COPILOT_RATE_LIMIT: '7' }).MODEL_RATE_LIMIT).toBe(7);
+    expect(parseEnv({ COPILOT_RATE_LIMIT: '7', MODEL_RATE_LIMIT: '9' }).MODEL_RATE_LIMIT).toBe(9);
+    expect(() => parseEnv({ TRUSTED_PROXY_HOPS: '-1', NEW_VISITOR_RATE_LIMIT: '0' })).toThrow(
+      /TRUSTED_PROXY_HOPS[\s\S]*NEW_VISITOR_RATE_LIMIT|NEW_VISITOR_RATE_LIMIT[\s\S]*TRUSTED_PROXY_HOPS/,
+    );
   });
 
   it('item 9: the client address is the connection’s, X-Forwarded-For only for trusted proxy hops', () => {
