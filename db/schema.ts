@@ -253,3 +253,16 @@ export const toolApprovals = serverOnly(
     (table) => [index('tool_approvals_issued_idx').on(table.issuedAt)],
   ),
 );
+
+/**
+ * Rate-limit counters shared by every server process (rate-limiter-flexible's RateLimiterDrizzle store): one row per
+ * key (`model:<userId>`, `visitor:<address>`), its points in the current window and when the window ends. Expired
+ * rows are deleted by the limiter itself (an hour after they expire), so the table stays as small as the active keys.
+ */
+export const rateLimits = serverOnly(
+  pgTable('rate_limits', {
+    key: text('key').primaryKey(),
+    points: integer('points').notNull(),
+    expire: timestamp('expire', { withTimezone: true }),
+  }),
+);

@@ -21,6 +21,7 @@ export async function getContextDeps(): Promise<ContextDeps> {
     allowTestDelay: env.ALLOW_TEST_DELAY,
     trustedOrigins: env.TRUSTED_ORIGINS,
     testDelayToken: env.TEST_DELAY_TOKEN ?? null,
+    credentialRecheckMs: env.STREAM_TOKEN_RECHECK_MS,
   };
 }
 
@@ -33,7 +34,17 @@ export function getRuntime(): Promise<Runtime> {
         ? { postgresUrl: env.DATABASE_URL }
         : { pgliteDir: env.PGLITE_DIR, durability: env.PGLITE_DURABILITY },
     )
-      .then(createRuntime)
+      .then((database) =>
+        createRuntime(database, {
+          limits: {
+            modelCalls: { points: env.MODEL_RATE_LIMIT, durationSeconds: env.MODEL_RATE_WINDOW_SECONDS },
+            newVisitors: {
+              points: env.NEW_VISITOR_RATE_LIMIT,
+              durationSeconds: env.NEW_VISITOR_WINDOW_SECONDS,
+            },
+          },
+        }),
+      )
       .then((runtime) => {
         installShutdownHandlers(runtime);
         // Enqueued actions run in every server process; FOR UPDATE SKIP LOCKED keeps them from running one twice.

@@ -7,6 +7,7 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
 import type { Context } from './context';
 import { MutationCallError } from './runtime/errors';
+import { retryAfterOf } from './limits/rate-limited-error';
 import { transformer } from './transformer';
 
 /** One input problem, as clients receive it: `path` names the field (e.g. `["items", 2, "text"]`). */
@@ -48,7 +49,9 @@ const t = initTRPC.context<Context>().create({
     const message = unexpected ? 'The server failed (see its log)' : shape.message;
     // A numbered mutation's error says whether its id was consumed, so the client knows whether to send it again.
     const mutation = error instanceof MutationCallError ? error.mutation : null;
-    return { ...shape, message, data: { ...shape.data, issues, mutation } };
+    // A rate limit says when to come back, wherever the error travels (an HTTP body, an SSE event, a batch).
+    const retryAfterSeconds = retryAfterOf(error);
+    return { ...shape, message, data: { ...shape.data, issues, mutation, retryAfterSeconds } };
   },
 });
 

@@ -18,6 +18,7 @@ export const generateTodo = defineAction({
   input: z.object({ todoId: z.uuid(), prompt: z.string().min(1).max(300) }),
   output: z.object({ text: z.string() }),
   maxAttempts: 2,
+  callsModel: true,
   async run(ctx, input) {
     const write = (text: string, status: 'generating' | 'ready' | 'failed') =>
       ctx.mutate('writeGeneratedText', {

@@ -15,11 +15,17 @@ export const syncRouter = router({
   changes: userProcedure
     .input(z.object({ lastEventId: z.string().regex(/^\d+$/, 'must be a log version').nullish() }))
     .subscription(async function* ({ ctx, input, signal }) {
-      yield* streamChanges(
-        ctx.runtime,
-        ctx.user.id,
-        input.lastEventId,
-        signal ?? new AbortController().signal,
-      );
+      const credential = ctx.watchCredential();
+      try {
+        yield* streamChanges(
+          ctx.runtime,
+          ctx.user.id,
+          input.lastEventId,
+          signal ?? new AbortController().signal,
+          credential,
+        );
+      } finally {
+        credential.close();
+      }
     }),
 });

@@ -6,6 +6,7 @@
 import 'server-only';
 import { TRPCError } from '@trpc/server';
 import { actions, type ActionName } from '@/server/actions/registry';
+import { limitModelCall } from '../limits/model-calls';
 import { insertRun, updateRun } from './action-runs';
 import { splitSecretInput } from './action-secrets';
 import type { Action, ActionContext } from './define-action';
@@ -40,6 +41,8 @@ export function parseActionInput(action: Action, input: unknown): unknown {
 export async function enqueueRun(runtime: Runtime, userId: string, name: string, input: unknown) {
   const action = getAction(name);
   const { stored, secret } = splitSecretInput(action, parseActionInput(action, input));
+  // Counted now, not when the run starts: the queue runs whatever was accepted, so the budget is spent here.
+  if (action.callsModel) await limitModelCall(runtime, userId);
   return insertRun(runtime, userId, name, stored, action.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, secret);
 }
 
@@ -64,6 +67,8 @@ export async function runActionDefinition(
   call: ActionCall,
 ): Promise<unknown> {
   const parsedInput = parseActionInput(action, input);
+  // A queued run (runId) was counted when it was enqueued; a direct call is counted now.
+  if (action.callsModel && !call.runId) await limitModelCall(runtime, call.userId);
   const ctx = createActionContext(runtime, name, call);
   let output: unknown;
   try {

@@ -1,10 +1,13 @@
 /**
  * One subscriber's stream of the change feed: everything the user may see after its last version, as tracked
  * events, so a reconnecting client resumes from the last event it received (nothing missed, nothing twice).
+ * The stream ends (UNAUTHORIZED) when the credential it was opened with is revoked: checked before each message and
+ * on the credential watch's own signal, so an idle stream ends too.
  */
 import 'server-only';
 import { tracked, TRPCError, type TrackedEnvelope } from '@trpc/server';
 import type { RowChange, SyncMessage } from '@/mutators/sync-protocol';
+import { CredentialRevokedError, type CredentialWatch } from '../auth/credential-watch';
 import { serializeOnce } from '../transformer';
 import type { FeedBatch } from './change-feed';
 import type { Runtime } from './runtime';
@@ -15,6 +18,7 @@ export async function* streamChanges(
   userId: string,
   lastEventId: string | null | undefined,
   signal: AbortSignal,
+  credential?: CredentialWatch,
 ): AsyncGenerator<TrackedEnvelope<SyncMessage>> {
   const { feed } = runtime;
   // Ends on client disconnect or on server shutdown (Next waits for open responses before it exits). A controller
@@ -23,7 +27,10 @@ export async function* streamChanges(
   const stopping = new AbortController();
   const stop = stopping.signal;
   const abort = () => stopping.abort();
-  for (const source of [signal, runtime.shutdownSignal]) {
+  // A session's watch never fires: skip its per-batch check (a thousand tabs each awaiting it per commit).
+  const watch = credential?.revocable ? credential : undefined;
+  const sources = watch ? [signal, runtime.shutdownSignal, watch.revoked] : [signal, runtime.shutdownSignal];
+  for (const source of sources) {
     if (source.aborted) abort();
     else source.addEventListener('abort', abort, { once: true });
   }
@@ -34,6 +41,7 @@ export async function* streamChanges(
     if (resumeFrom === null || resumeFrom > feed.head) {
       // No version (a fresh client) or one this log never reached (the database was reset): start from a snapshot.
       const snapshot = await readSnapshot(runtime, userId);
+      if (watch && !(await watch.stillValid())) throw new CredentialRevokedError();
       yield tracked(String(snapshot.version), { type: 'reset', snapshot });
       cursor = snapshot.version;
     } else {
@@ -47,14 +55,17 @@ export async function* streamChanges(
 
     while (!stop.aborted) {
       const batch = await feed.read(userId, cursor);
-      if (batch.commits.length > 0 || batch.changes.length > 0) yield messageOf(batch);
+      if (batch.commits.length > 0 || batch.changes.length > 0) {
+        if (watch && !(await watch.stillValid())) throw new CredentialRevokedError();
+        yield messageOf(batch);
+      }
       cursor = batch.upTo;
       if (cursor >= feed.head) await feed.waitBeyond(cursor, stop);
     }
   } finally {
-    signal.removeEventListener('abort', abort);
-    runtime.shutdownSignal.removeEventListener('abort', abort);
+    for (const source of sources) source.removeEventListener('abort', abort);
   }
+  if (watch?.revoked.aborted) throw new CredentialRevokedError();
   if (runtime.shutdownSignal.aborted && !signal.aborted) {
     // A retryable code: the client's link reconnects (with its last event id) instead of giving up.
     throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: 'The server is restarting; reconnect.' });

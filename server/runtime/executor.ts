@@ -30,7 +30,8 @@ import {
 } from './errors';
 import { createBatcher, type Batcher } from './group-commit';
 import type { Runtime } from './runtime';
-import { createServerTransaction, type RecordedChange } from './server-transaction';
+import { limitModelCall } from '../limits/model-calls';
+import { createServerTransaction, type ModelCallGate, type RecordedChange } from './server-transaction';
 import type { Queryable } from './synced-table';
 
 /** A call of one mutator. `clientId` + `mutationId` make it idempotent (both or neither). */
@@ -184,7 +185,7 @@ async function runTogether(runtime: Runtime, jobs: MutationJob[]): Promise<Outco
       }
       // Never true (only valid input is batched, see executeMutation); it narrows `parsed` for the line below.
       if (!job.parsed.success) throw new LeaveTheBatch();
-      const tx = createServerTransaction(dbtx, userId);
+      const tx = createServerTransaction(dbtx, userId, modelCallGate(runtime, userId));
       await job.mutator.run(tx, job.parsed.data as never);
       outcomes.push(commits.length);
       commits.push({
@@ -227,7 +228,7 @@ async function runAlone(runtime: Runtime, job: MutationJob): Promise<Outcome> {
     let thrown: unknown = parsed.success ? null : prefixIssues(parsed.error, 'args');
     if (parsed.success && clientId === undefined) {
       // No mutation id to consume on failure: the whole transaction rolls back if the mutator throws.
-      const tx = createServerTransaction(dbtx, userId);
+      const tx = createServerTransaction(dbtx, userId, modelCallGate(runtime, userId));
       // The registry is a union of mutators; `parsed` came from this very mutator's schema.
       await mutator.run(tx, parsed.data as never);
       changes.push(...tx.changes);
@@ -235,7 +236,7 @@ async function runAlone(runtime: Runtime, job: MutationJob): Promise<Outcome> {
       try {
         // A savepoint: a failing mutator's writes roll back, while its consumed mutation id still commits.
         await dbtx.transaction(async (savepoint) => {
-          const tx = createServerTransaction(savepoint, userId);
+          const tx = createServerTransaction(savepoint, userId, modelCallGate(runtime, userId));
           await mutator.run(tx, parsed.data as never);
           changes.push(...tx.changes);
         });
@@ -259,6 +260,12 @@ async function runAlone(runtime: Runtime, job: MutationJob): Promise<Outcome> {
 }
 
 /** Logs unexpected failures (our bugs) and turns any failure into the error the caller sees. */
+/** Counts an enqueued model-calling action inside the mutation's own transaction (server-transaction.ts). */
+const modelCallGate =
+  (runtime: Runtime, userId: string): ModelCallGate =>
+  (tx) =>
+    limitModelCall(runtime, userId, tx);
+
 function report(name: string, error: unknown): TRPCError {
   const trpcError = toTRPCError(error);
   if (trpcError.code === 'INTERNAL_SERVER_ERROR') console.error(`[executor] mutator ${name} failed:`, error);

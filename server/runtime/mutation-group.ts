@@ -9,11 +9,13 @@ import { mutators, type MutatorName, type Mutators } from '@/mutators/registry';
 import { publishCommitted, recordCommit, type LogEntry } from './commit';
 import { prefixIssues, refuseUnstorableText } from './errors';
 import type { Runtime } from './runtime';
+import { limitModelCall } from '../limits/model-calls';
 import { createServerTransaction, type RecordedChange } from './server-transaction';
 import type { Queryable } from './synced-table';
 
 /** Validates and runs one mutator inside an open transaction, returning its changes (no commit of its own). */
 async function runMutatorIn(
+  runtime: Runtime,
   db: Queryable,
   userId: string,
   name: string,
@@ -24,7 +26,7 @@ async function runMutatorIn(
   const mutator = mutators[name as MutatorName];
   const parsed = refuseUnstorableText(mutator.input.safeParse(args));
   if (!parsed.success) throw prefixIssues(parsed.error, 'args');
-  const tx = createServerTransaction(db, userId);
+  const tx = createServerTransaction(db, userId, (tx) => limitModelCall(runtime, userId, tx));
   await mutator.run(tx, parsed.data as never);
   return tx.changes;
 }
@@ -53,7 +55,7 @@ export async function executeMutationGroup<T>(
     const result = await body({
       db: dbtx,
       async mutate(name, args) {
-        changes.push(...(await runMutatorIn(dbtx, userId, name, args)));
+        changes.push(...(await runMutatorIn(runtime, dbtx, userId, name, args)));
       },
     });
     if (changes.length > 0) {
