@@ -102,7 +102,10 @@ export function createServerTransaction(
       // Checked now, so a mutation that enqueues a misspelled action or bad input fails instead of a later run.
       if (!Object.hasOwn(actions, action))
         throw new MutatorError('BAD_REQUEST', `No action ${action} to enqueue`);
-      const definition = actions[action as ActionName] as Pick<Action, 'secret' | 'maxAttempts' | 'callsModel'> & {
+      const definition = actions[action as ActionName] as Pick<
+        Action,
+        'secret' | 'maxAttempts' | 'callsModel'
+      > & {
         input: ZodType;
       };
       const parsed = definition.input.safeParse(input);
