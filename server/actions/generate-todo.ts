@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { ModelNotConfiguredError, streamTodoText } from '../ai/todo-text-stream';
 import { defineAction } from '../runtime/define-action';
 
-/** How often the partial text is committed (and streamed to browsers) while the model writes. */
-const WRITE_EVERY_MS = 50;
+/** At most how often the partial text is committed (and streamed to browsers) while the model writes; the final text always is. Each commit stays in the change log until retention removes it. */
+const WRITE_EVERY_MS = 250;
 const MAX_LENGTH = 500;
 
 /**

@@ -7,6 +7,7 @@ import { tracked, TRPCError, type TrackedEnvelope } from '@trpc/server';
 import type { RowChange, SyncMessage } from '@/mutators/sync-protocol';
 import { serializeOnce } from '../transformer';
 import type { FeedBatch } from './change-feed';
+import { logFloor, LogCompactedError } from './change-log';
 import type { Runtime } from './runtime';
 import { readSnapshot } from './snapshot';
 
@@ -15,6 +16,8 @@ export async function* streamChanges(
   userId: string,
   lastEventId: string | null | undefined,
   signal: AbortSignal,
+  /** The subscribing client's id (optional): a reset then tells it which of its mutations the snapshot includes. */
+  clientId?: string | null,
 ): AsyncGenerator<TrackedEnvelope<SyncMessage>> {
   const { feed } = runtime;
   // Ends on client disconnect or on server shutdown (Next waits for open responses before it exits). A controller
@@ -31,9 +34,15 @@ export async function* streamChanges(
     let cursor: number;
     await feed.refresh();
     const resumeFrom = lastEventId == null ? null : Number(lastEventId);
-    if (resumeFrom === null || resumeFrom > feed.head) {
-      // No version (a fresh client) or one this log never reached (the database was reset): start from a snapshot.
-      const snapshot = await readSnapshot(runtime, userId);
+    if (
+      resumeFrom === null ||
+      !Number.isSafeInteger(resumeFrom) ||
+      resumeFrom > feed.head ||
+      resumeFrom < (await logFloor(runtime.db))
+    ) {
+      // No version (a fresh client), one this log never reached (the database was reset), or one whose commits
+      // retention has deleted (DESIGN.md rule 12): start over from a snapshot.
+      const snapshot = await readSnapshot(runtime, userId, clientId);
       yield tracked(String(snapshot.version), { type: 'reset', snapshot });
       cursor = snapshot.version;
     } else {
@@ -41,7 +50,17 @@ export async function* streamChanges(
     }
 
     while (!stop.aborted) {
-      const batch = await feed.read(userId, cursor);
+      let batch: FeedBatch;
+      try {
+        batch = await feed.read(userId, cursor);
+      } catch (error) {
+        if (!(error instanceof LogCompactedError)) throw error;
+        // Fell behind the floor while catching up: a reset, not an unbounded catch-up.
+        const snapshot = await readSnapshot(runtime, userId, clientId);
+        yield tracked(String(snapshot.version), { type: 'reset', snapshot });
+        cursor = snapshot.version;
+        continue;
+      }
       if (batch.commits.length > 0 || batch.changes.length > 0) yield messageOf(batch);
       cursor = batch.upTo;
       if (cursor >= feed.head) await feed.waitBeyond(cursor, stop);
