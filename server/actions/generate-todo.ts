@@ -2,7 +2,10 @@ import { z } from 'zod';
 import { ModelNotConfiguredError, streamTodoText } from '../ai/todo-text-stream';
 import { defineAction } from '../runtime/define-action';
 
-/** At most how often the partial text is committed (and streamed to browsers) while the model writes; the final text always is. Each commit stays in the change log until retention removes it. */
+/**
+ * At most how often the partial text is committed (and streamed to browsers) while the model writes; the final
+ * text always is. Every commit is a change-log row until retention removes it, so partials are coalesced.
+ */
 const WRITE_EVERY_MS = 250;
 const MAX_LENGTH = 500;
 

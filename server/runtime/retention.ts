@@ -59,8 +59,8 @@ export interface RetentionReport {
   compactedThrough: number;
 }
 
-/** Any fixed number: the advisory lock that lets one process at a time do retention work. */
-const RETENTION_LOCK = 1_202_612_006;
+/** Any fixed number: the key of the advisory lock that lets one process at a time do retention work. */
+export const RETENTION_LOCK = 1_202_612_006;
 
 const FINISHED = ['succeeded', 'failed', 'cancelled'] as const;
 
