@@ -176,6 +176,14 @@ export async function runRetentionPass(
     if (!(error instanceof LockedElsewhere)) throw error;
     report.skipped = true;
   }
+  // PGlite runs no autovacuum: without this, deleted rows' space is never reused and the files grow regardless.
+  // (PostgreSQL's autovacuum does it there.) Plain VACUUM: no exclusive lock, the space is reused, not returned.
+  if (
+    runtime.engine.kind === 'pglite' &&
+    report.logCommits + report.clients + report.runs > 0 &&
+    !signal?.aborted
+  )
+    await runtime.db.execute(sql`vacuum ${syncCommits}, ${syncChanges}, ${clientMutations}, ${actionRuns}`);
   const [first] = await runtime.db
     .select({ version: syncCommits.version })
     .from(syncCommits)
