@@ -7,7 +7,7 @@
  * prints the on-disk size of the four tables that grow with use (pg_total_relation_size) and the process RSS: they
  * level off instead of growing with the commit count.
  *
- *   npx tsx --conditions=react-server bench/retention.ts [--postgres[=URL]] [--commits=1000000] [--writers=64]
+ *   npx tsx --conditions=react-server bench/retention.ts [--postgres[=URL] | --postgres-only] [--commits=1000000] [--writers=64]
  *     [--keep-versions=50000] [--idle-seconds=5] [--interval-ms=1000] [--report-every=50000]
  */
 import './support/require-react-server';
@@ -20,7 +20,14 @@ import { startRetention, type RetentionReport } from '@/server/runtime/retention
 import type { Runtime } from '@/server/runtime/runtime';
 import { ensureUser } from '@/server/users';
 import { numberOption } from './support/args';
-import { forEachDatabase, runMain, type BenchDatabase } from './support/databases';
+import {
+  createPostgresDatabase,
+  DEFAULT_POSTGRES_URL,
+  forEachDatabase,
+  requestedEngines,
+  runMain,
+  type BenchDatabase,
+} from './support/databases';
 import { mb } from './support/process-stats';
 import { recordFigure } from './support/results';
 import { withRuntime } from './support/runtime';
@@ -164,5 +171,17 @@ async function measure(database: BenchDatabase): Promise<void> {
 }
 
 runMain(async () => {
+  // --postgres-only: skip the PGlite run (1M commits take long; measure one engine at a time).
+  if (argv.includes('--postgres-only')) {
+    const database = await createPostgresDatabase(
+      requestedEngines(argv).postgresBaseUrl ?? DEFAULT_POSTGRES_URL,
+    );
+    try {
+      await measure(database);
+    } finally {
+      await database.dispose();
+    }
+    return;
+  }
   await forEachDatabase(argv, 'bench-retention', measure);
 });
