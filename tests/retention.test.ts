@@ -8,7 +8,9 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actionRuns, clientMutations, syncChanges, syncCommits, todos } from '@/db/schema';
 import { insertRun } from '@/server/runtime/action-runs';
-import { currentVersion, logFloor } from '@/server/runtime/change-log';
+import { openDatabase } from '@/db/open';
+import { currentVersion, logFloor, LogCompactedError } from '@/server/runtime/change-log';
+import { createRuntime } from '@/server/runtime/runtime';
 import { executeMutation } from '@/server/runtime/executor';
 import {
   DEFAULT_RETENTION,
@@ -211,6 +213,25 @@ describe('issue 12 item 6: retention keeps storage bounded', () => {
       ...finished.slice(-SNAPSHOT_FINISHED_RUNS),
     ]);
   });
+
+  it.skipIf(!process.env.DATABASE_URL)(
+    'item 6: a feed reading the log behind its memory refuses a cursor below the floor (PostgreSQL, second process)',
+    async () => {
+      const user = await ensureUser(runtime.db, crypto.randomUUID());
+      await addTodos(user.id, 3);
+      const cursor = (await currentVersion(runtime.db)) - 2;
+      // A second process's runtime: its in-memory tail starts at the head, so older cursors are read from the log.
+      const other = await createRuntime(await openDatabase({ postgresUrl: runtime.url ?? '' }));
+      try {
+        const page = await other.feed.read(user.id, cursor);
+        expect(page.changes.length).toBeGreaterThan(0);
+        await runRetentionPass(runtime, { ...KEEP_ALL, logKeepVersions: 1 });
+        await expect(other.feed.read(user.id, cursor)).rejects.toBeInstanceOf(LogCompactedError);
+      } finally {
+        await other.close();
+      }
+    },
+  );
 
   it.skipIf(!process.env.DATABASE_URL)(
     'item 6: one process at a time: a pass skips while another holds the retention lock (PostgreSQL)',
