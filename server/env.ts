@@ -87,6 +87,26 @@ const envSchema = z
     STREAM_TOKEN_RECHECK_MS: optional(z.coerce.number().int().min(100).max(600_000)).transform(
       (ms) => ms ?? 5_000,
     ),
+    /** Retention (server/runtime/retention.ts): log versions always kept. */
+    RETENTION_LOG_KEEP_VERSIONS: optional(z.coerce.number().int().min(1_000).max(100_000_000)).transform(
+      (value) => value ?? 100_000,
+    ),
+    /** Retention: log commits older than this many hours are deleted even within the kept versions. */
+    RETENTION_LOG_MAX_AGE_HOURS: optional(z.coerce.number().int().min(1).max(87_600)).transform(
+      (value) => value ?? 168,
+    ),
+    /** Retention: client ids idle for this many days are forgotten. */
+    RETENTION_CLIENT_IDLE_DAYS: optional(z.coerce.number().int().min(1).max(3_650)).transform(
+      (value) => value ?? 30,
+    ),
+    /** Retention: finished action runs are deleted this many days after they finished. */
+    RETENTION_FINISHED_RUNS_DAYS: optional(z.coerce.number().int().min(1).max(3_650)).transform(
+      (value) => value ?? 7,
+    ),
+    /** Retention: seconds between passes of the job. */
+    RETENTION_INTERVAL_SECONDS: optional(z.coerce.number().int().min(1).max(86_400)).transform(
+      (value) => value ?? 60,
+    ),
     SESSION_SECRET: optional(
       z.string().min(32, 'must be at least 32 characters (try: openssl rand -base64 32)'),
     ),

@@ -5,9 +5,10 @@
 import 'server-only';
 import { openDatabase } from '@/db/open';
 import type { ContextDeps } from './context';
-import { getEnv } from './env';
+import { getEnv, type Env } from './env';
 import { createRuntime, type Runtime } from './runtime/runtime';
 import { startActionQueue } from './runtime/action-queue';
+import { startRetention, type RetentionOptions } from './runtime/retention';
 import { installShutdownHandlers } from './shutdown';
 
 const holder = globalThis as typeof globalThis & { __starterRuntime?: Promise<Runtime> };
@@ -49,6 +50,8 @@ export function getRuntime(): Promise<Runtime> {
         installShutdownHandlers(runtime);
         // Enqueued actions run in every server process; FOR UPDATE SKIP LOCKED keeps them from running one twice.
         startActionQueue(runtime, { leaseMs: env.ACTION_LEASE_MS });
+        // Every process runs the job; an advisory lock lets one at a time do the work (retention.ts).
+        startRetention(runtime, retentionOptions(env));
         return runtime;
       });
     // A failed open is not cached: the next request tries again (e.g. once the other holder has stopped).
@@ -58,4 +61,17 @@ export function getRuntime(): Promise<Runtime> {
     holder.__starterRuntime = opening;
   }
   return holder.__starterRuntime;
+}
+
+const HOUR = 60 * 60 * 1000;
+
+/** The retention windows from the environment (defaults in server/env.ts and .env.example). */
+export function retentionOptions(env: Env): Partial<RetentionOptions> {
+  return {
+    logKeepVersions: env.RETENTION_LOG_KEEP_VERSIONS,
+    logMaxAgeMs: env.RETENTION_LOG_MAX_AGE_HOURS * HOUR,
+    clientIdleMs: env.RETENTION_CLIENT_IDLE_DAYS * 24 * HOUR,
+    finishedRunsMs: env.RETENTION_FINISHED_RUNS_DAYS * 24 * HOUR,
+    intervalMs: env.RETENTION_INTERVAL_SECONDS * 1_000,
+  };
 }

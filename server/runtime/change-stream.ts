@@ -10,6 +10,7 @@ import type { RowChange, SyncMessage } from '@/mutators/sync-protocol';
 import { CredentialRevokedError, type CredentialWatch } from '../auth/credential-watch';
 import { serializeOnce } from '../transformer';
 import type { FeedBatch } from './change-feed';
+import { logFloor, LogCompactedError } from './change-log';
 import type { Runtime } from './runtime';
 import { readSnapshot } from './snapshot';
 
@@ -19,6 +20,8 @@ export async function* streamChanges(
   lastEventId: string | null | undefined,
   signal: AbortSignal,
   credential?: CredentialWatch,
+  /** The subscribing client's id (optional): a reset then tells it which of its mutations the snapshot includes. */
+  clientId?: string | null,
 ): AsyncGenerator<TrackedEnvelope<SyncMessage>> {
   const { feed } = runtime;
   // Ends on client disconnect or on server shutdown (Next waits for open responses before it exits). A controller
@@ -38,9 +41,15 @@ export async function* streamChanges(
     let cursor: number;
     await feed.refresh();
     const resumeFrom = lastEventId == null ? null : Number(lastEventId);
-    if (resumeFrom === null || resumeFrom > feed.head) {
-      // No version (a fresh client) or one this log never reached (the database was reset): start from a snapshot.
-      const snapshot = await readSnapshot(runtime, userId);
+    if (
+      resumeFrom === null ||
+      !Number.isSafeInteger(resumeFrom) ||
+      resumeFrom > feed.head ||
+      resumeFrom < (await logFloor(runtime.db))
+    ) {
+      // No version (a fresh client), one this log never reached (the database was reset), or one whose commits
+      // retention has deleted (DESIGN.md rule 12): start over from a snapshot.
+      const snapshot = await readSnapshot(runtime, userId, clientId);
       if (watch && !(await watch.stillValid())) throw new CredentialRevokedError();
       yield tracked(String(snapshot.version), { type: 'reset', snapshot });
       cursor = snapshot.version;
@@ -54,7 +63,17 @@ export async function* streamChanges(
     if (cursor > feed.head) await feed.refresh();
 
     while (!stop.aborted) {
-      const batch = await feed.read(userId, cursor);
+      let batch: FeedBatch;
+      try {
+        batch = await feed.read(userId, cursor);
+      } catch (error) {
+        if (!(error instanceof LogCompactedError)) throw error;
+        // Fell behind the floor while catching up: a reset, not an unbounded catch-up.
+        const snapshot = await readSnapshot(runtime, userId, clientId);
+        yield tracked(String(snapshot.version), { type: 'reset', snapshot });
+        cursor = snapshot.version;
+        continue;
+      }
       if (batch.commits.length > 0 || batch.changes.length > 0) {
         if (watch && !(await watch.stillValid())) throw new CredentialRevokedError();
         yield messageOf(batch);

@@ -61,11 +61,21 @@ const envelopeSchema = z
     path: ['mutationId'],
   });
 
+/** How a server-side caller (an action) may constrain a mutation. */
+export interface MutationOptions {
+  /**
+   * Runs first inside the mutation's transaction; if it throws, nothing is written and the call fails with its
+   * error. The queue fences a run's writes with it (action-runs.ts assertClaimHeld).
+   */
+  fence?: (db: Queryable) => Promise<void>;
+}
+
 export async function executeMutation(
   runtime: Runtime,
   userId: string,
   name: string,
   request: unknown,
+  options: MutationOptions = {},
 ): Promise<MutationResult> {
   if (!Object.hasOwn(mutators, name))
     throw withMutationIdState(
@@ -83,6 +93,7 @@ export async function executeMutation(
     parsed: refuseUnstorableText(mutator.input.safeParse(envelope.data.args)),
     clientId,
     mutationId,
+    fence: options.fence,
   };
 
   let outcome: Outcome;
@@ -112,6 +123,7 @@ interface MutationJob {
   parsed: ReturnType<Mutators[MutatorName]['input']['safeParse']>;
   clientId: string | undefined;
   mutationId: number | undefined;
+  fence: MutationOptions['fence'];
 }
 
 type Outcome =
@@ -185,6 +197,8 @@ async function runTogether(runtime: Runtime, jobs: MutationJob[]): Promise<Outco
       }
       // Never true (only valid input is batched, see executeMutation); it narrows `parsed` for the line below.
       if (!job.parsed.success) throw new LeaveTheBatch();
+      // A refused fence fails the batch; alone, the job then fails with the fence's own error.
+      await job.fence?.(dbtx);
       const tx = createServerTransaction(dbtx, userId, modelCallGate(runtime, userId));
       await job.mutator.run(tx, job.parsed.data as never);
       outcomes.push(commits.length);
@@ -212,8 +226,10 @@ async function runTogether(runtime: Runtime, jobs: MutationJob[]): Promise<Outco
 
 /** One mutation in its own transaction: the path for a lone call, and for each job of a batch that failed. */
 async function runAlone(runtime: Runtime, job: MutationJob): Promise<Outcome> {
-  const { userId, name, mutator, parsed, clientId, mutationId } = job;
+  const { userId, name, mutator, parsed, clientId, mutationId, fence } = job;
   const outcome = await runtime.db.transaction(async (dbtx): Promise<Outcome> => {
+    // Before the mutation id is claimed: a refused fence consumes nothing and rolls back everything.
+    await fence?.(dbtx);
     if (clientId !== undefined && mutationId !== undefined) {
       const decision = await claimMutationId(dbtx, userId, clientId, mutationId);
       if (decision.kind === 'duplicate') return decision;

@@ -40,17 +40,21 @@ export interface MutationGroup {
 
 /**
  * Runs several mutators all-or-nothing: one transaction, one commit, one broadcast. If `body` throws, everything
- * rolls back and nothing reaches the change feed.
+ * rolls back and nothing reaches the change feed. `fence`, if given, runs first in the transaction (see
+ * executor.ts MutationOptions).
  */
 export async function executeMutationGroup<T>(
   runtime: Runtime,
   userId: string,
   label: string,
   body: (group: MutationGroup) => Promise<T>,
+  fence?: (db: Queryable) => Promise<void>,
 ): Promise<T> {
   let committed: LogEntry | null = null;
   // If anything throws, the transaction rolls back and the error propagates as-is (the action runner maps it).
   const value = await runtime.db.transaction(async (dbtx) => {
+    // As in executeMutation: a refused fence (a queue run's lost claim) writes nothing.
+    await fence?.(dbtx);
     const changes: RecordedChange[] = [];
     const result = await body({
       db: dbtx,
