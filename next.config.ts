@@ -3,8 +3,9 @@ import { API_CONTENT_SECURITY_POLICY, STATIC_SECURITY_HEADERS } from './server/h
 
 const nextConfig: NextConfig = {
   // Loaded by Node at run time rather than bundled: PGlite ships WebAssembly and data files beside its JS,
-  // and pg has optional native bindings.
-  serverExternalPackages: ['@electric-sql/pglite', 'pg'],
+  // pg has optional native bindings, and rate-limiter-flexible loads drizzle-orm with an import() of a computed
+  // name, which a bundle cannot resolve ("Cannot find module as expression is too dynamic").
+  serverExternalPackages: ['@electric-sql/pglite', 'pg', 'rate-limiter-flexible'],
   poweredByHeader: false,
   async headers() {
     // Pages get their Content-Security-Policy (with a per-request nonce) from proxy.ts; the API routes the proxy

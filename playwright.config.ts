@@ -76,6 +76,8 @@ export default defineConfig({
         // Lets a spec hold its mutations on the server (x-test-delay-ms) to see the optimistic update first.
         ALLOW_TEST_DELAY: '1',
         TEST_DELAY_TOKEN: process.env.E2E_TEST_DELAY_TOKEN,
+        // Every browser context of the suite is a new visitor from 127.0.0.1: far more than one address's default.
+        NEW_VISITOR_RATE_LIMIT: '1000000',
         OPENAI_COMPATIBLE_BASE_URL: `http://127.0.0.1:${MODEL_PORT}/v1`,
         OPENAI_API_KEY: '',
         ANTHROPIC_API_KEY: '',

@@ -7,6 +7,8 @@
 import { NextResponse, type NextRequest } from 'next/server';
 import { getEnv } from '@/server/env';
 import { contentSecurityPolicy, createNonce } from '@/server/http/security-headers';
+import { getRuntime } from '@/server/instance';
+import { refuseNewVisitor } from '@/server/limits/new-visitors';
 import {
   newSession,
   SESSION_COOKIE,
@@ -15,7 +17,7 @@ import {
   verifySession,
 } from '@/server/session';
 
-export async function proxy(request: NextRequest): Promise<NextResponse> {
+export async function proxy(request: NextRequest): Promise<Response> {
   // Next reads the nonce for its scripts from the request's policy; the browser enforces the response's.
   const policy = contentSecurityPolicy(createNonce(), process.env.NODE_ENV === 'development');
   request.headers.set('content-security-policy', policy);
@@ -24,12 +26,17 @@ export async function proxy(request: NextRequest): Promise<NextResponse> {
   return response;
 }
 
-async function withSession(request: NextRequest): Promise<NextResponse> {
+async function withSession(request: NextRequest): Promise<Response> {
   const next = () => NextResponse.next({ request: { headers: request.headers } });
   // Scripts and MCP clients authenticate with an API token; they get no cookie (and no new anonymous user).
   if (request.headers.has('authorization')) return next();
-  const secret = getEnv().SESSION_SECRET;
+  const env = getEnv();
+  const secret = env.SESSION_SECRET;
   if (await verifySession(request.cookies.get(SESSION_COOKIE)?.value, secret)) return next();
+
+  // A new visitor, who would become a new user: limited per client address (429 with Retry-After, and no cookie).
+  const refusal = await refuseNewVisitor(getRuntime, request.headers, env.TRUSTED_PROXY_HOPS);
+  if (refusal) return refusal;
 
   const value = await signSession(newSession(), secret);
   request.cookies.set(SESSION_COOKIE, value);

@@ -123,7 +123,11 @@ export const clientMutations = serverOnly(
       lastError: jsonb('last_error').$type<{ code: string; message: string }>(),
       updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
     },
-    (table) => [primaryKey({ columns: [table.userId, table.clientId] })],
+    (table) => [
+      primaryKey({ columns: [table.userId, table.clientId] }),
+      // Retention (server/runtime/retention.ts) prunes clients idle for longer than a window.
+      index('client_mutations_updated_idx').on(table.updatedAt),
+    ],
   ),
 );
 
@@ -158,7 +162,12 @@ export const actionRuns = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (table) => [index('action_runs_status_idx').on(table.status, table.runAfter)],
+  (table) => [
+    index('action_runs_status_idx').on(table.status, table.runAfter),
+    // The snapshot's recent runs of one user, and retention's finished runs past their window.
+    index('action_runs_owner_created_idx').on(table.ownerId, table.createdAt),
+    index('action_runs_status_updated_idx').on(table.status, table.updatedAt),
+  ],
 );
 
 /**
@@ -266,4 +275,17 @@ export const toolApprovals = serverOnly(
     },
     (table) => [index('tool_approvals_issued_idx').on(table.issuedAt)],
   ),
+);
+
+/**
+ * Rate-limit counters shared by every server process (rate-limiter-flexible's RateLimiterDrizzle store): one row per
+ * key (`model:<userId>`, `visitor:<address>`), its points in the current window and when the window ends. Expired
+ * rows are deleted by the limiter itself (an hour after they expire), so the table stays as small as the active keys.
+ */
+export const rateLimits = serverOnly(
+  pgTable('rate_limits', {
+    key: text('key').primaryKey(),
+    points: integer('points').notNull(),
+    expire: timestamp('expire', { withTimezone: true }),
+  }),
 );

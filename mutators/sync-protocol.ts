@@ -12,6 +12,13 @@ export interface Snapshot {
   /** The user these rows belong to (the client's `tx.userId`). */
   userId: string;
   tables: SyncedTablesData;
+  /**
+   * Set when the snapshot was read for one client (a feed `reset` for a subscriber that named its client id): the
+   * last of that client's mutations whose effect the snapshot includes (0: none, or a client id the server does not
+   * know). After a reset, the client drops its pending mutations up to this id (their commit notices may be gone
+   * from the log) and replays the rest on top.
+   */
+  client?: { id: string; lastMutationId: number };
 }
 
 /** One row-level change. */

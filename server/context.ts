@@ -6,7 +6,12 @@ import 'server-only';
 import { timingSafeEqual } from 'node:crypto';
 import type { Db } from '@/db/open';
 import type { Runtime } from './runtime/runtime';
-import { bearerToken, userForApiToken } from './auth/api-tokens';
+import { bearerToken, findLiveApiToken } from './auth/api-tokens';
+import {
+  DEFAULT_CREDENTIAL_RECHECK_MS,
+  watchCredential,
+  type CredentialWatch,
+} from './auth/credential-watch';
 import { readCookie, SESSION_COOKIE, verifySession } from './session';
 import { ensureUser, type SessionUser } from './users';
 
@@ -19,6 +24,11 @@ export interface Context {
   auth: 'session' | 'token' | null;
   /** Milliseconds to hold each mutation before running it: tests only, honoured when ALLOW_TEST_DELAY=1. */
   testDelayMs: number;
+  /**
+   * For long-lived streams: watches the credential this request was authenticated with, so the stream ends when it
+   * is revoked (server/auth/credential-watch.ts). The caller closes the watch when its stream ends.
+   */
+  watchCredential(): CredentialWatch;
 }
 
 /** What a context is built from besides the request: injected so tests can use their own database. */
@@ -30,6 +40,8 @@ export interface ContextDeps {
   trustedOrigins?: readonly string[];
   /** When set, a delay is honoured only for requests that carry it in {@link TEST_DELAY_TOKEN_HEADER}. */
   testDelayToken?: string | null;
+  /** How often a stream opened with an API token re-checks it while idle (STREAM_TOKEN_RECHECK_MS). */
+  credentialRecheckMs?: number;
 }
 
 /** Header that asks for a server-side delay of every mutation in this request (tests only). */
@@ -43,14 +55,26 @@ export function createInnerContext(options: {
   runtime: Runtime;
   user: SessionUser | null;
   auth?: Context['auth'];
+  /** The API token's id, when `auth` is 'token': streams re-check it. */
+  tokenId?: string;
+  credentialRecheckMs?: number;
   testDelayMs?: number;
 }): Context {
+  const { runtime, tokenId } = options;
+  const recheckMs = options.credentialRecheckMs ?? DEFAULT_CREDENTIAL_RECHECK_MS;
+  const auth = options.user ? (options.auth ?? 'session') : null;
   return {
-    runtime: options.runtime,
-    db: options.runtime.db,
+    runtime,
+    db: runtime.db,
     user: options.user,
-    auth: options.user ? (options.auth ?? 'session') : null,
+    auth,
     testDelayMs: options.testDelayMs ?? 0,
+    watchCredential: () =>
+      watchCredential(
+        runtime.db,
+        auth === 'token' && tokenId ? { kind: 'token', tokenId } : { kind: 'session' },
+        recheckMs,
+      ),
   };
 }
 
@@ -59,9 +83,15 @@ export function createInnerContext(options: {
  * that sends the header is judged by it alone (a cookie beside it does not count), so a revoked token is refused.
  */
 export async function contextFromBearerToken(token: string, deps: ContextDeps): Promise<Context> {
-  const owner = token ? await userForApiToken(deps.runtime.db, token) : null;
-  const user = owner ? await ensureUser(deps.runtime.db, owner.id) : null;
-  return createInnerContext({ runtime: deps.runtime, user, auth: 'token' });
+  const owner = token ? await findLiveApiToken(deps.runtime.db, token) : null;
+  const user = owner ? await ensureUser(deps.runtime.db, owner.userId) : null;
+  return createInnerContext({
+    runtime: deps.runtime,
+    user,
+    auth: 'token',
+    tokenId: owner?.tokenId,
+    credentialRecheckMs: deps.credentialRecheckMs,
+  });
 }
 
 /** Resolves a session cookie value to a user (creating the user on first sight). */

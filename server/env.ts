@@ -66,10 +66,29 @@ const envSchema = z
     OPENAI_COMPATIBLE_BASE_URL: optional(z.url({ error: 'must be a URL such as http://localhost:11434/v1' })),
     OPENAI_COMPATIBLE_API_KEY: optional(z.string().min(1)),
     /** Queue tuning: how long a claimed run may go without a heartbeat before another worker takes it over. */
-    /** Copilot chat requests one user may make per minute (per server process). */
-    COPILOT_RATE_LIMIT: optional(z.coerce.number().int().min(1).max(10_000)).transform(
+    /** Model calls one user may make per window, shared by all processes (copilot turns, drafts, generated todos). */
+    MODEL_RATE_LIMIT: optional(z.coerce.number().int().min(1).max(1_000_000)),
+    MODEL_RATE_WINDOW_SECONDS: optional(z.coerce.number().int().min(1).max(86_400)).transform(
+      (value) => value ?? 60,
+    ),
+    /** The older name of MODEL_RATE_LIMIT (it limited only the copilot, per process); still read as its fallback. */
+    COPILOT_RATE_LIMIT: optional(z.coerce.number().int().min(1).max(1_000_000)),
+    /** New anonymous visitors (each a user with example todos) one client address may start per window. */
+    NEW_VISITOR_RATE_LIMIT: optional(z.coerce.number().int().min(1).max(1_000_000)).transform(
       (value) => value ?? 20,
     ),
+    NEW_VISITOR_WINDOW_SECONDS: optional(
+      z.coerce
+        .number()
+        .int()
+        .min(1)
+        .max(86_400 * 7),
+    ).transform((value) => value ?? 3_600),
+    /**
+     * Reverse proxies in front of the server that append the client's address to X-Forwarded-For. 0 (the default):
+     * the connection's own address is the client's, and X-Forwarded-For (anyone can send one) is ignored.
+     */
+    TRUSTED_PROXY_HOPS: optional(z.coerce.number().int().min(0).max(10)).transform((value) => value ?? 0),
     /** Model steps (calls) in one copilot turn: each round of tool calls is a step. */
     COPILOT_MAX_STEPS: optional(z.coerce.number().int().min(1).max(50)).transform((value) => value ?? 6),
     /**
@@ -85,6 +104,30 @@ const envSchema = z
      * nothing. Set it below a host's response time limit (serverless platforms); unset = no limit.
      */
     SSE_MAX_DURATION_MS: optional(z.coerce.number().int().min(100).max(86_400_000)),
+    /** How often an SSE stream opened with an API token re-checks it while idle (it also does before each batch). */
+    STREAM_TOKEN_RECHECK_MS: optional(z.coerce.number().int().min(100).max(600_000)).transform(
+      (ms) => ms ?? 5_000,
+    ),
+    /** Retention (server/runtime/retention.ts): log versions always kept. */
+    RETENTION_LOG_KEEP_VERSIONS: optional(z.coerce.number().int().min(1_000).max(100_000_000)).transform(
+      (value) => value ?? 100_000,
+    ),
+    /** Retention: log commits older than this many hours are deleted even within the kept versions. */
+    RETENTION_LOG_MAX_AGE_HOURS: optional(z.coerce.number().int().min(1).max(87_600)).transform(
+      (value) => value ?? 168,
+    ),
+    /** Retention: client ids idle for this many days are forgotten. */
+    RETENTION_CLIENT_IDLE_DAYS: optional(z.coerce.number().int().min(1).max(3_650)).transform(
+      (value) => value ?? 30,
+    ),
+    /** Retention: finished action runs are deleted this many days after they finished. */
+    RETENTION_FINISHED_RUNS_DAYS: optional(z.coerce.number().int().min(1).max(3_650)).transform(
+      (value) => value ?? 7,
+    ),
+    /** Retention: seconds between passes of the job. */
+    RETENTION_INTERVAL_SECONDS: optional(z.coerce.number().int().min(1).max(86_400)).transform(
+      (value) => value ?? 60,
+    ),
     SESSION_SECRET: optional(
       z.string().min(32, 'must be at least 32 characters (try: openssl rand -base64 32)'),
     ),
@@ -129,7 +172,12 @@ const envSchema = z
       });
       return z.NEVER;
     }
-    return { ...env, SESSION_SECRET: env.SESSION_SECRET ?? DEVELOPMENT_SESSION_SECRET };
+    const { COPILOT_RATE_LIMIT, ...rest } = env;
+    return {
+      ...rest,
+      MODEL_RATE_LIMIT: env.MODEL_RATE_LIMIT ?? COPILOT_RATE_LIMIT ?? 20,
+      SESSION_SECRET: env.SESSION_SECRET ?? DEVELOPMENT_SESSION_SECRET,
+    };
   });
 
 /** The validated environment. */

@@ -5,9 +5,10 @@
 import 'server-only';
 import { openDatabase } from '@/db/open';
 import type { ContextDeps } from './context';
-import { databaseConfigOf, getEnv } from './env';
-import { createRuntime, type Runtime } from './runtime/runtime';
+import { databaseConfigOf, getEnv, type Env } from './env';
+import { createRuntime, type Runtime, type RuntimeOptions } from './runtime/runtime';
 import { startActionQueue } from './runtime/action-queue';
+import { startRetention, type RetentionOptions } from './runtime/retention';
 import { installShutdownHandlers } from './shutdown';
 
 const holder = globalThis as typeof globalThis & { __starterRuntime?: Promise<Runtime> };
@@ -21,6 +22,7 @@ export async function getContextDeps(): Promise<ContextDeps> {
     allowTestDelay: env.ALLOW_TEST_DELAY,
     trustedOrigins: env.TRUSTED_ORIGINS,
     testDelayToken: env.TEST_DELAY_TOKEN ?? null,
+    credentialRecheckMs: env.STREAM_TOKEN_RECHECK_MS,
   };
 }
 
@@ -29,7 +31,7 @@ export function getRuntime(): Promise<Runtime> {
   if (!holder.__starterRuntime) {
     const env = getEnv();
     const opening = openDatabase(databaseConfigOf(env))
-      .then(createRuntime)
+      .then((database) => createRuntime(database, runtimeOptionsOf(env)))
       .then((runtime) => {
         installShutdownHandlers(runtime);
         // Enqueued actions run in every server process (FOR UPDATE SKIP LOCKED keeps them from running one twice),
@@ -37,6 +39,8 @@ export function getRuntime(): Promise<Runtime> {
         if (env.ACTION_QUEUE_WORKERS > 0) {
           startActionQueue(runtime, { leaseMs: env.ACTION_LEASE_MS, concurrency: env.ACTION_QUEUE_WORKERS });
         }
+        // Every process runs the job; an advisory lock lets one at a time do the work (retention.ts).
+        startRetention(runtime, retentionOptions(env));
         return runtime;
       });
     // A failed open is not cached: the next request tries again (e.g. once the other holder has stopped).
@@ -46,4 +50,27 @@ export function getRuntime(): Promise<Runtime> {
     holder.__starterRuntime = opening;
   }
   return holder.__starterRuntime;
+}
+
+/** What every process's runtime is built with (web processes here, the queue worker in server/worker.ts). */
+export function runtimeOptionsOf(env: Env): RuntimeOptions {
+  return {
+    limits: {
+      modelCalls: { points: env.MODEL_RATE_LIMIT, durationSeconds: env.MODEL_RATE_WINDOW_SECONDS },
+      newVisitors: { points: env.NEW_VISITOR_RATE_LIMIT, durationSeconds: env.NEW_VISITOR_WINDOW_SECONDS },
+    },
+  };
+}
+
+const HOUR = 60 * 60 * 1000;
+
+/** The retention windows from the environment (defaults in server/env.ts and .env.example). */
+export function retentionOptions(env: Env): Partial<RetentionOptions> {
+  return {
+    logKeepVersions: env.RETENTION_LOG_KEEP_VERSIONS,
+    logMaxAgeMs: env.RETENTION_LOG_MAX_AGE_HOURS * HOUR,
+    clientIdleMs: env.RETENTION_CLIENT_IDLE_DAYS * 24 * HOUR,
+    finishedRunsMs: env.RETENTION_FINISHED_RUNS_DAYS * 24 * HOUR,
+    intervalMs: env.RETENTION_INTERVAL_SECONDS * 1_000,
+  };
 }

@@ -8,6 +8,7 @@ import { ZodError } from 'zod';
 import type { Context } from './context';
 import { getEnv } from './env';
 import { MutationCallError } from './runtime/errors';
+import { retryAfterOf } from './limits/rate-limited-error';
 import { withSpan } from './telemetry/tracing';
 import { transformer } from './transformer';
 
@@ -58,7 +59,9 @@ const t = initTRPC.context<Context>().create({
     const message = unexpected ? 'The server failed (see its log)' : shape.message;
     // A numbered mutation's error says whether its id was consumed, so the client knows whether to send it again.
     const mutation = error instanceof MutationCallError ? error.mutation : null;
-    return { ...shape, message, data: { ...shape.data, issues, mutation } };
+    // A rate limit says when to come back, wherever the error travels (an HTTP body, an SSE event, a batch).
+    const retryAfterSeconds = retryAfterOf(error);
+    return { ...shape, message, data: { ...shape.data, issues, mutation, retryAfterSeconds } };
   },
 });
 

@@ -7,7 +7,9 @@
 import 'server-only';
 import { openDatabase } from '@/db/open';
 import { databaseConfigOf, getEnv } from './env';
+import { retentionOptions, runtimeOptionsOf } from './instance';
 import { startActionQueue } from './runtime/action-queue';
+import { startRetention } from './runtime/retention';
 import { createRuntime } from './runtime/runtime';
 import { installWorkerShutdownHandlers } from './shutdown';
 
@@ -25,12 +27,14 @@ export async function startWorker(): Promise<void> {
       'ACTION_QUEUE_WORKERS=0 leaves the worker nothing to do: set it to 1 or more for the worker.',
     );
   }
-  const runtime = await createRuntime(await openDatabase(databaseConfigOf(env)));
+  const runtime = await createRuntime(await openDatabase(databaseConfigOf(env)), runtimeOptionsOf(env));
   const queue = startActionQueue(runtime, {
     leaseMs: env.ACTION_LEASE_MS,
     concurrency: env.ACTION_QUEUE_WORKERS,
     onSettled: (run, outcome) => console.log(`[worker] run ${run.id} (${run.action}) ${outcome}`),
   });
+  // Web processes on serverless hosts may never be alive between requests to run it: the worker runs it too.
+  startRetention(runtime, retentionOptions(env));
   installWorkerShutdownHandlers(runtime, queue);
   console.log(`[worker] ready: up to ${env.ACTION_QUEUE_WORKERS} action runs at once`);
 }

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TransportError, type SyncTransport } from '@/client/sync/store';
 import { syncCommits, todos } from '@/db/schema';
 import { executeMutation } from '@/server/runtime/executor';
+import { readSnapshot } from '@/server/runtime/snapshot';
 import { eq } from 'drizzle-orm';
 import { createTestRuntime } from './helpers/test-database';
 import { directTransport, eventually, gatedTransport, newClient, pumpFeed } from './helpers/sync';
@@ -128,5 +129,31 @@ describe('client store', () => {
     expect(await handle.settled).toMatchObject({ ok: false, failure: { code: 'NOT_FOUND' } });
     expect(failures).toEqual(['NOT_FOUND']);
     expect(store.pendingCount).toBe(0);
+  });
+
+  it("item 6: a reset whose snapshot already holds this tab's mutations drops them from the pending list", async () => {
+    // The tab's commit notice can be gone (retention compacted the log past its cursor): the reset snapshot then
+    // carries the tab's last applied mutation id, and what it includes must not stay pending (or replay) forever.
+    const { userId, store } = await newClient(runtime, (user) => directTransport(runtime, user));
+    const id = crypto.randomUUID();
+    const handle = store.mutate('addTodo', {
+      id,
+      text: 'Committed, notice lost',
+      position: 42,
+      createdAt: now(),
+    });
+    await eventually(
+      async () => (await runtime.db.select().from(todos).where(eq(todos.id, id))).length === 1,
+      'the server committed the mutation',
+    );
+    expect(store.pendingCount).toBe(1);
+
+    await store.applyMessage({
+      type: 'reset',
+      snapshot: await readSnapshot(runtime, userId, store.clientId),
+    });
+    expect(store.pendingCount).toBe(0);
+    expect(await handle.settled).toEqual({ ok: true });
+    expect(store.rows('todos').filter((todo) => todo.id === id)).toHaveLength(1);
   });
 });

@@ -2,9 +2,9 @@
  * Generate-with-AI through the real AI SDK provider code, against the scripted OpenAI-compatible server: the todo
  * fills in as the model streams, a provider failure is retried, and the user's server-only settings are used.
  */
-import { eq } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { actionRuns, providerSettings, syncChanges, todos } from '@/db/schema';
+import { actionRuns, providerSettings, syncChanges, syncCommits, todos } from '@/db/schema';
 import { startActionQueue, type ActionQueue } from '@/server/runtime/action-queue';
 import { executeMutation } from '@/server/runtime/executor';
 import { createInnerContext } from '@/server/context';
@@ -69,6 +69,26 @@ describe('generateTodo', () => {
     expect(run?.result).toEqual({ text: 'Water the plants on Sunday' });
     // The prompt reached the model as the user message.
     expect(JSON.stringify(model.requests().at(-1)?.body)).toContain('something about plants');
+  });
+
+  it('item 6: partial text is committed at most every 250 ms, and the final text always', async () => {
+    const words = Array.from({ length: 16 }, (_, i) => `w${i} `);
+    model.enqueue({ kind: 'text', chunks: words, delayMs: 40 }); // ≈ 640 ms of streaming
+    const { userId, id } = await generate('many small chunks');
+    await waitForRun(id, 'succeeded');
+    const writes = await runtime.db
+      .select({ at: syncCommits.committedAt })
+      .from(syncCommits)
+      .where(and(eq(syncCommits.userId, userId), eq(syncCommits.mutator, 'writeGeneratedText')))
+      .orderBy(asc(syncCommits.version));
+    // A few partial commits, not one per chunk; the last write is the final text.
+    expect(writes.length).toBeGreaterThanOrEqual(2);
+    expect(writes.length).toBeLessThanOrEqual(5);
+    const partials = writes.slice(0, -1);
+    for (let i = 1; i < partials.length; i++)
+      expect(partials[i]!.at.getTime() - partials[i - 1]!.at.getTime()).toBeGreaterThanOrEqual(240);
+    const [todo] = await runtime.db.select().from(todos).where(eq(todos.id, id));
+    expect(todo).toMatchObject({ text: words.join('').trim(), status: 'ready' });
   });
 
   it('retries after the provider fails mid-stream, and succeeds', async () => {

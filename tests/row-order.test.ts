@@ -96,7 +96,9 @@ describe('issue 12 item 16: one row order on both sides', () => {
             .where(eq(actionRuns.id, run.id));
         }
         try {
-          const onServer = await runtime.db.transaction((tx) => idsOf(createServerTransaction(tx, userId)));
+          const onServer = await runtime.db.transaction((tx) =>
+            idsOf(createServerTransaction(tx, userId, async () => {})),
+          );
           const snapshot = await readSnapshot(runtime, userId);
           const state = stateFromSnapshot({
             todos: shuffled(snapshot.tables.todos, shuffleSeed),

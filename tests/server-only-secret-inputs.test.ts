@@ -155,7 +155,7 @@ describe('issue 12 item 2: secret inputs never enter a synced row', () => {
       // Server code: an action's ctx.enqueue (enqueueRun), and a mutator's tx.enqueueAction.
       runIds.push((await enqueueRun(runtime, user.id, name, input)).id);
       const fromMutator = await runtime.db.transaction((tx) =>
-        createServerTransaction(tx, user.id).enqueueAction(name, input),
+        createServerTransaction(tx, user.id, async () => {}).enqueueAction(name, input),
       );
       if (fromMutator) runIds.push(fromMutator);
 
@@ -212,11 +212,14 @@ describe('issue 12 item 2: secret inputs never enter a synced row', () => {
     try {
       // Enqueued by server code, its secret row removed before the worker can read it.
       const run = await runtime.db.transaction(async (tx) => {
-        const id = await createServerTransaction(tx, user.id).enqueueAction('saveModelSettings', {
-          model: null,
-          systemPrompt: null,
-          apiKey: marker,
-        });
+        const id = await createServerTransaction(tx, user.id, async () => {}).enqueueAction(
+          'saveModelSettings',
+          {
+            model: null,
+            systemPrompt: null,
+            apiKey: marker,
+          },
+        );
         if (!id) throw new Error('expected a run id');
         await tx.delete(actionRunSecrets).where(eq(actionRunSecrets.runId, id));
         return id;

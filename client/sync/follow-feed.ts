@@ -10,7 +10,7 @@ import type { SyncStore } from './store';
 /** Subscribes `store` to its user's change feed from the store's version; returns the unsubscribe. */
 export function followFeed(client: TRPCClient<AppRouter>, store: SyncStore): () => void {
   const subscription = client.sync.changes.subscribe(
-    { lastEventId: String(store.version) },
+    { lastEventId: String(store.version), clientId: store.clientId },
     {
       onData: (event) => {
         store

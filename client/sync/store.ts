@@ -208,6 +208,10 @@ export class SyncStore {
       if (message.type === 'reset') {
         this.server = stateFromSnapshot(message.snapshot.tables);
         this.serverVersion = message.snapshot.version;
+        // A reset replaces the commits this tab missed (say, retention deleted them): the snapshot says which of
+        // this tab's mutations it already includes, so those leave the pending list instead of being replayed.
+        const client = message.snapshot.client;
+        if (client?.id === this.clientId) this.confirm(client.lastMutationId, null);
       } else {
         if (message.version <= this.serverVersion) return; // Already applied (a replayed event).
         const working = new WorkingState(this.server);

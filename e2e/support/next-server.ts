@@ -39,6 +39,8 @@ export async function startNextServer(port: number, env: Record<string, string>)
         DATABASE_URL: '',
         SESSION_SECRET: 'e2e-session-secret-with-at-least-32-characters',
         NEXT_TELEMETRY_DISABLED: '1',
+        // Every visitor of a spec comes from 127.0.0.1; a spec that tests the limit sets its own.
+        NEW_VISITOR_RATE_LIMIT: '1000000',
         ...env,
       },
       // Its own process group, so stopping it also stops the next-server child that npx starts.

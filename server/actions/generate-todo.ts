@@ -3,8 +3,11 @@ import { describeProviderFailure } from '../ai/provider-errors';
 import { ModelNotConfiguredError, streamTodoText } from '../ai/todo-text-stream';
 import { defineAction } from '../runtime/define-action';
 
-/** How often the partial text is committed (and streamed to browsers) while the model writes. */
-const WRITE_EVERY_MS = 50;
+/**
+ * At most how often the partial text is committed (and streamed to browsers) while the model writes; the final
+ * text always is. Every commit is a change-log row until retention removes it, so partials are coalesced.
+ */
+const WRITE_EVERY_MS = 250;
 const MAX_LENGTH = 500;
 
 /**
@@ -18,6 +21,7 @@ export const generateTodo = defineAction({
   input: z.object({ todoId: z.uuid(), prompt: z.string().min(1).max(300) }),
   output: z.object({ text: z.string() }),
   maxAttempts: 2,
+  callsModel: true,
   async run(ctx, input) {
     const write = (text: string, status: 'generating' | 'ready' | 'failed') =>
       ctx.mutate('writeGeneratedText', {

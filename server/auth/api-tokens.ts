@@ -4,9 +4,10 @@
  */
 import 'server-only';
 import { createHash, randomBytes } from 'node:crypto';
-import { and, desc, eq, isNull } from 'drizzle-orm';
+import { and, count, desc, eq, isNull } from 'drizzle-orm';
 import type { Db } from '@/db/open';
-import { apiTokens } from '@/db/schema';
+import { apiTokens, users } from '@/db/schema';
+import { announceTokenRevoked } from './credential-watch';
 
 /** Tokens start with this, so a leaked one is recognisable (secret scanners, logs). */
 export const TOKEN_PREFIX = 'tas_';
@@ -26,23 +27,48 @@ export interface ApiTokenSummary {
   revokedAt: Date | null;
 }
 
-/** Makes a token; the returned `token` is the only time its value is available. */
+/** Thrown by {@link createApiToken} when the user already has `maxLive` live tokens. */
+export class TokenLimitError extends Error {
+  constructor(readonly maxLive: number) {
+    super(`At most ${maxLive} live tokens: revoke one first`);
+    this.name = 'TokenLimitError';
+  }
+}
+
+/**
+ * Makes a token; the returned `token` is the only time its value is available. With `maxLive`, refuses (with a
+ * {@link TokenLimitError}) when the user already has that many live tokens. The count and the insert run in one
+ * transaction holding the user's row lock, so concurrent creates for one user queue behind each other and the limit
+ * holds exactly (a count outside the lock let 40 concurrent creates leave 22 tokens under a limit of 20).
+ */
 export async function createApiToken(
   db: Db,
   userId: string,
   name: string,
+  options: { maxLive?: number } = {},
 ): Promise<ApiTokenSummary & { token: string }> {
   const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
-  const [row] = await db
-    .insert(apiTokens)
-    .values({
-      id: crypto.randomUUID(),
-      userId,
-      name,
-      tokenHash: hashToken(token),
-      prefix: token.slice(0, SHOWN_CHARS),
-    })
-    .returning();
+  const row = await db.transaction(async (tx) => {
+    if (options.maxLive !== undefined) {
+      await tx.select({ id: users.id }).from(users).where(eq(users.id, userId)).for('update');
+      const [live] = await tx
+        .select({ n: count() })
+        .from(apiTokens)
+        .where(and(eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt)));
+      if ((live?.n ?? 0) >= options.maxLive) throw new TokenLimitError(options.maxLive);
+    }
+    const [inserted] = await tx
+      .insert(apiTokens)
+      .values({
+        id: crypto.randomUUID(),
+        userId,
+        name,
+        tokenHash: hashToken(token),
+        prefix: token.slice(0, SHOWN_CHARS),
+      })
+      .returning();
+    return inserted;
+  });
   if (!row) throw new Error('The token was not saved');
   return { ...summary(row), token };
 }
@@ -68,18 +94,32 @@ export async function listApiTokens(db: Db, userId: string): Promise<ApiTokenSum
   return rows.map(summary);
 }
 
-/** Revokes one of the user's tokens; false when the user has no such live token. */
+/**
+ * Revokes one of the user's tokens; false when the user has no such live token. Streams this process opened with the
+ * token end at once; other processes' streams see it at their next re-check (server/auth/credential-watch.ts).
+ */
 export async function revokeApiToken(db: Db, userId: string, id: string): Promise<boolean> {
   const revoked = await db
     .update(apiTokens)
     .set({ revokedAt: new Date() })
     .where(and(eq(apiTokens.id, id), eq(apiTokens.userId, userId), isNull(apiTokens.revokedAt)))
     .returning({ id: apiTokens.id });
-  return revoked.length > 0;
+  if (revoked.length === 0) return false;
+  announceTokenRevoked(db, id);
+  return true;
 }
 
 /** The user a live token belongs to, or null for an unknown or revoked token. */
 export async function userForApiToken(db: Db, token: string): Promise<{ id: string } | null> {
+  const found = await findLiveApiToken(db, token);
+  return found && { id: found.userId };
+}
+
+/** A live token's id and user (streams re-check the token by its id), or null for an unknown or revoked token. */
+export async function findLiveApiToken(
+  db: Db,
+  token: string,
+): Promise<{ tokenId: string; userId: string } | null> {
   if (!token.startsWith(TOKEN_PREFIX)) return null;
   const [row] = await db
     .select({ id: apiTokens.id, userId: apiTokens.userId, lastUsedAt: apiTokens.lastUsedAt })
@@ -90,7 +130,7 @@ export async function userForApiToken(db: Db, token: string): Promise<{ id: stri
   if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
     await db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.id));
   }
-  return { id: row.userId };
+  return { tokenId: row.id, userId: row.userId };
 }
 
 /** The token of an `Authorization: Bearer …` header; undefined when there is no such header. */

@@ -94,7 +94,7 @@ export async function handleChat(request: Request, deps: ChatDeps): Promise<Resp
   if (!user) return jsonError(401, 'No valid session: open the app in a browser first');
 
   // 3. How often.
-  const limit = deps.rateLimiter.take(user.id);
+  const limit = await deps.rateLimiter.take(user.id);
   if (!limit.allowed) {
     return jsonError(
       429,

@@ -1,7 +1,7 @@
 /**
- * Per-user rate limit for the chat endpoint: a sliding window of request times per user, in this process's memory.
- * With several server processes each keeps its own window (so the effective limit is per process); a deployment
- * that needs one shared limit can back this with PostgreSQL or Redis behind the same `take` signature.
+ * The chat endpoint's rate limiter: what it needs of one. The app passes the database-backed model-call limit that
+ * all processes share (server/limits/model-calls.ts); {@link createRateLimiter} is an in-memory one, per process, for
+ * tests and benches.
  */
 import 'server-only';
 
@@ -12,14 +12,17 @@ export interface RateLimitDecision {
 }
 
 export interface RateLimiter {
-  take(userId: string, now?: number): RateLimitDecision;
+  take(userId: string): RateLimitDecision | Promise<RateLimitDecision>;
 }
 
-/** At most `limit` requests per user in any `windowMs`. */
-export function createRateLimiter(limit: number, windowMs: number): RateLimiter {
+/** At most `limit` requests per user in any `windowMs`, in this process's memory. */
+export function createRateLimiter(
+  limit: number,
+  windowMs: number,
+): RateLimiter & { take(userId: string, now?: number): RateLimitDecision } {
   const recent = new Map<string, number[]>();
   return {
-    take(userId, now = Date.now()) {
+    take(userId: string, now: number = Date.now()) {
       const times = (recent.get(userId) ?? []).filter((time) => time > now - windowMs);
       if (times.length >= limit) {
         recent.set(userId, times);

@@ -2,19 +2,18 @@
 import 'server-only';
 import { chooseModel } from '../ai/model';
 import { handleChat } from '../copilot/chat-handler';
-import { createRateLimiter, type RateLimiter } from '../copilot/rate-limit';
 import { getEnv } from '../env';
 import { getContextDeps } from '../instance';
-
-let rateLimiter: RateLimiter | undefined;
+import { takeModelCall } from '../limits/model-calls';
 
 export async function handleChatRequest(request: Request): Promise<Response> {
   const env = getEnv();
-  rateLimiter ??= createRateLimiter(env.COPILOT_RATE_LIMIT, 60_000);
+  const contextDeps = await getContextDeps();
   return handleChat(request, {
-    contextDeps: await getContextDeps(),
+    contextDeps,
     chooseModel: (overrides) => chooseModel(overrides, env),
-    rateLimiter,
+    // The model-call budget every process shares (in the database), the same one drafts and generated todos use.
+    rateLimiter: { take: (userId) => takeModelCall(contextDeps.runtime, userId) },
     maxSteps: env.COPILOT_MAX_STEPS,
   });
 }

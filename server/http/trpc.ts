@@ -6,6 +6,7 @@ import { TRPCError } from '@trpc/server';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { createRequestContext, type ContextDeps } from '../context';
 import { getContextDeps } from '../instance';
+import { retryAfterOf } from '../limits/rate-limited-error';
 import { appRouter } from '../routers/_app';
 import { foreignOriginReason, refuseMediaType } from './request-guards';
 
@@ -34,6 +35,13 @@ export function createTrpcHandler(
         const foreign = foreignOriginReason(request, deps.trustedOrigins);
         if (foreign !== null) throw new TRPCError({ code: 'FORBIDDEN', message: foreign });
         return createRequestContext(request, deps);
+      },
+      responseMeta({ ctx, type, errors }) {
+        // Every subscription needs a user. Without one (a revoked or unknown token) the answer is a 401, not a 200
+        // whose one event is the error: an EventSource stops on a 401, where a 200 that ends makes it reconnect forever.
+        if (type === 'subscription' && !ctx?.user) return { status: 401 };
+        const retryAfter = errors.map(retryAfterOf).find((seconds) => seconds !== null);
+        return retryAfter == null ? {} : { headers: new Headers({ 'retry-after': String(retryAfter) }) };
       },
       onError({ error, path }) {
         // Client mistakes (4xx) are answered and need no log; anything else is our bug and must be seen.

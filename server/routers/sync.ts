@@ -13,13 +13,26 @@ export const syncRouter = router({
    * (httpSubscriptionLink does this itself), so they resume exactly where they stopped.
    */
   changes: userProcedure
-    .input(z.object({ lastEventId: z.string().regex(/^\d+$/, 'must be a log version').nullish() }))
+    .input(
+      z.object({
+        lastEventId: z.string().regex(/^\d+$/, 'must be a log version').nullish(),
+        /** The subscribing tab's client id: a `reset` then carries its last applied mutation id. */
+        clientId: z.string().min(1).max(64).nullish(),
+      }),
+    )
     .subscription(async function* ({ ctx, input, signal }) {
-      yield* streamChanges(
-        ctx.runtime,
-        ctx.user.id,
-        input.lastEventId,
-        signal ?? new AbortController().signal,
-      );
+      const credential = ctx.watchCredential();
+      try {
+        yield* streamChanges(
+          ctx.runtime,
+          ctx.user.id,
+          input.lastEventId,
+          signal ?? new AbortController().signal,
+          credential,
+          input.clientId,
+        );
+      } finally {
+        credential.close();
+      }
     }),
 });

@@ -1,11 +1,11 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { createApiToken, listApiTokens, revokeApiToken } from '../auth/api-tokens';
+import { createApiToken, listApiTokens, revokeApiToken, TokenLimitError } from '../auth/api-tokens';
 import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from '../runtime/errors';
 import { router, sessionProcedure } from '../trpc';
 
 /** Tokens per user: a bound on what one session can make. */
-const MAX_LIVE_TOKENS = 20;
+export const MAX_LIVE_TOKENS = 20;
 
 /** API tokens of the signed-in user (a browser session; a token cannot make or revoke tokens). */
 export const tokensRouter = router({
@@ -23,14 +23,14 @@ export const tokensRouter = router({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      const live = (await listApiTokens(ctx.db, ctx.user.id)).filter((token) => !token.revokedAt);
-      if (live.length >= MAX_LIVE_TOKENS) {
-        throw new TRPCError({
-          code: 'BAD_REQUEST',
-          message: `At most ${MAX_LIVE_TOKENS} live tokens: revoke one first`,
-        });
+      try {
+        return await createApiToken(ctx.db, ctx.user.id, input.name, { maxLive: MAX_LIVE_TOKENS });
+      } catch (error) {
+        if (error instanceof TokenLimitError) {
+          throw new TRPCError({ code: 'BAD_REQUEST', message: error.message, cause: error });
+        }
+        throw error;
       }
-      return createApiToken(ctx.db, ctx.user.id, input.name);
     }),
   revoke: sessionProcedure.input(z.object({ id: z.uuid() })).mutation(async ({ ctx, input }) => {
     if (!(await revokeApiToken(ctx.db, ctx.user.id, input.id))) {

@@ -6,20 +6,26 @@
 import 'server-only';
 import { TRPCError } from '@trpc/server';
 import { actions, type ActionName } from '@/server/actions/registry';
-import { insertRun, updateRun } from './action-runs';
+import { limitModelCall } from '../limits/model-calls';
+import { assertClaimHeld, insertRun, LeaseLostError, updateRun, type RunClaim } from './action-runs';
 import { splitSecretInput } from './action-secrets';
 import type { Action, ActionContext } from './define-action';
 import { executeMutation } from './executor';
 import { executeMutationGroup } from './mutation-group';
 import { prefixIssues, refuseUnstorableText, toTRPCError } from './errors';
 import type { Runtime } from './runtime';
+import type { Queryable } from './synced-table';
 import { withSpan } from '../telemetry/tracing';
 
 export interface ActionCall {
   userId: string;
   signal: AbortSignal;
-  /** Set when the queue runs it: progress is written to this run. */
-  runId?: string;
+  /**
+   * Set when the queue runs it: progress is written to this run, and every write of the handler (mutate,
+   * transaction, progress) carries the claim. Once the claim is lost (another worker took the run over) those
+   * writes are refused with {@link LeaseLostError} and `onLeaseLost` is told, so the queue aborts the handler.
+   */
+  run?: { claim: RunClaim; onLeaseLost(error: LeaseLostError): void };
 }
 
 export function getAction(name: string): Action {
@@ -41,6 +47,8 @@ export function parseActionInput(action: Action, input: unknown): unknown {
 export async function enqueueRun(runtime: Runtime, userId: string, name: string, input: unknown) {
   const action = getAction(name);
   const { stored, secret } = splitSecretInput(action, parseActionInput(action, input));
+  // Counted now, not when the run starts: the queue runs whatever was accepted, so the budget is spent here.
+  if (action.callsModel) await limitModelCall(runtime, userId);
   return insertRun(runtime, userId, name, stored, action.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, secret);
 }
 
@@ -77,6 +85,8 @@ async function runActionInSpan(
   call: ActionCall,
 ): Promise<unknown> {
   const parsedInput = parseActionInput(action, input);
+  // A queued run was counted when it was enqueued; a direct call is counted now.
+  if (action.callsModel && !call.run) await limitModelCall(runtime, call.userId);
   const ctx = createActionContext(runtime, name, call);
   let output: unknown;
   try {
@@ -101,29 +111,41 @@ async function runActionInSpan(
 }
 
 function createActionContext(runtime: Runtime, name: string, call: ActionCall): ActionContext {
+  const { run } = call;
+  const fence = run ? (db: Queryable) => assertClaimHeld(db, run.claim) : undefined;
+  /** Tells the queue when a write was refused for a lost claim, then fails the handler's call with it. */
+  const fenced = async <T>(write: Promise<T>): Promise<T> => {
+    try {
+      return await write;
+    } catch (error) {
+      if (error instanceof LeaseLostError) run?.onLeaseLost(error);
+      throw error;
+    }
+  };
   return {
     user: { id: call.userId },
     db: runtime.db,
     signal: call.signal,
-    runId: call.runId ?? null,
+    runId: run?.claim.id ?? null,
     async mutate(mutator, args) {
-      await executeMutation(runtime, call.userId, mutator, { args });
+      await fenced(executeMutation(runtime, call.userId, mutator, { args }, { fence }));
     },
     transaction(body) {
-      return executeMutationGroup(runtime, call.userId, `action:${name}`, body);
+      return fenced(executeMutationGroup(runtime, call.userId, `action:${name}`, body, fence));
     },
     async enqueue(action, input) {
       return (await enqueueRun(runtime, call.userId, action, input)).id;
     },
     async progress(fraction, message) {
-      if (!call.runId) return;
+      if (!run) return;
       const clamped = Math.min(Math.max(fraction, 0), 1);
-      await updateRun(
+      const updated = await updateRun(
         runtime,
-        call.runId,
+        run.claim.id,
         { progress: clamped, progressMessage: message ?? null },
-        { status: 'running' },
+        { claim: run.claim },
       );
+      if (!updated) await fenced(Promise.reject(new LeaseLostError(run.claim)));
     },
   };
 }

@@ -3,20 +3,31 @@
  * - Woken when the change feed (this process's commits, and other processes' through NOTIFY) shows a run becoming
  *   queued, so a run enqueued by a mutation starts right after its commit — without a claim query on every other
  *   commit; a timer covers retries that become due and leases that expire.
- * - Claims with FOR UPDATE SKIP LOCKED (action-runs.ts) and holds a lease that a heartbeat extends; a process that
- *   dies stops extending it, and after it expires any worker takes the run over.
+ * - Claims with FOR UPDATE SKIP LOCKED (action-runs.ts) and holds a lease that a heartbeat extends (outside the
+ *   change log: bookkeeping, not news); a process that dies stops extending it, and after it expires any worker
+ *   takes the run over.
+ * - Fenced: every write of a worker for a run (heartbeat, progress, the handler's mutations, finish, retry) carries
+ *   its claim (the run's attempt number) and is refused once another worker has claimed the run. A worker that
+ *   finds its claim lost (refused write, or the takeover seen in the feed) aborts its handler and writes nothing.
  * - Failures are retried with exponential backoff up to the action's maxAttempts, then the run fails with its error
  *   kept. A cancel request aborts the handler's `ctx.signal` at the next heartbeat.
  */
 import 'server-only';
-import { eq } from 'drizzle-orm';
-import { actionRuns, type ActionRun } from '@/db/schema';
 import { SpanKind } from '@opentelemetry/api';
+import type { ActionRun } from '@/db/schema';
 import { runTraceParent } from '../telemetry/run-traces';
 import { contextFromTraceParent, withSpan } from '../telemetry/tracing';
-import { claimNextRun, nextDueAt, updateRun } from './action-runs';
-import { callAction, getAction } from './action-executor';
+import {
+  claimNextRun,
+  extendLease,
+  LeaseLostError,
+  nextDueAt,
+  updateRun,
+  type RunClaim,
+} from './action-runs';
+import { getAction, runActionDefinition } from './action-executor';
 import { loadRunInput, redactSecrets } from './action-secrets';
+import type { Action } from './define-action';
 import { runErrorText } from './run-errors';
 import type { Runtime } from './runtime';
 
@@ -27,12 +38,19 @@ export interface QueueOptions {
   leaseMs?: number;
   /** First retry delay; doubles per attempt. */
   retryBaseMs?: number;
+  /** How often a running run's lease is extended (default leaseMs / 3). */
+  heartbeatMs?: number;
+  /** Actions to run by name before the registry's (tests run their own definitions through the real queue). */
+  actions?: Record<string, Action>;
   /** Told when a run executed here ends (or goes back to the queue for a retry): for logs. */
   onSettled?: (run: ActionRun, outcome: RunOutcome) => void;
 }
 
-/** How a run executed by this process ended. `released`: left for another process (shutdown during the run). */
-export type RunOutcome = 'succeeded' | 'retrying' | 'failed' | 'cancelled' | 'released';
+/**
+ * How a run executed by this process ended. `released`: left for another process (shutdown during the run);
+ * `lost`: another worker took it over (this one's lease had lapsed).
+ */
+export type RunOutcome = 'succeeded' | 'retrying' | 'failed' | 'cancelled' | 'released' | 'lost';
 
 export interface ActionQueue {
   /** Runs executing now in this process. */
@@ -46,9 +64,14 @@ export function startActionQueue(runtime: Runtime, options: QueueOptions = {}): 
   const concurrency = options.concurrency ?? 4;
   const leaseMs = options.leaseMs ?? 30_000;
   const retryBaseMs = options.retryBaseMs ?? 1_000;
+  const heartbeatMs = options.heartbeatMs ?? leaseMs / 3;
+  /** The test's own definition when given, else the registry's (which throws NOT_FOUND for an unknown name). */
+  const resolveAction = (name: string): Action =>
+    (options.actions && Object.hasOwn(options.actions, name) ? options.actions[name] : undefined) ??
+    getAction(name);
   const running = new Map<string, Promise<void>>();
-  /** Abort controllers of the runs executing here, so a cancel request seen in the feed stops them at once. */
-  const controllers = new Map<string, AbortController>();
+  /** The runs executing here and their claims, so a cancel or a takeover seen in the feed stops them at once. */
+  const controllers = new Map<string, { controller: AbortController; attempts: number }>();
   let stopped = false;
   let claiming: Promise<void> | null = null;
   let again = false;
@@ -107,85 +130,88 @@ export function startActionQueue(runtime: Runtime, options: QueueOptions = {}): 
         parent,
         attributes: { 'action_run.id': run.id, 'action_run.attempt': run.attempts },
       },
-      async (span) => span.setAttribute('action_run.outcome', await executeInSpan(run)),
+      async (span) => {
+        const outcome = await executeInSpan(run);
+        span.setAttribute('action_run.outcome', outcome);
+        options.onSettled?.(run, outcome);
+      },
     );
   }
 
   async function executeInSpan(run: ActionRun): Promise<RunOutcome> {
+    const claim: RunClaim = { id: run.id, attempts: run.attempts };
     const controller = new AbortController();
-    controllers.set(run.id, controller);
+    controllers.set(run.id, { controller, attempts: run.attempts });
+    /** Another worker owns the run now: stop the handler; this worker writes nothing more for the run. */
+    const loseLease = (error: LeaseLostError) => {
+      if (!controller.signal.aborted) controller.abort(error);
+    };
     const heartbeat = setInterval(() => {
       void (async () => {
-        const [current] = await runtime.db
-          .select({ cancel: actionRuns.cancelRequested })
-          .from(actionRuns)
-          .where(eq(actionRuns.id, run.id));
-        if (current?.cancel) controller.abort(new Error('cancelled'));
-        else
-          await updateRun(
-            runtime,
-            run.id,
-            { leaseUntil: new Date(Date.now() + leaseMs) },
-            { status: 'running' },
-          );
+        const state = await extendLease(runtime, claim, leaseMs);
+        if (state === 'lost') loseLease(new LeaseLostError(claim));
+        else if (state === 'cancel-requested') controller.abort(new Error('cancelled'));
       })().catch((error: unknown) => console.error(`[queue] heartbeat of run ${run.id} failed:`, error));
-    }, leaseMs / 3);
+    }, heartbeatMs);
     const stopOnShutdown = () => controller.abort(new Error('server shutting down'));
     runtime.shutdownSignal.addEventListener('abort', stopOnShutdown);
-    let outcome: RunOutcome = 'succeeded';
+    /** A write of this worker for its run, carrying its claim: refused (null) once another worker took over. */
+    const write = (patch: Parameters<typeof updateRun>[2]) => updateRun(runtime, run.id, patch, { claim });
     // The run's secret input values: its synced result and error must not repeat them.
     let secrets: string[] = [];
     try {
-      const action = getAction(run.action); // Unknown action: fail without retrying.
+      const action = resolveAction(run.action); // Unknown action: fail without retrying.
       const loaded = await loadRunInput(runtime.db, action, run);
       secrets = loaded.secrets;
       // PGlite answers without yielding to the event loop: let waiting requests and SSE writes run first.
       await new Promise((resolve) => setImmediate(resolve));
-      const result = await callAction(runtime, run.action, loaded.input, {
+      const result = await runActionDefinition(runtime, run.action, action, loaded.input, {
         userId: run.ownerId,
         signal: controller.signal,
-        runId: run.id,
+        run: { claim, onLeaseLost: loseLease },
       });
-      await updateRun(
-        runtime,
-        run.id,
-        {
-          status: 'succeeded',
-          result: redactSecrets(result ?? null, secrets),
-          progress: 1,
-          leaseUntil: null,
-          error: null,
-        },
-        { status: 'running' },
-      );
+      if (controller.signal.reason instanceof LeaseLostError) return 'lost';
+      const done = await write({
+        status: 'succeeded',
+        result: redactSecrets(result ?? null, secrets),
+        progress: 1,
+        leaseUntil: null,
+        error: null,
+      });
+      if (!done) {
+        loseLease(new LeaseLostError(claim));
+        return 'lost';
+      }
+      return 'succeeded';
     } catch (error) {
       const message = () => redactSecrets(runErrorText(run.id, error), secrets);
-      if (controller.signal.aborted && !runtime.shutdownSignal.aborted) {
-        outcome = 'cancelled';
-        await updateRun(runtime, run.id, { status: 'cancelled', leaseUntil: null, error: 'Cancelled' });
+      if (controller.signal.reason instanceof LeaseLostError || error instanceof LeaseLostError) {
+        // Another worker runs it now: its outcome is the one that counts; this one writes nothing.
+        return 'lost';
+      } else if (controller.signal.aborted && !runtime.shutdownSignal.aborted) {
+        await write({ status: 'cancelled', leaseUntil: null, error: 'Cancelled' });
+        return 'cancelled';
       } else if (runtime.shutdownSignal.aborted) {
         // Leave it `running`: its lease expires and the next process takes it over.
-        outcome = 'released';
+        return 'released';
       } else if (run.attempts < run.maxAttempts && !isPermanent(error)) {
-        outcome = 'retrying';
         const backoff = retryBaseMs * 2 ** (run.attempts - 1);
-        await updateRun(runtime, run.id, {
+        await write({
           status: 'queued',
           error: message(),
           leaseUntil: null,
           runAfter: new Date(Date.now() + backoff),
         });
+        return 'retrying';
       } else {
-        outcome = 'failed';
-        await updateRun(runtime, run.id, { status: 'failed', error: message(), leaseUntil: null });
+        await write({ status: 'failed', error: message(), leaseUntil: null });
+        return 'failed';
       }
     } finally {
       clearInterval(heartbeat);
-      controllers.delete(run.id);
+      if (controllers.get(run.id)?.controller === controller) controllers.delete(run.id);
       runtime.shutdownSignal.removeEventListener('abort', stopOnShutdown);
     }
-    options.onSettled?.(run, outcome);
-    return outcome;
   }
 
   const unsubscribe = runtime.feed.onChanges((changes) => {
@@ -193,8 +219,15 @@ export function startActionQueue(runtime: Runtime, options: QueueOptions = {}): 
     for (const change of changes) {
       if (change.table !== 'actionRuns' || change.op !== 'set') continue;
       if (change.row?.status === 'queued') queued = true;
+      const executing = controllers.get(change.id);
+      if (!executing || !change.row) continue;
       // A cancel request (made in any process) stops a run executing here right away; the heartbeat is the backup.
-      if (change.row?.cancelRequested === true) controllers.get(change.id)?.abort(new Error('cancelled'));
+      if (change.row.cancelRequested === true) executing.controller.abort(new Error('cancelled'));
+      // Another worker claimed it (this one's lease lapsed): stop at once rather than at the next heartbeat.
+      const attempts = (change.row as { attempts?: unknown }).attempts;
+      // Only a later claim counts: the feed may still deliver changes of earlier attempts after this claim.
+      if (typeof attempts === 'number' && attempts > executing.attempts)
+        executing.controller.abort(new LeaseLostError({ id: change.id, attempts: executing.attempts }));
     }
     if (queued) wake();
   });

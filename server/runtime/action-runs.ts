@@ -4,6 +4,7 @@
  * (and server processes) never take the same run, and a run whose lease expired (its process died) is taken over.
  */
 import 'server-only';
+import { TRPCError } from '@trpc/server';
 import { and, asc, eq, lt, lte, or, sql } from 'drizzle-orm';
 import { SpanKind } from '@opentelemetry/api';
 import { actionRuns, type ActionRun } from '@/db/schema';
@@ -62,19 +63,45 @@ export async function insertRun(
   });
 }
 
-/** Updates a run (optionally only while `where` holds) and commits the change; returns the new row, or null. */
+/**
+ * A worker's claim on a run: the run's `attempts` right after the claim. Each claim increments it, so a worker whose
+ * lease lapsed and was taken over holds a number that no longer matches, and its writes match no row (fencing).
+ */
+export interface RunClaim {
+  id: string;
+  attempts: number;
+}
+
+/** The condition a worker's write carries: the run is still running under this very claim. */
+function heldBy(claim: RunClaim) {
+  return and(
+    eq(actionRuns.id, claim.id),
+    eq(actionRuns.status, 'running'),
+    eq(actionRuns.attempts, claim.attempts),
+  );
+}
+
+/**
+ * Updates a run and commits the change; returns the new row, or null when the condition failed. `only.status`
+ * writes only while the run has that status; `only.claim` only while that claim still holds (a worker's writes:
+ * a stale worker's are refused).
+ */
 export async function updateRun(
   runtime: Runtime,
   id: string,
   patch: RunPatch,
-  only?: { status?: ActionRun['status'] },
+  only?: { status?: ActionRun['status']; claim?: RunClaim },
 ): Promise<ActionRun | null> {
   const run = await runtime.db.transaction(async (tx) => {
     const [row] = await tx
       .update(actionRuns)
       .set({ ...patch, updatedAt: new Date() })
       .where(
-        only?.status ? and(eq(actionRuns.id, id), eq(actionRuns.status, only.status)) : eq(actionRuns.id, id),
+        and(
+          eq(actionRuns.id, id),
+          only?.status ? eq(actionRuns.status, only.status) : undefined,
+          only?.claim ? heldBy(only.claim) : undefined,
+        ),
       )
       .returning();
     if (!row) return null;
@@ -84,6 +111,45 @@ export async function updateRun(
   if (!run) return null;
   publishCommitted(runtime, run.entry);
   return run.row;
+}
+
+/** What a heartbeat found: the claim still holds (lease extended), a cancel was requested, or the claim is lost. */
+export type LeaseState = 'held' | 'cancel-requested' | 'lost';
+
+/**
+ * Extends a claim's lease, if the claim still holds. Server-side bookkeeping, not a change anyone needs to see:
+ * it writes `lease_until` only, outside the change log (no commit, no feed message, no poke).
+ */
+export async function extendLease(runtime: Runtime, claim: RunClaim, leaseMs: number): Promise<LeaseState> {
+  const [row] = await runtime.db
+    .update(actionRuns)
+    .set({ leaseUntil: sql`now() + make_interval(secs => ${leaseMs / 1000})` })
+    .where(heldBy(claim))
+    .returning({ cancelRequested: actionRuns.cancelRequested });
+  if (!row) return 'lost';
+  return row.cancelRequested ? 'cancel-requested' : 'held';
+}
+
+/**
+ * Inside a transaction: refuses (throws {@link LeaseLostError}) unless the claim still holds, and keeps it holding
+ * until the transaction ends (FOR SHARE: a takeover's claim skips the locked row until then). A worker's
+ * `ctx.mutate` runs this in the mutation's own transaction, so a stale worker's writes never commit.
+ */
+export async function assertClaimHeld(db: Queryable, claim: RunClaim): Promise<void> {
+  const [row] = await db.select({ id: actionRuns.id }).from(actionRuns).where(heldBy(claim)).for('share');
+  if (!row) throw new LeaseLostError(claim);
+}
+
+/** A worker's claim on a run is gone (its lease lapsed and another worker took the run over, or the run ended). */
+export class LeaseLostError extends TRPCError {
+  constructor(readonly claim: RunClaim) {
+    // CONFLICT: another worker owns the run now; this one must stop, and nothing of its write was kept.
+    super({
+      code: 'CONFLICT',
+      message: `Run ${claim.id} is no longer held by this worker (its attempt ${claim.attempts} was taken over)`,
+    });
+    this.name = 'LeaseLostError';
+  }
 }
 
 /** Claims the next due run (queued and due, or running with an expired lease), or returns null. */

@@ -9,6 +9,8 @@ import 'server-only';
 import type { Db } from '@/db/open';
 import {
   currentVersion,
+  logFloor,
+  LogCompactedError,
   pageEnd,
   readUserLog,
   readLogPage,
@@ -43,7 +45,8 @@ export interface ChangeFeed {
   /**
    * The next batch for `userId` after version `after` (empty with upTo = head when nothing is new). Never moves a
    * cursor back: an `after` beyond the head (a snapshot newer than this feed) gets an empty batch with upTo = after.
-   * Shared by every reader with the same user and cursor: never change it.
+   * Shared by every reader with the same user and cursor: never change it. Throws {@link LogCompactedError} when
+   * `after` is behind both the in-memory tail and the log's floor (retention deleted what it would need).
    */
   read(userId: string, after: number): Promise<FeedBatch>;
   /** Calls `listener` with every page of new changes this process reads (all users). Returns the unsubscribe. */
@@ -194,6 +197,10 @@ export async function createChangeFeed(db: Db, pokes: Pokes): Promise<ChangeFeed
       // Behind the in-memory tail: one page from the database, filtered there.
       const end = (await pageEnd(db, after, PAGE)) ?? after;
       const page = await readUserLog(db, { after, upTo: end, userId });
+      // Checked after reading: compaction only ever raises the floor, so if it is still at or below `after` now,
+      // nothing in (after, end] was deleted before or while it was read.
+      const floor = await logFloor(db);
+      if (floor > after) throw new LogCompactedError(after, floor);
       return { upTo: end, ...page };
     },
     onChanges(listener) {

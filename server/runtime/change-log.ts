@@ -141,6 +141,32 @@ export async function currentVersion(db: Queryable): Promise<number> {
   return row?.version ?? 0;
 }
 
+/**
+ * The log's floor: every version above it is still in the log; versions at or below it may have been compacted away
+ * (server/runtime/retention.ts deletes the oldest commits, always a prefix). A reader whose cursor is below the
+ * floor cannot catch up from the log and starts over from a snapshot. 0 for a log never compacted.
+ */
+export async function logFloor(db: Queryable): Promise<number> {
+  const result = await db.execute<{ floor: number | string }>(sql`
+    select coalesce(
+      (select min(${syncCommits.version}) from ${syncCommits}) - 1,
+      (select ${syncState.version} from ${syncState} where ${syncState.id} = ${COUNTER_ID}),
+      0
+    ) as floor`);
+  return Number(result.rows[0]?.floor ?? 0);
+}
+
+/** A reader's cursor lies below the log's floor (see {@link logFloor}): it must start over from a snapshot. */
+export class LogCompactedError extends Error {
+  constructor(
+    readonly cursor: number,
+    readonly floor: number,
+  ) {
+    super(`The change log no longer holds the versions after ${cursor} (compacted up to ${floor})`);
+    this.name = 'LogCompactedError';
+  }
+}
+
 /** One user's commits and changes with `after < version <= upTo`, in version order (a catch-up read). */
 export async function readUserLog(
   db: Queryable,

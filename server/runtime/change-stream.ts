@@ -1,12 +1,16 @@
 /**
  * One subscriber's stream of the change feed: everything the user may see after its last version, as tracked
  * events, so a reconnecting client resumes from the last event it received (nothing missed, nothing twice).
+ * The stream ends (UNAUTHORIZED) when the credential it was opened with is revoked: checked before each message and
+ * on the credential watch's own signal, so an idle stream ends too.
  */
 import 'server-only';
 import { tracked, TRPCError, type TrackedEnvelope } from '@trpc/server';
 import type { RowChange, SyncMessage } from '@/mutators/sync-protocol';
+import { CredentialRevokedError, type CredentialWatch } from '../auth/credential-watch';
 import { serializeOnce } from '../transformer';
 import type { FeedBatch } from './change-feed';
+import { logFloor, LogCompactedError } from './change-log';
 import type { Runtime } from './runtime';
 import { readSnapshot } from './snapshot';
 
@@ -15,6 +19,9 @@ export async function* streamChanges(
   userId: string,
   lastEventId: string | null | undefined,
   signal: AbortSignal,
+  credential?: CredentialWatch,
+  /** The subscribing client's id (optional): a reset then tells it which of its mutations the snapshot includes. */
+  clientId?: string | null,
 ): AsyncGenerator<TrackedEnvelope<SyncMessage>> {
   const { feed } = runtime;
   // Ends on client disconnect or on server shutdown (Next waits for open responses before it exits). A controller
@@ -23,7 +30,10 @@ export async function* streamChanges(
   const stopping = new AbortController();
   const stop = stopping.signal;
   const abort = () => stopping.abort();
-  for (const source of [signal, runtime.shutdownSignal]) {
+  // A session's watch never fires: skip its per-batch check (a thousand tabs each awaiting it per commit).
+  const watch = credential?.revocable ? credential : undefined;
+  const sources = watch ? [signal, runtime.shutdownSignal, watch.revoked] : [signal, runtime.shutdownSignal];
+  for (const source of sources) {
     if (source.aborted) abort();
     else source.addEventListener('abort', abort, { once: true });
   }
@@ -31,9 +41,16 @@ export async function* streamChanges(
     let cursor: number;
     await feed.refresh();
     const resumeFrom = lastEventId == null ? null : Number(lastEventId);
-    if (resumeFrom === null || resumeFrom > feed.head) {
-      // No version (a fresh client) or one this log never reached (the database was reset): start from a snapshot.
-      const snapshot = await readSnapshot(runtime, userId);
+    if (
+      resumeFrom === null ||
+      !Number.isSafeInteger(resumeFrom) ||
+      resumeFrom > feed.head ||
+      resumeFrom < (await logFloor(runtime.db))
+    ) {
+      // No version (a fresh client), one this log never reached (the database was reset), or one whose commits
+      // retention has deleted (DESIGN.md rule 12): start over from a snapshot.
+      const snapshot = await readSnapshot(runtime, userId, clientId);
+      if (watch && !(await watch.stillValid())) throw new CredentialRevokedError();
       yield tracked(String(snapshot.version), { type: 'reset', snapshot });
       cursor = snapshot.version;
     } else {
@@ -46,15 +63,28 @@ export async function* streamChanges(
     if (cursor > feed.head) await feed.refresh();
 
     while (!stop.aborted) {
-      const batch = await feed.read(userId, cursor);
-      if (batch.commits.length > 0 || batch.changes.length > 0) yield messageOf(batch);
+      let batch: FeedBatch;
+      try {
+        batch = await feed.read(userId, cursor);
+      } catch (error) {
+        if (!(error instanceof LogCompactedError)) throw error;
+        // Fell behind the floor while catching up: a reset, not an unbounded catch-up.
+        const snapshot = await readSnapshot(runtime, userId, clientId);
+        yield tracked(String(snapshot.version), { type: 'reset', snapshot });
+        cursor = snapshot.version;
+        continue;
+      }
+      if (batch.commits.length > 0 || batch.changes.length > 0) {
+        if (watch && !(await watch.stillValid())) throw new CredentialRevokedError();
+        yield messageOf(batch);
+      }
       cursor = batch.upTo;
       if (cursor >= feed.head) await feed.waitBeyond(cursor, stop);
     }
   } finally {
-    signal.removeEventListener('abort', abort);
-    runtime.shutdownSignal.removeEventListener('abort', abort);
+    for (const source of sources) source.removeEventListener('abort', abort);
   }
+  if (watch?.revoked.aborted) throw new CredentialRevokedError();
   if (runtime.shutdownSignal.aborted && !signal.aborted) {
     // A retryable code: the client's link reconnects (with its last event id) instead of giving up.
     throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: 'The server is restarting; reconnect.' });

@@ -72,10 +72,13 @@ export function claim(state: ClientState, clientId: string, mutationId: number):
     return { kind: 'duplicate', lastError: mutationId === state.last ? state.lastError : null };
   }
   if (mutationId > state.last + 1) {
+    // last = 0 only for a client without a row: new, or forgotten by retention after being idle (retention.ts).
+    const unknown =
+      state.last === 0 ? ' (this client id is unknown here: new, or forgotten after being idle)' : '';
     return {
       kind: 'gap',
       expected: state.last + 1,
-      message: `Mutation ${mutationId} of client ${clientId} is out of order: expected ${state.last + 1}`,
+      message: `Mutation ${mutationId} of client ${clientId} is out of order: expected ${state.last + 1}${unknown}`,
     };
   }
   state.last = mutationId;

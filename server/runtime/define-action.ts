@@ -61,6 +61,12 @@ export interface Action<
   readonly maxAttempts?: number;
   /** Offer it as a tool (to the copilot, to MCP). */
   readonly tool?: ToolExposure<z.input<TInput>>;
+  /**
+   * It calls an AI model: each call, and each enqueued run (counted when enqueued, by whatever path), takes one
+   * point of the user's model-call budget (server/limits/model-calls.ts); over it, TOO_MANY_REQUESTS.
+   * tests/rate-limits.test.ts fails for an action that reaches a model without saying so.
+   */
+  readonly callsModel?: boolean;
   run(ctx: ActionContext, input: z.output<TInput>): Promise<z.input<TOutput>>;
 }
 

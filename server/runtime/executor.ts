@@ -32,7 +32,8 @@ import {
 } from './errors';
 import { createBatcher, type Batcher } from './group-commit';
 import type { Runtime } from './runtime';
-import { createServerTransaction, type RecordedChange } from './server-transaction';
+import { limitModelCall } from '../limits/model-calls';
+import { createServerTransaction, type ModelCallGate, type RecordedChange } from './server-transaction';
 import type { Queryable } from './synced-table';
 
 /** A call of one mutator. `clientId` + `mutationId` make it idempotent (both or neither). */
@@ -62,11 +63,21 @@ const envelopeSchema = z
     path: ['mutationId'],
   });
 
+/** How a server-side caller (an action) may constrain a mutation. */
+export interface MutationOptions {
+  /**
+   * Runs first inside the mutation's transaction; if it throws, nothing is written and the call fails with its
+   * error. The queue fences a run's writes with it (action-runs.ts assertClaimHeld).
+   */
+  fence?: (db: Queryable) => Promise<void>;
+}
+
 export function executeMutation(
   runtime: Runtime,
   userId: string,
   name: string,
   request: unknown,
+  options: MutationOptions = {},
 ): Promise<MutationResult> {
   // The name comes from the caller: only known names become span names (bounded cardinality).
   const known = Object.hasOwn(mutators, name);
@@ -74,7 +85,7 @@ export function executeMutation(
     `mutation ${known ? name : '(unknown)'}`,
     { attributes: { 'mutator.name': name, 'user.id': userId } },
     async (span) => {
-      const result = await executeMutationInSpan(runtime, userId, name, request);
+      const result = await executeMutationInSpan(runtime, userId, name, request, options);
       if (result.version !== null) span.setAttribute('sync.version', result.version);
       span.setAttribute('sync.duplicate', result.duplicate);
       return result;
@@ -87,6 +98,7 @@ async function executeMutationInSpan(
   userId: string,
   name: string,
   request: unknown,
+  options: MutationOptions = {},
 ): Promise<MutationResult> {
   if (!Object.hasOwn(mutators, name))
     throw withMutationIdState(
@@ -105,6 +117,7 @@ async function executeMutationInSpan(
     clientId,
     mutationId,
     traceContext: activeContext(),
+    fence: options.fence,
   };
 
   let outcome: Outcome;
@@ -136,6 +149,7 @@ interface MutationJob {
   mutationId: number | undefined;
   /** The mutation's span context: its group commit's span is its child (or links to it). */
   traceContext: Context;
+  fence: MutationOptions['fence'];
 }
 
 type Outcome =
@@ -226,7 +240,9 @@ async function runTogether(runtime: Runtime, jobs: MutationJob[]): Promise<Outco
       }
       // Never true (only valid input is batched, see executeMutation); it narrows `parsed` for the line below.
       if (!job.parsed.success) throw new LeaveTheBatch();
-      const tx = createServerTransaction(dbtx, userId);
+      // A refused fence fails the batch; alone, the job then fails with the fence's own error.
+      await job.fence?.(dbtx);
+      const tx = createServerTransaction(dbtx, userId, modelCallGate(runtime, userId));
       await job.mutator.run(tx, job.parsed.data as never);
       outcomes.push(commits.length);
       commits.push({
@@ -253,8 +269,10 @@ async function runTogether(runtime: Runtime, jobs: MutationJob[]): Promise<Outco
 
 /** One mutation in its own transaction: the path for a lone call, and for each job of a batch that failed. */
 async function runAlone(runtime: Runtime, job: MutationJob): Promise<Outcome> {
-  const { userId, name, mutator, parsed, clientId, mutationId } = job;
+  const { userId, name, mutator, parsed, clientId, mutationId, fence } = job;
   const outcome = await runtime.db.transaction(async (dbtx): Promise<Outcome> => {
+    // Before the mutation id is claimed: a refused fence consumes nothing and rolls back everything.
+    await fence?.(dbtx);
     if (clientId !== undefined && mutationId !== undefined) {
       const decision = await claimMutationId(dbtx, userId, clientId, mutationId);
       if (decision.kind === 'duplicate') return decision;
@@ -269,7 +287,7 @@ async function runAlone(runtime: Runtime, job: MutationJob): Promise<Outcome> {
     let thrown: unknown = parsed.success ? null : prefixIssues(parsed.error, 'args');
     if (parsed.success && clientId === undefined) {
       // No mutation id to consume on failure: the whole transaction rolls back if the mutator throws.
-      const tx = createServerTransaction(dbtx, userId);
+      const tx = createServerTransaction(dbtx, userId, modelCallGate(runtime, userId));
       // The registry is a union of mutators; `parsed` came from this very mutator's schema.
       await mutator.run(tx, parsed.data as never);
       changes.push(...tx.changes);
@@ -277,7 +295,7 @@ async function runAlone(runtime: Runtime, job: MutationJob): Promise<Outcome> {
       try {
         // A savepoint: a failing mutator's writes roll back, while its consumed mutation id still commits.
         await dbtx.transaction(async (savepoint) => {
-          const tx = createServerTransaction(savepoint, userId);
+          const tx = createServerTransaction(savepoint, userId, modelCallGate(runtime, userId));
           await mutator.run(tx, parsed.data as never);
           changes.push(...tx.changes);
         });
@@ -301,6 +319,12 @@ async function runAlone(runtime: Runtime, job: MutationJob): Promise<Outcome> {
 }
 
 /** Logs unexpected failures (our bugs) and turns any failure into the error the caller sees. */
+/** Counts an enqueued model-calling action inside the mutation's own transaction (server-transaction.ts). */
+const modelCallGate =
+  (runtime: Runtime, userId: string): ModelCallGate =>
+  (tx) =>
+    limitModelCall(runtime, userId, tx);
+
 function report(name: string, error: unknown): TRPCError {
   const trpcError = toTRPCError(error);
   if (trpcError.code === 'INTERNAL_SERVER_ERROR') console.error(`[executor] mutator ${name} failed:`, error);

@@ -9,11 +9,13 @@ import { mutators, type MutatorName, type Mutators } from '@/mutators/registry';
 import { publishCommitted, recordCommit, type LogEntry } from './commit';
 import { prefixIssues, refuseUnstorableText } from './errors';
 import type { Runtime } from './runtime';
+import { limitModelCall } from '../limits/model-calls';
 import { createServerTransaction, type RecordedChange } from './server-transaction';
 import type { Queryable } from './synced-table';
 
 /** Validates and runs one mutator inside an open transaction, returning its changes (no commit of its own). */
 async function runMutatorIn(
+  runtime: Runtime,
   db: Queryable,
   userId: string,
   name: string,
@@ -24,7 +26,7 @@ async function runMutatorIn(
   const mutator = mutators[name as MutatorName];
   const parsed = refuseUnstorableText(mutator.input.safeParse(args));
   if (!parsed.success) throw prefixIssues(parsed.error, 'args');
-  const tx = createServerTransaction(db, userId);
+  const tx = createServerTransaction(db, userId, (tx) => limitModelCall(runtime, userId, tx));
   await mutator.run(tx, parsed.data as never);
   return tx.changes;
 }
@@ -38,22 +40,26 @@ export interface MutationGroup {
 
 /**
  * Runs several mutators all-or-nothing: one transaction, one commit, one broadcast. If `body` throws, everything
- * rolls back and nothing reaches the change feed.
+ * rolls back and nothing reaches the change feed. `fence`, if given, runs first in the transaction (see
+ * executor.ts MutationOptions).
  */
 export async function executeMutationGroup<T>(
   runtime: Runtime,
   userId: string,
   label: string,
   body: (group: MutationGroup) => Promise<T>,
+  fence?: (db: Queryable) => Promise<void>,
 ): Promise<T> {
   let committed: LogEntry | null = null;
   // If anything throws, the transaction rolls back and the error propagates as-is (the action runner maps it).
   const value = await runtime.db.transaction(async (dbtx) => {
+    // As in executeMutation: a refused fence (a queue run's lost claim) writes nothing.
+    await fence?.(dbtx);
     const changes: RecordedChange[] = [];
     const result = await body({
       db: dbtx,
       async mutate(name, args) {
-        changes.push(...(await runMutatorIn(dbtx, userId, name, args)));
+        changes.push(...(await runMutatorIn(runtime, dbtx, userId, name, args)));
       },
     });
     if (changes.length > 0) {

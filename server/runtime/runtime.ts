@@ -4,6 +4,7 @@
  */
 import 'server-only';
 import type { DatabaseHandle, Db, Engine } from '@/db/open';
+import { DEFAULT_LIMITS, type LimitPolicies } from '../limits/policies';
 import { createChangeFeed, type ChangeFeed } from './change-feed';
 import { createPokes, type Pokes } from './pokes';
 
@@ -12,6 +13,8 @@ export interface Runtime {
   readonly engine: Engine;
   readonly pokes: Pokes;
   readonly feed: ChangeFeed;
+  /** The rate limits this runtime enforces (model calls per user, new visitors per address). */
+  readonly limits: LimitPolicies;
   /** Aborted when the process begins to shut down: long-lived streams end so the server can stop. */
   readonly shutdownSignal: AbortSignal;
   /** Ends live streams (their clients reconnect to another process, or to this one once restarted). */
@@ -20,7 +23,15 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-export async function createRuntime(database: DatabaseHandle): Promise<Runtime> {
+export interface RuntimeOptions {
+  /** Overrides of {@link DEFAULT_LIMITS} (the process passes the environment's). */
+  limits?: Partial<LimitPolicies>;
+}
+
+export async function createRuntime(
+  database: DatabaseHandle,
+  options: RuntimeOptions = {},
+): Promise<Runtime> {
   const pokes = createPokes(database.engine);
   const feed = await createChangeFeed(database.feedDb ?? database.db, pokes);
   const shutdown = new AbortController();
@@ -29,6 +40,7 @@ export async function createRuntime(database: DatabaseHandle): Promise<Runtime> 
     engine: database.engine,
     pokes,
     feed,
+    limits: { ...DEFAULT_LIMITS, ...options.limits },
     shutdownSignal: shutdown.signal,
     beginShutdown: () => shutdown.abort(),
     async close() {

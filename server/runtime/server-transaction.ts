@@ -47,7 +47,17 @@ export interface ServerTransaction extends MutatorTx {
   readonly enqueued: EnqueuedAction[];
 }
 
-export function createServerTransaction(db: Queryable, userId: string): ServerTransaction {
+/**
+ * What the transaction needs besides the database: counting an enqueued model-calling action against the user's
+ * budget (inside this transaction, so a mutation that fails or rolls back gives the point back).
+ */
+export type ModelCallGate = (tx: Queryable) => Promise<void>;
+
+export function createServerTransaction(
+  db: Queryable,
+  userId: string,
+  limitModelCall: ModelCallGate,
+): ServerTransaction {
   const changes: RecordedChange[] = [];
   const enqueued: EnqueuedAction[] = [];
 
@@ -95,13 +105,17 @@ export function createServerTransaction(db: Queryable, userId: string): ServerTr
       // Checked now, so a mutation that enqueues a misspelled action or bad input fails instead of a later run.
       if (!Object.hasOwn(actions, action))
         throw new MutatorError('BAD_REQUEST', `No action ${action} to enqueue`);
-      const definition = actions[action as ActionName] as Pick<Action, 'secret' | 'maxAttempts'> & {
+      const definition = actions[action as ActionName] as Pick<
+        Action,
+        'secret' | 'maxAttempts' | 'callsModel'
+      > & {
         input: ZodType;
       };
       const parsed = definition.input.safeParse(input);
       if (!parsed.success) throw prefixIssues(parsed.error, 'enqueueAction');
       const { stored, secret } = splitSecretInput(definition, parsed.data);
       input = stored;
+      if (definition.callsModel) await limitModelCall(db);
       const id = crypto.randomUUID();
       const now = new Date();
       const span = { kind: SpanKind.PRODUCER, attributes: { 'action_run.id': id } };
