@@ -125,6 +125,9 @@ async function executeMutationInSpan(
     // Input that failed validation never runs, but it may still consume a client's mutation id: that is runAlone's.
     outcome = job.parsed.success ? await batcherOf(runtime).submit(job) : await runAlone(runtime, job);
   } catch (error) {
+    // A call without a client id (an action's ctx.mutate) has no id to report on: its error passes as it is (e.g. a
+    // queue run's LeaseLostError, which the queue must recognise).
+    if (clientId == null) throw report(name, error);
     // The transaction rolled back (or never began): the id is free, whatever the error was (a gap says more).
     throw withMutationIdState(report(name, error), NOT_CONSUMED);
   }
