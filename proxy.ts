@@ -1,5 +1,6 @@
 /**
- * Runs before every page and API request: gives a visitor without a valid session a new anonymous one.
+ * Runs before every page and API request: gives a visitor without a valid session a new anonymous one, and names
+ * the process that answered when SERVED_BY asks for it.
  * The cookie is set on the response and also on the request being handled, so that this very request's server
  * render already sees the user (no empty first page).
  */
@@ -14,6 +15,13 @@ import {
 } from '@/server/session';
 
 export async function proxy(request: NextRequest): Promise<NextResponse> {
+  const response = await withSession(request);
+  const servedBy = getEnv().SERVED_BY;
+  if (servedBy) response.headers.set('x-served-by', servedBy);
+  return response;
+}
+
+async function withSession(request: NextRequest): Promise<NextResponse> {
   // Scripts and MCP clients authenticate with an API token; they get no cookie (and no new anonymous user).
   if (request.headers.has('authorization')) return NextResponse.next();
   const secret = getEnv().SESSION_SECRET;

@@ -42,6 +42,11 @@ const envSchema = z
     ACTION_LEASE_MS: optional(z.coerce.number().int().min(1_000).max(600_000)).transform(
       (ms) => ms ?? 30_000,
     ),
+    /**
+     * When set, every response that passes the proxy carries `x-served-by: <value>`: shows which process behind a
+     * load balancer answered (the topology test uses it to pin tabs to processes). Unset: no header.
+     */
+    SERVED_BY: optional(z.string().regex(/^[\w.:-]{1,64}$/, 'must be 1-64 letters, digits, or . : _ -')),
     SESSION_SECRET: optional(
       z.string().min(32, 'must be at least 32 characters (try: openssl rand -base64 32)'),
     ),

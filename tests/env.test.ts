@@ -38,4 +38,10 @@ describe('environment', () => {
     const env = parseEnv({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test' });
     expect(env.DATABASE_URL).toBe('postgres://postgres@127.0.0.1:5432/test');
   });
+
+  it('takes a process name for x-served-by, and refuses one that could break a header', () => {
+    expect(parseEnv({ SERVED_BY: 'app-2' }).SERVED_BY).toBe('app-2');
+    expect(parseEnv({ SERVED_BY: '' }).SERVED_BY).toBeUndefined();
+    expect(problems({ SERVED_BY: 'app\r\nset-cookie: x' })).toMatch(/SERVED_BY: must be 1-64 letters/);
+  });
 });
