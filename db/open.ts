@@ -11,6 +11,7 @@ import pg from 'pg';
 import { acquirePgliteFolderLock } from './pglite-lock';
 import { migrateDatabase } from './migrate';
 import * as schema from './schema';
+import { notificationsReachSession, SESSION_PROBE_TIMEOUT_MS, sessionProbeFailure } from './session-probe';
 
 /** What `db.execute(sql…)` returns on both engines: PGlite's `Results` and pg's `QueryResult` both carry `rows`. */
 export interface RowsResultHKT extends PgQueryResultHKT {
@@ -26,10 +27,27 @@ export interface RowsResult<TRow> {
 export type Db = PgDatabase<RowsResultHKT, typeof schema>;
 
 /** Where the data lives: a PostgreSQL URL, or a PGlite folder (`memory://` keeps it in memory). */
-export type DatabaseConfig = { postgresUrl: string } | { pgliteDir: string };
+export type DatabaseConfig = PostgresConfig | { pgliteDir: string };
+
+/** PostgreSQL: queries through `postgresUrl` (may be a transaction-mode pooler), sessions through `directUrl`. */
+export interface PostgresConfig {
+  postgresUrl: string;
+  /** A connection that keeps its session (LISTEN, the migration lock); default `postgresUrl`. */
+  directUrl?: string;
+  /** How long start-up waits for its probe NOTIFY before it concludes sessions do not work (db/session-probe.ts). */
+  sessionProbeTimeoutMs?: number;
+}
 
 /** The driver under drizzle, for what drizzle does not cover (LISTEN/NOTIFY, PGlite's own API). */
-export type Engine = { kind: 'pglite'; client: PGlite } | { kind: 'postgres'; pool: pg.Pool };
+export type Engine =
+  | { kind: 'pglite'; client: PGlite }
+  | {
+      kind: 'postgres';
+      /** Queries and transactions (DATABASE_URL). */
+      pool: pg.Pool;
+      /** For a `pg.Client` that needs its own session: LISTEN (pokes), the migrations' advisory lock. */
+      session: pg.ClientConfig;
+    };
 
 /** An open database and how to close it. */
 export interface DatabaseHandle {
@@ -46,11 +64,19 @@ export interface DatabaseHandle {
 
 export const MEMORY = 'memory://';
 
-/** Opens the database and applies pending migrations (idempotent). */
+/**
+ * Opens the database and applies pending migrations (idempotent). On PostgreSQL it first checks that the session
+ * connection keeps its session, and refuses to open (naming DATABASE_DIRECT_URL) when a pooler would break it.
+ */
 export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHandle> {
-  const handle =
-    'postgresUrl' in config ? openPostgres(config.postgresUrl) : await openPglite(config.pgliteDir);
+  const handle = 'postgresUrl' in config ? openPostgres(config) : await openPglite(config.pgliteDir);
   try {
+    if (handle.engine.kind === 'postgres' && 'postgresUrl' in config) {
+      const timeoutMs = config.sessionProbeTimeoutMs ?? SESSION_PROBE_TIMEOUT_MS;
+      if (!(await notificationsReachSession(handle.engine.session, handle.engine.pool, timeoutMs))) {
+        throw new Error(sessionProbeFailure(config.directUrl !== undefined, timeoutMs));
+      }
+    }
     await migrateDatabase(handle.engine);
   } catch (error) {
     await handle.close();
@@ -85,7 +111,7 @@ async function openPglite(dir: string): Promise<DatabaseHandle> {
   };
 }
 
-function openPostgres(url: string): DatabaseHandle {
+function openPostgres({ postgresUrl: url, directUrl }: PostgresConfig): DatabaseHandle {
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   const feedPool = new pg.Pool({ connectionString: url, max: 2 });
   // An idle client that loses its connection emits 'error' on the pool; unhandled, that would crash the process.
@@ -96,7 +122,7 @@ function openPostgres(url: string): DatabaseHandle {
   return {
     db: drizzlePostgres(pool, { schema }),
     feedDb: drizzlePostgres(feedPool, { schema }),
-    engine: { kind: 'postgres', pool },
+    engine: { kind: 'postgres', pool, session: { connectionString: directUrl ?? url } },
     async close() {
       if (closed) return;
       closed = true;

@@ -4,13 +4,12 @@
  */
 import './load-env';
 import { openDatabase } from '@/db/open';
-import { getEnv } from '@/server/env';
+import { databaseConfigOf, getEnv } from '@/server/env';
 
 async function main() {
   const env = getEnv();
-  const target = env.DATABASE_URL ? { postgresUrl: env.DATABASE_URL } : { pgliteDir: env.PGLITE_DIR };
   const started = performance.now();
-  const handle = await openDatabase(target);
+  const handle = await openDatabase(databaseConfigOf(env));
   await handle.close();
   const where = env.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `PGlite folder ${env.PGLITE_DIR}`;
   console.log(`Migrations applied to ${where} in ${Math.round(performance.now() - started)} ms.`);

@@ -3,6 +3,7 @@
  * A missing or malformed variable stops start-up with a message that names it.
  */
 import { z } from 'zod';
+import type { DatabaseConfig } from '@/db/open';
 
 /** Used only outside production so that `npm run dev` works on a fresh clone with no set-up. */
 const DEVELOPMENT_SESSION_SECRET = 'development-only-session-secret-do-not-use-in-production';
@@ -18,6 +19,16 @@ const envSchema = z
       z.url({
         protocol: /^postgres(ql)?$/,
         error: 'must be a PostgreSQL URL such as postgres://user:password@host:5432/database',
+      }),
+    ),
+    /**
+     * A direct (session) connection to the same database, for LISTEN and the migration lock, when DATABASE_URL goes
+     * through a transaction-mode pooler. Start-up detects such a pooler and refuses without this.
+     */
+    DATABASE_DIRECT_URL: optional(
+      z.url({
+        protocol: /^postgres(ql)?$/,
+        error: 'must be a PostgreSQL URL such as postgres://user:password@db-host:5432/database',
       }),
     ),
     PGLITE_DIR: optional(z.string()).transform((dir) => dir ?? '.data/pglite'),
@@ -52,6 +63,14 @@ const envSchema = z
     ),
   })
   .transform((env, context) => {
+    if (env.DATABASE_DIRECT_URL !== undefined && env.DATABASE_URL === undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['DATABASE_DIRECT_URL'],
+        message: 'is used only with DATABASE_URL (set both, or neither for PGlite)',
+      });
+      return z.NEVER;
+    }
     if (env.SESSION_SECRET === undefined && env.NODE_ENV === 'production') {
       context.addIssue({
         code: 'custom',
@@ -79,6 +98,12 @@ export function parseEnv(raw: Record<string, string | undefined>): Env {
   const result = envSchema.safeParse(raw);
   if (result.success) return result.data;
   throw new InvalidEnvError(result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+}
+
+/** Where this process's data lives: PostgreSQL when DATABASE_URL is set, else the PGlite folder. */
+export function databaseConfigOf(env: Env): DatabaseConfig {
+  if (!env.DATABASE_URL) return { pgliteDir: env.PGLITE_DIR };
+  return { postgresUrl: env.DATABASE_URL, directUrl: env.DATABASE_DIRECT_URL };
 }
 
 let cached: Env | undefined;

@@ -5,7 +5,7 @@
 import 'server-only';
 import { openDatabase } from '@/db/open';
 import type { ContextDeps } from './context';
-import { getEnv } from './env';
+import { databaseConfigOf, getEnv } from './env';
 import { createRuntime, type Runtime } from './runtime/runtime';
 import { startActionQueue } from './runtime/action-queue';
 import { installShutdownHandlers } from './shutdown';
@@ -22,13 +22,11 @@ export async function getContextDeps(): Promise<ContextDeps> {
   };
 }
 
-/** The process runtime over the configured database (DATABASE_URL, else PGlite in PGLITE_DIR). */
+/** The process runtime over the configured database (DATABASE_URL + DATABASE_DIRECT_URL, else PGlite). */
 export function getRuntime(): Promise<Runtime> {
   if (!holder.__starterRuntime) {
     const env = getEnv();
-    const opening = openDatabase(
-      env.DATABASE_URL ? { postgresUrl: env.DATABASE_URL } : { pgliteDir: env.PGLITE_DIR },
-    )
+    const opening = openDatabase(databaseConfigOf(env))
       .then(createRuntime)
       .then((runtime) => {
         installShutdownHandlers(runtime);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidEnvError, parseEnv } from '@/server/env';
+import { databaseConfigOf, InvalidEnvError, parseEnv } from '@/server/env';
 
 function problems(raw: Record<string, string | undefined>): string {
   try {
@@ -37,6 +37,26 @@ describe('environment', () => {
   it('accepts a PostgreSQL URL', () => {
     const env = parseEnv({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test' });
     expect(env.DATABASE_URL).toBe('postgres://postgres@127.0.0.1:5432/test');
+  });
+
+  it('takes DATABASE_DIRECT_URL for sessions beside a pooled DATABASE_URL', () => {
+    const env = parseEnv({
+      DATABASE_URL: 'postgres://app@pooler:6432/app',
+      DATABASE_DIRECT_URL: 'postgres://app@db:5432/app',
+    });
+    expect(databaseConfigOf(env)).toEqual({
+      postgresUrl: 'postgres://app@pooler:6432/app',
+      directUrl: 'postgres://app@db:5432/app',
+    });
+  });
+
+  it('names DATABASE_DIRECT_URL when it is malformed or set without DATABASE_URL', () => {
+    expect(
+      problems({ DATABASE_URL: 'postgres://app@pooler:6432/app', DATABASE_DIRECT_URL: 'db:5432' }),
+    ).toMatch(/DATABASE_DIRECT_URL: must be a PostgreSQL URL/);
+    expect(problems({ DATABASE_DIRECT_URL: 'postgres://app@db:5432/app' })).toMatch(
+      /DATABASE_DIRECT_URL: is used only with DATABASE_URL/,
+    );
   });
 
   it('takes a process name for x-served-by, and refuses one that could break a header', () => {

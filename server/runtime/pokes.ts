@@ -5,7 +5,7 @@
  * - In-process: nothing to poke. The process that commits hands its commit to its own feed (ChangeFeed.publish),
  *   which is all PGlite needs (one process per folder).
  * - PostgreSQL: every commit also runs `pg_notify` inside its transaction (delivered only if it commits), and each
- *   server process LISTENs on a dedicated connection, so commits made by other processes wake this one's readers.
+ *   server process LISTENs on a dedicated session connection (DATABASE_DIRECT_URL behind a pooler), so commits made by other processes wake this one's readers.
  *   The connection reconnects with backoff and pokes once after reconnecting, in case a notification was missed.
  */
 import 'server-only';
@@ -33,7 +33,7 @@ export function createPokes(engine: Engine): Pokes {
   emitter.setMaxListeners(0); // The feed listens; tests and benches may add their own.
   const poke = () => emitter.emit('poke');
   const token = crypto.randomUUID();
-  const listener = engine.kind === 'postgres' ? listenForNotifications(engine.pool, token, poke) : null;
+  const listener = engine.kind === 'postgres' ? listenForNotifications(engine.session, token, poke) : null;
   // Should a notification ever be lost without the connection noticing, readers still catch up within seconds.
   const safetyNet = engine.kind === 'postgres' ? setInterval(poke, SAFETY_POKE_MS) : null;
   safetyNet?.unref();
@@ -52,7 +52,7 @@ export function createPokes(engine: Engine): Pokes {
 }
 
 function listenForNotifications(
-  pool: pg.Pool,
+  session: pg.ClientConfig,
   token: string,
   onNotify: () => void,
 ): { close(): Promise<void> } {
@@ -63,7 +63,7 @@ function listenForNotifications(
 
   const connect = async () => {
     if (closed) return;
-    const next = new pg.Client(pool.options);
+    const next = new pg.Client(session);
     next.on('notification', (message) => {
       if (!message.payload?.startsWith(`${token}:`)) onNotify();
     });
