@@ -13,8 +13,8 @@ function startServer(env: Record<string, string>, port: number) {
     // Its own process group: on a timeout the whole group is killed.
     const child = spawnStandaloneServer(port, { DATABASE_URL: '', ...env });
     let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const timer = setTimeout(() => {
       if (child.pid) process.kill(-child.pid, 'SIGKILL');
       reject(new Error(`the server did not exit within 30 s:\n${output}`));
