@@ -34,13 +34,15 @@ export interface Nginx {
   stop(): Promise<void>;
 }
 
-const LOG_FORMAT = "log_format topology '$request_method\\t$uri\\t$status\\t$upstream_addr\\t$upstream_status';";
+const LOG_FORMAT =
+  "log_format topology '$request_method\\t$uri\\t$status\\t$upstream_addr\\t$upstream_status';";
 
 /** Renders the shared template the way the nginx image's entrypoint does (envsubst of the named variables). */
 export function renderTemplate(template: string, variables: Record<string, string>): string {
   const rendered = template.replace(/\$\{(\w+)\}/g, (whole, name: string) => {
     const value = variables[name];
-    if (value === undefined) throw new Error(`${NGINX_TEMPLATE} uses \${${name}}, which the test does not set`);
+    if (value === undefined)
+      throw new Error(`${NGINX_TEMPLATE} uses \${${name}}, which the test does not set`);
     return value;
   });
   return rendered;
@@ -67,7 +69,9 @@ export async function startNginx(upstreams: { port: number }[]): Promise<Nginx> 
   const accessLogFile = path.join(dir, 'access.log');
   const errorLogFile = path.join(dir, 'error.log');
   const asRoot = process.getuid?.() === 0;
-  const servers = upstreams.map((upstream) => `server 127.0.0.1:${upstream.port} max_fails=1 fail_timeout=5s;`);
+  const servers = upstreams.map(
+    (upstream) => `server 127.0.0.1:${upstream.port} max_fails=1 fail_timeout=5s;`,
+  );
   fs.writeFileSync(path.join(dir, 'app-upstreams.conf'), `${servers.join('\n')}\n`);
   fs.writeFileSync(
     path.join(dir, 'app.conf'),
@@ -136,7 +140,8 @@ export async function startNginx(upstreams: { port: number }[]): Promise<Nginx> 
   return {
     url,
     port,
-    accessLog: () => parseAccessLog(fs.existsSync(accessLogFile) ? fs.readFileSync(accessLogFile, 'utf8') : ''),
+    accessLog: () =>
+      parseAccessLog(fs.existsSync(accessLogFile) ? fs.readFileSync(accessLogFile, 'utf8') : ''),
     errorLog: readErrorLog,
     stop,
   };
@@ -149,6 +154,12 @@ function parseAccessLog(text: string): NginxLogEntry[] {
     .map((line) => {
       const [method = '', uri = '', status = '0', upstreams = '', upstreamStatuses = ''] = line.split('\t');
       const list = (value: string) => (value === '-' ? [] : value.split(/\s*[,:]\s+/).filter(Boolean));
-      return { method, uri, status: Number(status), upstreams: list(upstreams), upstreamStatuses: list(upstreamStatuses) };
+      return {
+        method,
+        uri,
+        status: Number(status),
+        upstreams: list(upstreams),
+        upstreamStatuses: list(upstreamStatuses),
+      };
     });
 }
