@@ -65,7 +65,7 @@ export async function startTopology(options: {
 
   const close = async () => {
     await nginx?.stop();
-    await Promise.all(apps.map((app) => app.server?.crash()));
+    await Promise.all(apps.flatMap((app) => (app.server ? [app.server.crash()] : [])));
     await pgbouncer?.stop();
     await database.drop();
   };
