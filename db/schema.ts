@@ -162,6 +162,20 @@ export const actionRuns = pgTable(
 );
 
 /**
+ * Where each action run was enqueued, as a W3C traceparent, so the span of its execution (in any process, later)
+ * joins the enqueuing trace. Server-only: trace ids never enter the synced `action_runs` row. Written only while
+ * tracing is on; goes with its run.
+ */
+export const actionRunTraces = serverOnly(
+  pgTable('action_run_traces', {
+    runId: uuid('run_id')
+      .primaryKey()
+      .references(() => actionRuns.id, { onDelete: 'cascade' }),
+    traceParent: text('trace_parent').notNull(),
+  }),
+);
+
+/**
  * Per-user model settings, server-only: an action reads them (generate-with-AI); no query, feed or client store
  * ever carries them. `apiKey` is the user's own provider key, used instead of the server's when set.
  */

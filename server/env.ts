@@ -50,6 +50,11 @@ const envSchema = z
     ),
     /** Model steps (calls) in one copilot turn: each round of tool calls is a step. */
     COPILOT_MAX_STEPS: optional(z.coerce.number().int().min(1).max(50)).transform((value) => value ?? 6),
+    /**
+     * Action runs executing at once in this process. 0: this process runs no queue (web processes on serverless
+     * hosts), and a long-lived `npm run worker` runs it instead.
+     */
+    ACTION_QUEUE_WORKERS: optional(z.coerce.number().int().min(0).max(100)).transform((value) => value ?? 4),
     ACTION_LEASE_MS: optional(z.coerce.number().int().min(1_000).max(600_000)).transform(
       (ms) => ms ?? 30_000,
     ),
@@ -58,6 +63,11 @@ const envSchema = z
      * load balancer answered (the topology test uses it to pin tabs to processes). Unset: no header.
      */
     SERVED_BY: optional(z.string().regex(/^[\w.:-]{1,64}$/, 'must be 1-64 letters, digits, or . : _ -')),
+    /**
+     * Ends each subscription (SSE response) after this long; the client reconnects with its last event id and misses
+     * nothing. Set it below a host's response time limit (serverless platforms); unset = no limit.
+     */
+    SSE_MAX_DURATION_MS: optional(z.coerce.number().int().min(100).max(86_400_000)),
     SESSION_SECRET: optional(
       z.string().min(32, 'must be at least 32 characters (try: openssl rand -base64 32)'),
     ),

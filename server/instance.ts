@@ -30,8 +30,11 @@ export function getRuntime(): Promise<Runtime> {
       .then(createRuntime)
       .then((runtime) => {
         installShutdownHandlers(runtime);
-        // Enqueued actions run in every server process; FOR UPDATE SKIP LOCKED keeps them from running one twice.
-        startActionQueue(runtime, { leaseMs: env.ACTION_LEASE_MS });
+        // Enqueued actions run in every server process (FOR UPDATE SKIP LOCKED keeps them from running one twice),
+        // unless ACTION_QUEUE_WORKERS=0 leaves them to `npm run worker` (server/worker.ts).
+        if (env.ACTION_QUEUE_WORKERS > 0) {
+          startActionQueue(runtime, { leaseMs: env.ACTION_LEASE_MS, concurrency: env.ACTION_QUEUE_WORKERS });
+        }
         return runtime;
       });
     // A failed open is not cached: the next request tries again (e.g. once the other holder has stopped).

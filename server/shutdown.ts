@@ -20,3 +20,35 @@ export function installShutdownHandlers(runtime: Runtime): void {
     });
   }
 }
+
+/** How long a stopping worker lets its running action runs finish before it hands them over. */
+export const WORKER_GRACE_MS = 10_000;
+
+/**
+ * Shutdown of the queue worker (`npm run worker`, server/worker.ts): stop claiming runs, let the running ones finish
+ * for up to {@link WORKER_GRACE_MS}, then abort the rest (they stay `running` and another worker takes them over
+ * when their lease expires), close the database and exit 0. A second signal exits at once.
+ */
+export function installWorkerShutdownHandlers(runtime: Runtime, queue: { stop(): Promise<void> }): void {
+  let stopping = false;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      if (stopping) process.exit(EXIT_CODES[signal]);
+      stopping = true;
+      console.log(`[worker] ${signal}: finishing running actions (up to ${WORKER_GRACE_MS / 1000} s)`);
+      const handOver = setTimeout(() => runtime.beginShutdown(), WORKER_GRACE_MS);
+      void queue
+        .stop()
+        .then(async () => {
+          clearTimeout(handOver);
+          await runtime.close();
+          console.log('[worker] stopped');
+          process.exit(0);
+        })
+        .catch((error: unknown) => {
+          console.error('[worker] shutdown failed:', error);
+          process.exit(1);
+        });
+    });
+  }
+}

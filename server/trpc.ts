@@ -6,6 +6,8 @@ import 'server-only';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
 import type { Context } from './context';
+import { getEnv } from './env';
+import { withSpan } from './telemetry/tracing';
 import { transformer } from './transformer';
 
 /** One input problem, as clients receive it: `path` names the field (e.g. `["items", 2, "text"]`). */
@@ -17,6 +19,16 @@ export interface InputIssue {
 
 const t = initTRPC.context<Context>().create({
   transformer,
+  sse: {
+    /**
+     * tRPC ends a subscription's response after this long without a `return` event, so the client's EventSource
+     * reconnects by itself with Last-Event-ID (tracked versions: nothing missed, nothing twice). A getter because
+     * tRPC reads it per subscription: the environment is validated at run time, not when `next build` imports this.
+     */
+    get maxDurationMs() {
+      return getEnv().SSE_MAX_DURATION_MS;
+    },
+  },
   errorFormatter({ shape, error }) {
     const issues: InputIssue[] | null =
       error.code === 'BAD_REQUEST' && error.cause instanceof ZodError
@@ -40,11 +52,24 @@ const t = initTRPC.context<Context>().create({
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
+/** One span per procedure call: the root of the trace through the mutator, the commit and the fan-out. */
+const traced = t.middleware(({ path, type, next }) =>
+  withSpan(
+    `trpc ${type} ${path}`,
+    { attributes: { 'rpc.system': 'trpc', 'rpc.method': path, 'trpc.type': type } },
+    async (span) => {
+      const result = await next();
+      if (!result.ok) span.setAttribute('trpc.error_code', result.error.code);
+      return result;
+    },
+  ),
+);
+
 /** A procedure anyone may call, with or without a session. */
-export const publicProcedure = t.procedure;
+export const publicProcedure = t.procedure.use(traced);
 
 /** A procedure that needs a user; `ctx.user` is non-null inside. */
-export const userProcedure = t.procedure.use(({ ctx, next }) => {
+export const userProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.user) {
     throw new TRPCError({
       code: 'UNAUTHORIZED',

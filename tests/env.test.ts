@@ -64,4 +64,11 @@ describe('environment', () => {
     expect(parseEnv({ SERVED_BY: '' }).SERVED_BY).toBeUndefined();
     expect(problems({ SERVED_BY: 'app\r\nset-cookie: x' })).toMatch(/SERVED_BY: must be 1-64 letters/);
   });
+
+  it('takes SSE_MAX_DURATION_MS as a whole number of milliseconds, unset by default', () => {
+    expect(parseEnv({}).SSE_MAX_DURATION_MS).toBeUndefined();
+    expect(parseEnv({ SSE_MAX_DURATION_MS: '55000' }).SSE_MAX_DURATION_MS).toBe(55_000);
+    expect(problems({ SSE_MAX_DURATION_MS: '10' })).toMatch(/SSE_MAX_DURATION_MS:/);
+    expect(problems({ SSE_MAX_DURATION_MS: 'soon' })).toMatch(/SSE_MAX_DURATION_MS:/);
+  });
 });

@@ -12,6 +12,7 @@ import { executeMutation } from './executor';
 import { executeMutationGroup } from './mutation-group';
 import { prefixIssues, refuseUnstorableText, toTRPCError } from './errors';
 import type { Runtime } from './runtime';
+import { withSpan } from '../telemetry/tracing';
 
 export interface ActionCall {
   userId: string;
@@ -58,6 +59,18 @@ export function callAction(
 
 /** Runs a given definition (the registry's, or a test's own) through the same checks as {@link callAction}. */
 export async function runActionDefinition(
+  runtime: Runtime,
+  name: string,
+  action: Action,
+  input: unknown,
+  call: ActionCall,
+): Promise<unknown> {
+  return withSpan(`action ${name}`, { attributes: { 'action.name': name } }, () =>
+    runActionInSpan(runtime, name, action, input, call),
+  );
+}
+
+async function runActionInSpan(
   runtime: Runtime,
   name: string,
   action: Action,

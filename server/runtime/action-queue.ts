@@ -11,6 +11,9 @@
 import 'server-only';
 import { eq } from 'drizzle-orm';
 import { actionRuns, type ActionRun } from '@/db/schema';
+import { SpanKind } from '@opentelemetry/api';
+import { runTraceParent } from '../telemetry/run-traces';
+import { contextFromTraceParent, withSpan } from '../telemetry/tracing';
 import { claimNextRun, nextDueAt, updateRun } from './action-runs';
 import { callAction, getAction } from './action-executor';
 import type { Runtime } from './runtime';
@@ -22,7 +25,12 @@ export interface QueueOptions {
   leaseMs?: number;
   /** First retry delay; doubles per attempt. */
   retryBaseMs?: number;
+  /** Told when a run executed here ends (or goes back to the queue for a retry): for logs. */
+  onSettled?: (run: ActionRun, outcome: RunOutcome) => void;
 }
+
+/** How a run executed by this process ended. `released`: left for another process (shutdown during the run). */
+export type RunOutcome = 'succeeded' | 'retrying' | 'failed' | 'cancelled' | 'released';
 
 export interface ActionQueue {
   /** Runs executing now in this process. */
@@ -87,7 +95,21 @@ export function startActionQueue(runtime: Runtime, options: QueueOptions = {}): 
     timer.unref();
   }
 
+  /** Runs `run` in a span parented on the span that enqueued it (stored with the run, maybe by another process). */
   async function execute(run: ActionRun) {
+    const parent = contextFromTraceParent(await runTraceParent(runtime.db, run.id));
+    await withSpan(
+      `action run ${run.action}`,
+      {
+        kind: SpanKind.CONSUMER,
+        parent,
+        attributes: { 'action_run.id': run.id, 'action_run.attempt': run.attempts },
+      },
+      async (span) => span.setAttribute('action_run.outcome', await executeInSpan(run)),
+    );
+  }
+
+  async function executeInSpan(run: ActionRun): Promise<RunOutcome> {
     const controller = new AbortController();
     controllers.set(run.id, controller);
     const heartbeat = setInterval(() => {
@@ -108,6 +130,7 @@ export function startActionQueue(runtime: Runtime, options: QueueOptions = {}): 
     }, leaseMs / 3);
     const stopOnShutdown = () => controller.abort(new Error('server shutting down'));
     runtime.shutdownSignal.addEventListener('abort', stopOnShutdown);
+    let outcome: RunOutcome = 'succeeded';
     try {
       getAction(run.action); // Unknown action: fail without retrying.
       // PGlite answers without yielding to the event loop: let waiting requests and SSE writes run first.
@@ -126,10 +149,13 @@ export function startActionQueue(runtime: Runtime, options: QueueOptions = {}): 
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (controller.signal.aborted && !runtime.shutdownSignal.aborted) {
+        outcome = 'cancelled';
         await updateRun(runtime, run.id, { status: 'cancelled', leaseUntil: null, error: 'Cancelled' });
       } else if (runtime.shutdownSignal.aborted) {
         // Leave it `running`: its lease expires and the next process takes it over.
+        outcome = 'released';
       } else if (run.attempts < run.maxAttempts && !isPermanent(error)) {
+        outcome = 'retrying';
         const backoff = retryBaseMs * 2 ** (run.attempts - 1);
         await updateRun(runtime, run.id, {
           status: 'queued',
@@ -138,6 +164,7 @@ export function startActionQueue(runtime: Runtime, options: QueueOptions = {}): 
           runAfter: new Date(Date.now() + backoff),
         });
       } else {
+        outcome = 'failed';
         await updateRun(runtime, run.id, { status: 'failed', error: message, leaseUntil: null });
       }
     } finally {
@@ -145,6 +172,8 @@ export function startActionQueue(runtime: Runtime, options: QueueOptions = {}): 
       controllers.delete(run.id);
       runtime.shutdownSignal.removeEventListener('abort', stopOnShutdown);
     }
+    options.onSettled?.(run, outcome);
+    return outcome;
   }
 
   const unsubscribe = runtime.feed.onChanges((changes) => {

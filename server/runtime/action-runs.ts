@@ -5,7 +5,10 @@
  */
 import 'server-only';
 import { and, asc, eq, lt, lte, or, sql } from 'drizzle-orm';
+import { SpanKind } from '@opentelemetry/api';
 import { actionRuns, type ActionRun } from '@/db/schema';
+import { rememberRunTrace } from '../telemetry/run-traces';
+import { withSpan } from '../telemetry/tracing';
 import { publishCommitted, recordCommit, type LogEntry } from './commit';
 import type { Runtime } from './runtime';
 import type { Queryable } from './synced-table';
@@ -34,16 +37,20 @@ export async function insertRun(
   input: unknown,
   maxAttempts: number,
 ): Promise<ActionRun> {
-  const run = await runtime.db.transaction(async (tx) => {
-    const [row] = await tx
-      .insert(actionRuns)
-      .values({ id: crypto.randomUUID(), ownerId, action, input: input ?? null, maxAttempts })
-      .returning();
-    if (!row) throw new Error('insert into action_runs returned nothing');
-    return { row, entry: await commitRunChange(runtime, tx, row, 'system:enqueue') };
+  return withSpan(`enqueue ${action}`, { kind: SpanKind.PRODUCER }, async (span) => {
+    const run = await runtime.db.transaction(async (tx) => {
+      const [row] = await tx
+        .insert(actionRuns)
+        .values({ id: crypto.randomUUID(), ownerId, action, input: input ?? null, maxAttempts })
+        .returning();
+      if (!row) throw new Error('insert into action_runs returned nothing');
+      await rememberRunTrace(tx, row.id);
+      return { row, entry: await commitRunChange(runtime, tx, row, 'system:enqueue') };
+    });
+    span.setAttribute('action_run.id', run.row.id);
+    publishCommitted(runtime, run.entry);
+    return run.row;
   });
-  publishCommitted(runtime, run.entry);
-  return run.row;
 }
 
 /** Updates a run (optionally only while `where` holds) and commits the change; returns the new row, or null. */

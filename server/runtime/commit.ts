@@ -6,6 +6,7 @@
 import 'server-only';
 import { appendCommits, type FeedChange, type FeedCommit, type NewCommit } from './change-log';
 import { POKE_CHANNEL } from './pokes';
+import { withSpan } from '../telemetry/tracing';
 import type { Runtime } from './runtime';
 import type { RecordedChange } from './server-transaction';
 import type { Queryable } from './synced-table';
@@ -55,5 +56,11 @@ export async function recordCommit(
 
 /** After COMMIT: this process's subscribers get the commits at once (see ChangeFeed.publish), in version order. */
 export function publishCommitted(runtime: Runtime, ...entries: LogEntry[]): void {
-  for (const entry of entries) runtime.feed.publish(entry);
+  withSpan(
+    'fan-out',
+    { attributes: { 'sync.versions': entries.map((entry) => entry.commit.version) } },
+    () => {
+      for (const entry of entries) runtime.feed.publish(entry);
+    },
+  );
 }

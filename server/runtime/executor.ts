@@ -10,7 +10,9 @@
 import 'server-only';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
+import type { Context } from '@opentelemetry/api';
 import { mutators, type MutatorName, type Mutators } from '@/mutators/registry';
+import { activeContext, linkTo, withSpan } from '../telemetry/tracing';
 import type { NewCommit } from './change-log';
 import { claim, clientKey, lockClients, type Claim } from './client-mutations';
 import { publishCommitted, recordCommit, recordCommits, type LogEntry } from './commit';
@@ -55,7 +57,27 @@ const envelopeSchema = z
     path: ['mutationId'],
   });
 
-export async function executeMutation(
+export function executeMutation(
+  runtime: Runtime,
+  userId: string,
+  name: string,
+  request: unknown,
+): Promise<MutationResult> {
+  // The name comes from the caller: only known names become span names (bounded cardinality).
+  const known = Object.hasOwn(mutators, name);
+  return withSpan(
+    `mutation ${known ? name : '(unknown)'}`,
+    { attributes: { 'mutator.name': name, 'user.id': userId } },
+    async (span) => {
+      const result = await executeMutationInSpan(runtime, userId, name, request);
+      if (result.version !== null) span.setAttribute('sync.version', result.version);
+      span.setAttribute('sync.duplicate', result.duplicate);
+      return result;
+    },
+  );
+}
+
+async function executeMutationInSpan(
   runtime: Runtime,
   userId: string,
   name: string,
@@ -74,6 +96,7 @@ export async function executeMutation(
     parsed: refuseUnstorableText(mutator.input.safeParse(envelope.data.args)),
     clientId,
     mutationId,
+    traceContext: activeContext(),
   };
 
   let outcome: Outcome;
@@ -99,6 +122,8 @@ interface MutationJob {
   parsed: ReturnType<Mutators[MutatorName]['input']['safeParse']>;
   clientId: string | undefined;
   mutationId: number | undefined;
+  /** The mutation's span context: its group commit's span is its child (or links to it). */
+  traceContext: Context;
 }
 
 type Outcome =
@@ -126,7 +151,24 @@ function batcherOf(runtime: Runtime): Batcher<MutationJob, Outcome> {
  * again alone, in order: the failing one then rolls back only itself (and still consumes its id), as it would have
  * arriving on its own. Failures cost the batch a retry; the common case costs one BEGIN/COMMIT and one log append.
  */
-async function runBatch(runtime: Runtime, jobs: MutationJob[]): Promise<PromiseSettledResult<Outcome>[]> {
+function runBatch(runtime: Runtime, jobs: MutationJob[]): Promise<PromiseSettledResult<Outcome>[]> {
+  // The batch runs in whichever context started it: parent it on its first mutation, link the others.
+  const [first, ...others] = jobs;
+  return withSpan(
+    'commit',
+    {
+      attributes: { 'commit.mutations': jobs.length },
+      parent: first?.traceContext,
+      links: others.flatMap((job) => linkTo(job.traceContext)),
+    },
+    () => runBatchInSpan(runtime, jobs),
+  );
+}
+
+async function runBatchInSpan(
+  runtime: Runtime,
+  jobs: MutationJob[],
+): Promise<PromiseSettledResult<Outcome>[]> {
   if (jobs.length > 1) {
     // Its error is not lost: the job that caused it meets it again below, alone, and reports it.
     const together = await runTogether(runtime, jobs).catch(() => null);

@@ -6,9 +6,12 @@ import 'server-only';
 import type { MutatorTx, TableAccess } from '@/mutators/define';
 import { conflict, MutatorError } from '@/mutators/define';
 import type { SyncedRows, SyncedTableName } from '@/mutators/synced-tables';
+import { SpanKind } from '@opentelemetry/api';
 import type { ZodType } from 'zod';
 import { actions, type ActionName } from '../actions/registry';
 import { syncedTables } from '../sync-tables';
+import { rememberRunTrace } from '../telemetry/run-traces';
+import { withSpan } from '../telemetry/tracing';
 import { prefixIssues } from './errors';
 import {
   deleteOwnedRow,
@@ -99,24 +102,28 @@ export function createServerTransaction(db: Queryable, userId: string): ServerTr
       input = parsed.data;
       const id = crypto.randomUUID();
       const now = new Date();
-      // The run row is written through the same tracked path as any synced row, so the client sees it appear.
-      await table('actionRuns').set({
-        id,
-        ownerId: userId,
-        action,
-        input: input ?? null,
-        status: 'queued',
-        attempts: 0,
-        maxAttempts: definition.maxAttempts ?? 3,
-        progress: null,
-        progressMessage: null,
-        result: null,
-        error: null,
-        runAfter: now,
-        leaseUntil: null,
-        cancelRequested: false,
-        createdAt: now,
-        updatedAt: now,
+      const span = { kind: SpanKind.PRODUCER, attributes: { 'action_run.id': id } };
+      await withSpan(`enqueue ${action}`, span, async () => {
+        // The run row is written through the same tracked path as any synced row, so the client sees it appear.
+        await table('actionRuns').set({
+          id,
+          ownerId: userId,
+          action,
+          input: input ?? null,
+          status: 'queued',
+          attempts: 0,
+          maxAttempts: definition.maxAttempts ?? 3,
+          progress: null,
+          progressMessage: null,
+          result: null,
+          error: null,
+          runAfter: now,
+          leaseUntil: null,
+          cancelRequested: false,
+          createdAt: now,
+          updatedAt: now,
+        });
+        await rememberRunTrace(db, id);
       });
       enqueued.push({ id, action, input });
       return id;
