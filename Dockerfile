@@ -30,9 +30,10 @@ ENV NODE_ENV=production \
     PORT=3000 \
     PGLITE_DIR=/data/pglite
 WORKDIR /app
-# The image's unprivileged `node` user (uid 1000) owns nothing but the data folder.
+# The image's unprivileged `node` user (uid 1000) runs the server; it owns the app folder (Next may write its cache
+# in .next, as in Next's own Dockerfile example) and the data folder.
 RUN mkdir -p /data && chown node:node /data
-COPY --from=build /app/.next/standalone ./
+COPY --from=build --chown=node:node /app/.next/standalone ./
 USER node
 VOLUME /data
 EXPOSE 3000
