@@ -108,12 +108,16 @@ export async function startNginx(upstreams: { port: number }[]): Promise<Nginx> 
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // Should the test process end without stop() (a worker torn down after a timeout), nginx must not outlive it.
+  const killOnExit = () => signalGroup(child.pid, 'SIGKILL');
+  process.once('exit', killOnExit);
   const readErrorLog = () => (fs.existsSync(errorLogFile) ? fs.readFileSync(errorLogFile, 'utf8') : '');
   const stop = async () => {
+    process.off('exit', killOnExit);
     if (child.exitCode === null && child.signalCode === null) {
       // SIGTERM: fast shutdown of the master and its workers.
       child.kill('SIGTERM');
-      const timer = setTimeout(() => child.pid && process.kill(-child.pid, 'SIGKILL'), 5_000);
+      const timer = setTimeout(() => signalGroup(child.pid, 'SIGKILL'), 5_000);
       await exited;
       clearTimeout(timer);
     }
@@ -162,4 +166,14 @@ function parseAccessLog(text: string): NginxLogEntry[] {
         upstreamStatuses: list(upstreamStatuses),
       };
     });
+}
+
+/** Signals a process group that may be gone already. */
+function signalGroup(group: number | undefined, signal: NodeJS.Signals): void {
+  if (group === undefined) return;
+  try {
+    process.kill(-group, signal);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
 }

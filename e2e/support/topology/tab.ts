@@ -89,14 +89,29 @@ export async function openTab(context: BrowserContext, url: string): Promise<Tab
       },
       true,
     );
-    const scan = () => {
-      const now = Date.now();
-      for (const element of document.querySelectorAll('[data-testid="todo-text"]')) {
-        const text = element.textContent ?? '';
-        if (!seen.has(text)) seen.set(text, now);
-      }
+    // Only what changed is looked at: a scan of the whole list on every change would cost the page more than the
+    // app does once the list is long.
+    const stamp = (element: Element | null, now: number) => {
+      const text = element?.textContent ?? '';
+      if (element && !seen.has(text)) seen.set(text, now);
     };
-    new MutationObserver(scan).observe(document, { subtree: true, childList: true, characterData: true });
+    new MutationObserver((records) => {
+      const now = Date.now();
+      for (const record of records) {
+        const parent = record.target instanceof Element ? record.target : record.target.parentElement;
+        stamp(parent?.closest('[data-testid="todo-text"]') ?? null, now);
+        for (const node of record.addedNodes) {
+          if (!(node instanceof Element)) continue;
+          if (node.matches('[data-testid="todo-text"]')) stamp(node, now);
+          for (const element of node.querySelectorAll('[data-testid="todo-text"]')) stamp(element, now);
+        }
+      }
+    }).observe(document, { subtree: true, childList: true, characterData: true });
+    // What the server rendered is on the page before this observer can see it being added.
+    document.addEventListener('DOMContentLoaded', () => {
+      for (const element of document.querySelectorAll('[data-testid="todo-text"]'))
+        stamp(element, Date.now());
+    });
   });
   await page.goto(url);
   await expect(page.getByTestId('connection')).toHaveAttribute('data-state', 'live');

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import { startPgBouncer, PGBOUNCER_BINARY, type PgBouncer } from '../../../tests/helpers/pgbouncer';
 import { createPostgresDatabase } from '../../../tests/helpers/postgres-database';
 import { startNextServer, type RunningServer } from '../next-server';
+import { isDescendantOf, listeningPid } from '../process-on-port';
 import { STANDALONE_SERVER } from '../standalone-server';
 import { freePort } from './free-port';
 import { NGINX_BINARY, startNginx, type Nginx } from './nginx';
@@ -63,7 +64,17 @@ export async function startTopology(options: {
   let pgbouncer: PgBouncer | undefined;
   let nginx: Nginx | undefined;
 
+  // Should the test process end without close() (a worker torn down after a timeout), no app process outlives it.
+  const killOnExit = () => {
+    for (const app of apps) {
+      const pid = listeningPid(app.port);
+      if (pid !== null && isDescendantOf(pid, process.pid)) process.kill(pid, 'SIGKILL');
+    }
+  };
+  process.once('exit', killOnExit);
+
   const close = async () => {
+    process.off('exit', killOnExit);
     await nginx?.stop();
     await Promise.all(apps.flatMap((app) => (app.server ? [app.server.crash()] : [])));
     await pgbouncer?.stop();
