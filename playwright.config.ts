@@ -61,14 +61,16 @@ export default defineConfig({
       timeout: 30_000,
     },
     {
-      // The production build, as users deploy it, on its own fresh database.
-      command: `npm run build && npm run start -- --hostname 127.0.0.1 --port ${PORT}`,
+      // The production build, as users deploy it (the standalone server the Dockerfile runs), on a fresh database.
+      command: 'npm run build && npm start',
       url: `${BASE_URL}/api/health`,
       timeout: 240_000,
       reuseExistingServer: false,
       stdout: 'pipe',
       stderr: 'pipe',
       env: {
+        HOSTNAME: '127.0.0.1',
+        PORT: String(PORT),
         PGLITE_DIR: process.env.E2E_PGLITE_DIR,
         DATABASE_URL: '',
         SESSION_SECRET: 'e2e-session-secret-with-at-least-32-characters',

@@ -1,5 +1,6 @@
 /**
- * Runs before every page and API request: gives a visitor without a valid session a new anonymous one.
+ * Runs before every page and API request: gives a visitor without a valid session a new anonymous one, and names
+ * the process that answered when SERVED_BY asks for it.
  * The cookie is set on the response and also on the request being handled, so that this very request's server
  * render already sees the user (no empty first page). It also sets the Content-Security-Policy, whose nonce must
  * be new for every request (server/http/security-headers.ts); next.config.ts adds the other security headers.
@@ -23,6 +24,8 @@ export async function proxy(request: NextRequest): Promise<Response> {
   request.headers.set('content-security-policy', policy);
   const response = await withSession(request);
   response.headers.set('content-security-policy', policy);
+  const servedBy = getEnv().SERVED_BY;
+  if (servedBy) response.headers.set('x-served-by', servedBy);
   return response;
 }
 

@@ -151,7 +151,14 @@ export function acquirePgliteFolderLock(folder: string, timing: LockTiming = {})
   for (let attempt = 0; attempt < 5; attempt++) {
     if (createExclusive(lockFile, contents)) return holdLock(lockFile, timing.heartbeatMs ?? HEARTBEAT_MS);
     const holder = readRecord(lockFile);
-    if (holder && holder.pid === process.pid && holder.hostname === record.hostname) {
+    // Same PID and host but another start time: a previous incarnation, as when a container restarts on a kept
+    // volume with the same hostname (its server is PID 1 every time). That is a stale lock, handled below.
+    if (
+      holder &&
+      holder.pid === process.pid &&
+      holder.hostname === record.hostname &&
+      holder.startTime === record.startTime
+    ) {
       throw new Error(
         `PGlite data folder "${absolute}" is already open in this process; open it once and share the instance.`,
       );

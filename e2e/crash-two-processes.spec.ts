@@ -90,7 +90,7 @@ test('two processes, one SIGKILLed under load: no run and no mutation lost or ap
     const userId = users.rows[0]?.id ?? '';
     const serversReady = elapsed();
 
-    // The node server itself (npx's child), started by this test — never the npx wrapper or anyone else's process.
+    // The node server itself, started by this test — never anyone else's process.
     const pid = listeningPid(PORT_A);
     if (pid === null) throw new Error(`no process listens on port ${PORT_A}`);
     expect(isDescendantOf(pid, process.pid), `pid ${pid} (${commandLine(pid)}) is not ours`).toBe(true);
@@ -169,7 +169,7 @@ test('two processes, one SIGKILLed under load: no run and no mutation lost or ap
     process.kill(pid, 'SIGKILL');
     const crashedAt = elapsed();
     await expect.poll(() => isAlive(pid), { timeout: 10_000, intervals: [20] }).toBe(false);
-    // Whatever is left of its process group (the npx wrapper).
+    // Whatever is left of its process group.
     await a.crash();
     // A's claimed runs stay `running` until their leases expire: nobody released them.
     const atCrash = await runCounts(sql);

@@ -1,26 +1,23 @@
 /**
  * A server that cannot run correctly must not start: it exits with a message naming the cause.
- * These start a second `next start` from the same build beside the one under test.
+ * These start a second server from the same build beside the one under test.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
+import { spawnStandaloneServer } from './support/standalone-server';
 
 function startServer(env: Record<string, string>, port: number) {
   return new Promise<{ code: number | null; output: string }>((resolve, reject) => {
-    const child = spawn('npx', ['next', 'start', '--hostname', '127.0.0.1', '--port', String(port)], {
-      env: { ...process.env, DATABASE_URL: '', ...env },
-      // Its own process group: on a timeout the whole group (npx and its next-server) is killed, not just npx.
-      detached: true,
-    });
+    // Its own process group: on a timeout the whole group is killed.
+    const child = spawnStandaloneServer(port, { DATABASE_URL: '', ...env });
     let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const timer = setTimeout(() => {
       if (child.pid) process.kill(-child.pid, 'SIGKILL');
-      reject(new Error(`next start did not exit within 30 s:\n${output}`));
+      reject(new Error(`the server did not exit within 30 s:\n${output}`));
     }, 30_000);
     child.on('close', (code) => {
       clearTimeout(timer);

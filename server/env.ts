@@ -100,6 +100,11 @@ const envSchema = z
       (ms) => ms ?? 30_000,
     ),
     /**
+     * When set, every response that passes the proxy carries `x-served-by: <value>`: shows which process behind a
+     * load balancer answered (the topology test uses it to pin tabs to processes). Unset: no header.
+     */
+    SERVED_BY: optional(z.string().regex(/^[\w.:-]{1,64}$/, 'must be 1-64 letters, digits, or . : _ -')),
+    /**
      * Ends each subscription (SSE response) after this long; the client reconnects with its last event id and misses
      * nothing. Set it below a host's response time limit (serverless platforms); unset = no limit.
      */

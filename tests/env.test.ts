@@ -74,6 +74,12 @@ describe('environment', () => {
     );
   });
 
+  it('takes a process name for x-served-by, and refuses one that could break a header', () => {
+    expect(parseEnv({ SERVED_BY: 'app-2' }).SERVED_BY).toBe('app-2');
+    expect(parseEnv({ SERVED_BY: '' }).SERVED_BY).toBeUndefined();
+    expect(problems({ SERVED_BY: 'app\r\nset-cookie: x' })).toMatch(/SERVED_BY: must be 1-64 letters/);
+  });
+
   it('takes SSE_MAX_DURATION_MS as a whole number of milliseconds, unset by default', () => {
     expect(parseEnv({}).SSE_MAX_DURATION_MS).toBeUndefined();
     expect(parseEnv({ SSE_MAX_DURATION_MS: '55000' }).SSE_MAX_DURATION_MS).toBe(55_000);

@@ -105,6 +105,15 @@ describe('PGlite folder lock', () => {
     lock.release();
   });
 
+  it('takes over a lock left with its own PID by an earlier process (a container restarted on its volume)', () => {
+    const dir = tempFolder();
+    fs.mkdirSync(path.dirname(dir), { recursive: true });
+    const record = { pid: process.pid, startTime: 'an-earlier-start', hostname: os.hostname(), command: 'x' };
+    fs.writeFileSync(lockFileFor(dir), JSON.stringify({ ...record, acquiredAt: 'x' }));
+    const lock = acquirePgliteFolderLock(dir);
+    lock.release();
+  });
+
   it('reports the holder in the error it throws', () => {
     const dir = tempFolder();
     fs.mkdirSync(path.dirname(dir), { recursive: true });

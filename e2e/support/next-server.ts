@@ -1,11 +1,12 @@
 /**
- * Starts extra `next start` processes from the production build that Playwright's webServer made, for specs that
- * need a server of their own (restarts, several processes on one database).
+ * Starts extra server processes (the standalone server of the production build that Playwright's webServer made),
+ * for specs that need a server of their own (restarts, several processes on one database).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { spawnStandaloneServer } from './standalone-server';
 
 export interface RunningServer {
   url: string;
@@ -30,23 +31,14 @@ export function tempPgliteDir(prefix: string): string {
 }
 
 export async function startNextServer(port: number, env: Record<string, string>): Promise<RunningServer> {
-  const child: ChildProcess = spawn(
-    'npx',
-    ['next', 'start', '--hostname', '127.0.0.1', '--port', String(port)],
-    {
-      env: {
-        ...process.env,
-        DATABASE_URL: '',
-        SESSION_SECRET: 'e2e-session-secret-with-at-least-32-characters',
-        NEXT_TELEMETRY_DISABLED: '1',
-        // Every visitor of a spec comes from 127.0.0.1; a spec that tests the limit sets its own.
-        NEW_VISITOR_RATE_LIMIT: '1000000',
-        ...env,
-      },
-      // Its own process group, so stopping it also stops the next-server child that npx starts.
-      detached: true,
-    },
-  );
+  const child: ChildProcess = spawnStandaloneServer(port, {
+    DATABASE_URL: '',
+    SESSION_SECRET: 'e2e-session-secret-with-at-least-32-characters',
+    NEXT_TELEMETRY_DISABLED: '1',
+    // Every visitor of a spec comes from 127.0.0.1; a spec that tests the limit sets its own.
+    NEW_VISITOR_RATE_LIMIT: '1000000',
+    ...env,
+  });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -61,7 +53,7 @@ export async function startNextServer(port: number, env: Record<string, string>)
     );
     if (healthy) break;
     if (child.exitCode !== null || Date.now() > deadline) {
-      throw new Error(`next start on port ${port} did not become healthy:\n${output}`);
+      throw new Error(`the server on port ${port} did not become healthy:\n${output}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -87,7 +79,7 @@ export async function startNextServer(port: number, env: Record<string, string>)
       if (!group) return;
       signalGroup(group, 'SIGTERM');
       await exited;
-      // npx exits before its next-server child: wait for the whole group, so the port and PGlite folder are free.
+      // Wait for the whole group (anything the server started too), so the port and PGlite folder are free.
       const deadline = Date.now() + 20_000;
       while (signalGroup(group, 0)) {
         if (Date.now() > deadline) {

@@ -9,6 +9,7 @@ import { getContextDeps } from '../instance';
 import { retryAfterOf } from '../limits/rate-limited-error';
 import { appRouter } from '../routers/_app';
 import { foreignOriginReason, refuseMediaType } from './request-guards';
+import { withSseRetry } from './sse-retry';
 
 /** The path the route is mounted at (client/links.ts uses the same path). */
 export const TRPC_ENDPOINT = '/api/trpc';
@@ -25,30 +26,32 @@ export function createTrpcHandler(
   return async (request) => {
     const wrongType = request.method === 'POST' ? refuseMediaType(request, ['application/json']) : null;
     if (wrongType) return wrongType;
-    return fetchRequestHandler({
-      endpoint: TRPC_ENDPOINT,
-      req: request,
-      router: appRouter,
-      createContext: async () => {
-        const deps = await getDeps();
-        // Checked here, before the session is read, so the refusal is a tRPC error (403) clients can parse.
-        const foreign = foreignOriginReason(request, deps.trustedOrigins);
-        if (foreign !== null) throw new TRPCError({ code: 'FORBIDDEN', message: foreign });
-        return createRequestContext(request, deps);
-      },
-      responseMeta({ ctx, type, errors }) {
-        // Every subscription needs a user. Without one (a revoked or unknown token) the answer is a 401, not a 200
-        // whose one event is the error: an EventSource stops on a 401, where a 200 that ends makes it reconnect forever.
-        if (type === 'subscription' && !ctx?.user) return { status: 401 };
-        const retryAfter = errors.map(retryAfterOf).find((seconds) => seconds !== null);
-        return retryAfter == null ? {} : { headers: new Headers({ 'retry-after': String(retryAfter) }) };
-      },
-      onError({ error, path }) {
-        // Client mistakes (4xx) are answered and need no log; anything else is our bug and must be seen.
-        if (error.code === 'INTERNAL_SERVER_ERROR')
-          console.error(`[trpc] ${path ?? '<no path>'} failed:`, error);
-      },
-    });
+    return withSseRetry(
+      await fetchRequestHandler({
+        endpoint: TRPC_ENDPOINT,
+        req: request,
+        router: appRouter,
+        createContext: async () => {
+          const deps = await getDeps();
+          // Checked here, before the session is read, so the refusal is a tRPC error (403) clients can parse.
+          const foreign = foreignOriginReason(request, deps.trustedOrigins);
+          if (foreign !== null) throw new TRPCError({ code: 'FORBIDDEN', message: foreign });
+          return createRequestContext(request, deps);
+        },
+        responseMeta({ ctx, type, errors }) {
+          // Every subscription needs a user. Without one (a revoked or unknown token) the answer is a 401, not a 200
+          // whose one event is the error: an EventSource stops on a 401, where a 200 that ends makes it reconnect forever.
+          if (type === 'subscription' && !ctx?.user) return { status: 401 };
+          const retryAfter = errors.map(retryAfterOf).find((seconds) => seconds !== null);
+          return retryAfter == null ? {} : { headers: new Headers({ 'retry-after': String(retryAfter) }) };
+        },
+        onError({ error, path }) {
+          // Client mistakes (4xx) are answered and need no log; anything else is our bug and must be seen.
+          if (error.code === 'INTERNAL_SERVER_ERROR')
+            console.error(`[trpc] ${path ?? '<no path>'} failed:`, error);
+        },
+      }),
+    );
   };
 }
 
