@@ -494,8 +494,9 @@ async function firstEvent(response: Response): Promise<{ event: string; data: st
         const block = buffer.slice(0, end);
         buffer = buffer.slice(end + 2);
         const event = /^event: ?(.*)$/m.exec(block)?.[1] ?? 'message';
-        const data = /^data: ?(.*)$/m.exec(block)?.[1] ?? '';
-        if (event !== 'connected' && event !== 'ping') return { event, data };
+        const data = /^data: ?(.*)$/m.exec(block)?.[1];
+        // A block without data (the `retry:` preface, server/http/sse-retry.ts) dispatches no event in SSE.
+        if (data !== undefined && event !== 'connected' && event !== 'ping') return { event, data };
       }
     }
   } finally {

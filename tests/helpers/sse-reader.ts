@@ -35,15 +35,20 @@ export function readSse(body: NonNullable<Response['body']>): SseReader {
           const block = buffer.slice(0, end);
           buffer = buffer.slice(end + 2);
           const event: SseEvent = { event: 'message', data: '' };
+          let hasData = false;
           for (const line of block.split('\n')) {
             const colon = line.indexOf(':');
             if (colon <= 0) continue; // A comment or a blank line.
             const field = line.slice(0, colon);
             const text = line.slice(colon + 1).replace(/^ /, '');
             if (field === 'event') event.event = text;
-            else if (field === 'data') event.data += text;
-            else if (field === 'id') event.id = text;
+            else if (field === 'data') {
+              event.data += text;
+              hasData = true;
+            } else if (field === 'id') event.id = text;
           }
+          // A block without data (the `retry:` preface, server/http/sse-retry.ts) dispatches no event in SSE.
+          if (!hasData) continue;
           events.push(event);
           for (const wake of waiters) wake();
         }
