@@ -20,6 +20,8 @@ import {
 } from '@/server/runtime/retention';
 import { readSnapshot, SNAPSHOT_FINISHED_RUNS } from '@/server/runtime/snapshot';
 import { ensureUser } from '@/server/users';
+import { createInnerContext } from '@/server/context';
+import { createCaller } from '@/server/routers/_app';
 import { createTestRuntime } from './helpers/test-database';
 import { directTransport, eventually, gatedTransport, newClient, pumpFeed } from './helpers/sync';
 
@@ -212,6 +214,28 @@ describe('issue 12 item 6: retention keeps storage bounded', () => {
       waiting.id,
       ...finished.slice(-SNAPSHOT_FINISHED_RUNS),
     ]);
+  });
+
+  it('item 6: a run left out of the snapshot is still readable by id, by its owner only (runs.byId)', async () => {
+    const owner = await ensureUser(runtime.db, crypto.randomUUID());
+    const stranger = await ensureUser(runtime.db, crypto.randomUUID());
+    const old = await insertRun(runtime, owner.id, 'tidyUp', {}, 3);
+    await runtime.db
+      .update(actionRuns)
+      .set({ status: 'succeeded', createdAt: hoursAgo(1) })
+      .where(eq(actionRuns.id, old.id));
+    for (let i = 0; i < SNAPSHOT_FINISHED_RUNS; i++) {
+      const run = await insertRun(runtime, owner.id, 'tidyUp', {}, 3);
+      await runtime.db.update(actionRuns).set({ status: 'succeeded' }).where(eq(actionRuns.id, run.id));
+    }
+    const snapshot = await readSnapshot(runtime, owner.id);
+    expect(snapshot.tables.actionRuns.some((run) => run.id === old.id)).toBe(false);
+
+    const asOwner = createCaller(createInnerContext({ runtime, user: owner }));
+    expect(await asOwner.runs.byId({ id: old.id })).toMatchObject({ id: old.id, status: 'succeeded' });
+    const asStranger = createCaller(createInnerContext({ runtime, user: stranger }));
+    await expect(asStranger.runs.byId({ id: old.id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(asOwner.runs.byId({ id: crypto.randomUUID() })).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
   it.skipIf(!process.env.DATABASE_URL)(

@@ -62,6 +62,18 @@ export const enqueueRouter = router(
 
 /** Operations on runs. */
 export const runsRouter = router({
+  /**
+   * One of the user's runs, whatever its age (the snapshot carries only unfinished and recent runs, snapshot.ts):
+   * how a script follows a run it enqueued. Another user's run is NOT_FOUND, as a run that does not exist.
+   */
+  byId: userProcedure.input(z.object({ id: z.uuid() })).query(async ({ ctx, input }) => {
+    const [run] = await ctx.db
+      .select()
+      .from(actionRuns)
+      .where(and(eq(actionRuns.id, input.id), eq(actionRuns.ownerId, ctx.user.id)));
+    if (!run) throw new TRPCError({ code: 'NOT_FOUND', message: `No run with id ${input.id}` });
+    return run;
+  }),
   /** Cancels a queued run at once, or asks a running one to stop (its handler's ctx.signal aborts). */
   cancel: userProcedure.input(z.object({ id: z.uuid() })).mutation(async ({ ctx, input }) => {
     const [run] = await ctx.db
