@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { apiTokens, providerSettings } from '@/db/schema';
+import { insertRun } from '@/server/runtime/action-runs';
 import { createApiToken } from '@/server/auth/api-tokens';
 import { handleChat } from '@/server/copilot/chat-handler';
 import { createInnerContext } from '@/server/context';
@@ -52,7 +53,11 @@ describe('server-only data through every surface', () => {
     if (!first) throw new Error('expected seeded todos');
 
     // Every query procedure, with the input it needs.
-    const queryInputs: Record<string, unknown> = { 'todos.byId': { id: first.id } };
+    const run = await insertRun(runtime, user.id, 'tidyUp', {}, 3);
+    const queryInputs: Record<string, unknown> = {
+      'todos.byId': { id: first.id },
+      'runs.byId': { id: run.id },
+    };
     const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>;
     const queries = Object.entries(procedures).filter(([, procedure]) => procedure._def.type === 'query');
     expect(queries.length).toBeGreaterThan(4);
