@@ -13,8 +13,35 @@ const root = path.resolve(import.meta.dirname, '..');
 const README_MAX_BYTES = 10_240;
 
 /** Top-level folders whose files comments may name (a source file under server/, a page under docs/). */
-const TOP_LEVEL = ['app', 'server', 'client', 'mutators', 'db', 'scripts', 'tests', 'e2e', 'bench', 'docs', 'deploy'];
-const EXTENSIONS = ['ts', 'tsx', 'mts', 'cts', 'js', 'mjs', 'cjs', 'md', 'json', 'sql', 'css', 'yaml', 'yml', 'conf'];
+const TOP_LEVEL = [
+  'app',
+  'server',
+  'client',
+  'mutators',
+  'db',
+  'scripts',
+  'tests',
+  'e2e',
+  'bench',
+  'docs',
+  'deploy',
+];
+const EXTENSIONS = [
+  'ts',
+  'tsx',
+  'mts',
+  'cts',
+  'js',
+  'mjs',
+  'cjs',
+  'md',
+  'json',
+  'sql',
+  'css',
+  'yaml',
+  'yml',
+  'conf',
+];
 
 /** Folders whose .ts/.tsx sources are scanned, plus the top-level .ts files. */
 const SOURCE_FOLDERS = ['app', 'server', 'client', 'mutators', 'db', 'scripts', 'tests', 'e2e', 'bench'];
@@ -64,9 +91,21 @@ export function extractComments(source: string): { line: number; text: string }[
   const regexMayStart = () =>
     lastSignificant === '' ||
     '(,=:[!&|?{};+-*%<>~^'.includes(lastSignificant) ||
-    ['return', 'typeof', 'case', 'do', 'else', 'in', 'of', 'new', 'delete', 'void', 'throw', 'yield', 'await'].includes(
-      lastWord,
-    );
+    [
+      'return',
+      'typeof',
+      'case',
+      'do',
+      'else',
+      'in',
+      'of',
+      'new',
+      'delete',
+      'void',
+      'throw',
+      'yield',
+      'await',
+    ].includes(lastWord);
 
   const skipTemplate = () => {
     // i is just past a backtick or a closing `}` of `${…}`; runs to the closing backtick or to a `${`.
@@ -233,7 +272,8 @@ describe('documentation', () => {
     for (const file of files) {
       for (const { line, text } of extractComments(fs.readFileSync(file, 'utf8'))) {
         for (const named of pathsIn(text)) {
-          if (!fs.existsSync(path.join(root, named))) dangling.push(`${path.relative(root, file)}:${line} → ${named}`);
+          if (!fs.existsSync(path.join(root, named)))
+            dangling.push(`${path.relative(root, file)}:${line} → ${named}`);
         }
       }
     }
