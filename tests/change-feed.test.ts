@@ -172,8 +172,8 @@ describe('change feed', () => {
     },
   );
 
-  // DESIGN.md rule 3, on the real thing: concurrent transactions on PostgreSQL commit out of version order unless
-  // versions are assigned in commit order. 8 writers × 250 mutations, read live by another "process".
+  // docs/architecture.md rule 3, on the real thing: concurrent transactions on PostgreSQL commit out of version
+  // order unless versions are assigned in commit order. 8 writers × 250 mutations, read live by another "process".
   it.runIf(process.env.DATABASE_URL)(
     'delivers every change exactly once, in commit order, under 8 concurrent writers (PostgreSQL)',
     { timeout: 120_000 },

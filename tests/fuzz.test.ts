@@ -19,8 +19,8 @@
  *   the stored first answer (code and message only: the message text still names `args.…`).
  * - Input the schema accepts may succeed and write (counted, not checked), except on queries, which never write.
  * - A mutator call with a valid idempotency envelope (`clientId` + `mutationId`) and bad `args` consumes its mutation
- *   id by design (DESIGN.md rule 5): one failed `sync_commits` row and the client's `client_mutations` row may
- *   change, nothing else, and the error names `args.…`.
+ *   id by design (docs/architecture.md rule 5): one failed `sync_commits` row and the client's `client_mutations`
+ *   row may change, nothing else, and the error names `args.…`.
  * - Procedures that would call a model or stream forever (`streams.draftTodo`, `sync.changes`,
  *   `actions.generateTodo`) and `actions.tidyUp` (it sleeps per todo) get invalid input only.
  * - Text holding U+0000 or an unpaired UTF-16 surrogate counts as invalid wherever it would be stored: PostgreSQL

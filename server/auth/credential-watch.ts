@@ -1,8 +1,8 @@
 /**
  * Long-lived streams (SSE subscriptions) outlive the request that authenticated them, so they re-check their
- * credential while they run and end when it is gone (DESIGN.md rule 11). A revocation in this process ends them at
- * once; one made by another process (PostgreSQL) is seen at the next batch the stream sends, or by a timer, so an idle
- * stream ends too.
+ * credential while they run and end when it is gone (docs/architecture.md rule 11). A revocation in this process
+ * ends them at once; one made by another process (PostgreSQL) is seen at the next batch the stream sends, or by a
+ * timer, so an idle stream ends too.
  */
 import 'server-only';
 import { TRPCError } from '@trpc/server';

@@ -1,7 +1,7 @@
 /**
  * A conversation can hold an unfinished tool call (waiting for approval, or approved but not yet run) for a tool that
  * this request does not offer: the user asked on one page and answered on another. Such a call must not run here
- * (DESIGN.md rule 8), and the model and the panel should learn why, so it is settled as a tool error.
+ * (docs/architecture.md rule 8), and the model and the panel should learn why, so it is settled as a tool error.
  */
 import 'server-only';
 import { getStaticToolName, isStaticToolUIPart, type ToolSet, type UIMessage } from 'ai';

@@ -1,8 +1,8 @@
 /**
  * Secret inputs of enqueued runs (an action's `secret` fields). `action_runs` is synced, so its `input` would carry
- * an API key to every tab and into the change log forever (DESIGN.md rule 10). Instead the secret fields go to the
- * server-only `action_run_secrets` table in the same transaction as the run, the worker merges them back in, and
- * the row goes when the run finishes. Results and errors of such runs are scrubbed of the secret values too.
+ * an API key to every tab and into the change log forever (docs/architecture.md rule 10). Instead the secret fields
+ * go to the server-only `action_run_secrets` table in the same transaction as the run, the worker merges them back
+ * in, and the row goes when the run finishes. Results and errors of such runs are scrubbed of the secret values too.
  */
 import 'server-only';
 import { TRPCError } from '@trpc/server';

@@ -1,11 +1,11 @@
 /**
  * The change log: what committed, in which order. Written in the mutation's own transaction; read by the feed.
  *
- * Ordering (DESIGN.md rule 3): a plain sequence is not enough on PostgreSQL, because a transaction that took
- * version 11 can commit after one that took 12, and a reader at 12 would skip 11 forever. Here the version comes
- * from a single counter row that each transaction increments as its last step; the row lock is held until commit,
- * so the next writer gets its version only after this one is visible. Versions are therefore visible in commit
- * order, without gaps. Only that final step is serialized; the mutators themselves run concurrently.
+ * Ordering (docs/architecture.md rule 3): a plain sequence is not enough on PostgreSQL, because a transaction that
+ * took version 11 can commit after one that took 12, and a reader at 12 would skip 11 forever. Here the version
+ * comes from a single counter row that each transaction increments as its last step; the row lock is held until
+ * commit, so the next writer gets its version only after this one is visible. Versions are therefore visible in
+ * commit order, without gaps. Only that final step is serialized; the mutators themselves run concurrently.
  */
 import 'server-only';
 import { and, asc, eq, gt, lte, sql } from 'drizzle-orm';

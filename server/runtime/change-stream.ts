@@ -48,7 +48,7 @@ export async function* streamChanges(
       resumeFrom < (await logFloor(runtime.db))
     ) {
       // No version (a fresh client), one this log never reached (the database was reset), or one whose commits
-      // retention has deleted (DESIGN.md rule 12): start over from a snapshot.
+      // retention has deleted (docs/architecture.md rule 12): start over from a snapshot.
       const snapshot = await readSnapshot(runtime, userId, clientId);
       if (watch && !(await watch.stillValid())) throw new CredentialRevokedError();
       yield tracked(String(snapshot.version), { type: 'reset', snapshot });

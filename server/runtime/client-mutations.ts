@@ -1,8 +1,8 @@
 /**
- * DESIGN.md rule 5: each client numbers its mutations 1, 2, 3…, and `client_mutations` holds, per client, the last
- * id applied (and its error, if it failed). A transaction first locks the rows of the clients it serves, then
- * decides each mutation id against them: apply (the next id), duplicate (already applied: skip) or gap (an id was
- * skipped: refuse, consuming nothing). The new last id is written with the commit (change-log.ts appendCommits).
+ * docs/architecture.md rule 5: each client numbers its mutations 1, 2, 3…, and `client_mutations` holds, per client,
+ * the last id applied (and its error, if it failed). A transaction first locks the rows of the clients it serves,
+ * then decides each mutation id against them: apply (the next id), duplicate (already applied: skip) or gap (an id
+ * was skipped: refuse, consuming nothing). The new last id is written with the commit (change-log.ts appendCommits).
  */
 import 'server-only';
 import { sql } from 'drizzle-orm';

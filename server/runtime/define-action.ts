@@ -46,8 +46,9 @@ export interface Action<
   readonly input: TInput;
   /**
    * Input fields that hold secrets (API keys, passwords). Whatever enters a synced row reaches browsers forever
-   * (DESIGN.md rule 10), so an enqueued run keeps these in the server-only `action_run_secrets` table (deleted when
-   * the run finishes) instead of its synced `input`, and its synced result and error never repeat them.
+   * (docs/architecture.md rule 10), so an enqueued run keeps these in the server-only `action_run_secrets` table
+   * (deleted when the run finishes) instead of its synced `input`, and its synced result and error never repeat
+   * them.
    */
   readonly secret?: readonly InputField<TInput>[];
   /**

@@ -1,11 +1,12 @@
 /**
- * The one executor (DESIGN.md rule 1): every mutator runs through `executeMutation`, whoever calls it — the tRPC
- * procedure, an action's `ctx.mutate`, the chat endpoint or MCP. It validates input, runs the mutator in one
- * database transaction together with its change-log entries and the client's mutation id (rule 2), then hands the
- * commit to the feed. Nothing is written on any error, except that a failed mutation still consumes its id (rule 5).
- * Every error says whether the id was consumed (`MutationCallError`): a refusal (invalid input, authorization, the
- * mutator threw) consumes it and is final; a failure before the commit (the database closed, a pool timeout, a
- * deadlock or serialization failure) or an id out of order consumes nothing, and the client sends the id again.
+ * The one executor (docs/architecture.md rule 1): every mutator runs through `executeMutation`, whoever calls it —
+ * the tRPC procedure, an action's `ctx.mutate`, the chat endpoint or MCP. It validates input, runs the mutator in
+ * one database transaction together with its change-log entries and the client's mutation id (rule 2), then hands
+ * the commit to the feed. Nothing is written on any error, except that a failed mutation still consumes its id
+ * (rule 5). Every error says whether the id was consumed (`MutationCallError`): a refusal (invalid input,
+ * authorization, the mutator threw) consumes it and is final; a failure before the commit (the database closed, a
+ * pool timeout, a deadlock or serialization failure) or an id out of order consumes nothing, and the client sends
+ * the id again.
  *
  * Mutations that arrive together share a transaction (group commit, see runBatch): each keeps its own version and
  * answer, and a failure in the group ends exactly as it would alone.

@@ -1,6 +1,6 @@
 /**
- * Pokes: "the log has moved, read it". Hints only (DESIGN.md rule 4): a lost poke delays delivery, never loses data,
- * because readers always read the log after their own version.
+ * Pokes: "the log has moved, read it". Hints only (docs/architecture.md rule 4): a lost poke delays delivery, never
+ * loses data, because readers always read the log after their own version.
  *
  * - In-process: nothing to poke. The process that commits hands its commit to its own feed (ChangeFeed.publish),
  *   which is all PGlite needs (one process per folder).

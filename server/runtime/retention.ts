@@ -1,6 +1,6 @@
 /**
- * Retention (DESIGN.md rule 12): every table that grows with use is pruned past a window, by a job in the server
- * process (started with the queue, server/instance.ts).
+ * Retention (docs/architecture.md rule 12): every table that grows with use is pruned past a window, by a job in the
+ * server process (started with the queue, server/instance.ts).
  * - The change log (sync_commits, sync_changes): the oldest commits beyond the latest `logKeepVersions` versions, or
  *   older than `logMaxAgeMs`, are deleted — always a prefix in version order, so the log's floor (change-log.ts
  *   logFloor) says exactly what is left. A subscriber whose cursor is below the floor gets a `reset` and a fresh

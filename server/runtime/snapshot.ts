@@ -1,6 +1,6 @@
 /**
  * A consistent snapshot of a user's synced rows and the log version they correspond to (the start of a feed).
- * Action runs are capped (DESIGN.md rule 12): every unfinished run, and only the latest finished ones.
+ * Action runs are capped (docs/architecture.md rule 12): every unfinished run, and only the latest finished ones.
  */
 import 'server-only';
 import { and, desc, eq, inArray, notInArray } from 'drizzle-orm';

@@ -1,8 +1,9 @@
 /**
- * Approvals of tool calls are single-use (DESIGN.md rule 11). An approval request is recorded when it is issued; the
- * first answer to it marks it used with one conditional UPDATE (so of two concurrent posts, also on two processes,
- * exactly one wins) and only that answer yields a {@link ToolApprovalGrant}, which `callTool` requires — and spends —
- * before it runs a tool that needs approval. A replayed answer finds the approval used and gets no grant.
+ * Approvals of tool calls are single-use (docs/architecture.md rule 11). An approval request is recorded when it is
+ * issued; the first answer to it marks it used with one conditional UPDATE (so of two concurrent posts, also on two
+ * processes, exactly one wins) and only that answer yields a {@link ToolApprovalGrant}, which `callTool` requires —
+ * and spends — before it runs a tool that needs approval. A replayed answer finds the approval used and gets no
+ * grant.
  *
  * Retention: a request not answered within {@link APPROVAL_LIFETIME_MS} expires; rows older than that are deleted
  * (each new request prunes them), and an answer whose row is gone is refused like a used one.

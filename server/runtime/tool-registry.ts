@@ -1,7 +1,7 @@
 /**
  * The procedures offered as tools, from the same registries as the tRPC procedures (mutators, actions): which ones
  * a request may see, and the one way to call them. The chat endpoint and MCP build their tool lists here; a call
- * to a tool that was not offered for its context is refused before anything runs (DESIGN.md rule 8).
+ * to a tool that was not offered for its context is refused before anything runs (docs/architecture.md rule 8).
  */
 import 'server-only';
 import { TRPCError } from '@trpc/server';
