@@ -4,7 +4,7 @@
  * mutations, finish, re-queue) is refused and changes nothing, A's handler is aborted, and B's result stands.
  * On PostgreSQL the workers are two runtimes (as two processes would be); on PGlite two queues on one runtime.
  */
-import { and, count, eq } from 'drizzle-orm';
+import { and, count, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '@/db/open';
@@ -196,5 +196,41 @@ describe('issue 12 item 5: the queue is fenced', () => {
     await eventually(async () => (await readRun(run.id))?.status === 'succeeded', 'the run to finish');
     expect(await changesOfRun(run.id)).toBe(afterClaim + 1); // the finish
     await queue.stop();
+  });
+
+  it('item 5: a worker never takes over a run it is executing itself when its own heartbeat is late', async () => {
+    // PGlite has one connection: a heartbeat can wait behind a backlog of commits past its lease. The worker that
+    // still runs the handler must not claim the run again (it would run twice, in this very worker).
+    const user = await ensureUser(runtimeA.db, crypto.randomUUID());
+    const probe = probeAction();
+    const queue = startActionQueue(runtimeA, {
+      leaseMs: 300,
+      heartbeatMs: 3_600_000,
+      concurrency: 2,
+      actions: { fencingProbe: probe.action },
+    });
+    queues.push(queue);
+    const first = await insertRun(runtimeA, user.id, 'fencingProbe', {}, 3);
+    const a = await probe.nth(0);
+    await eventually(async () => {
+      const [row] = await runtimeA.db
+        .select({ lapsed: sql<boolean>`${actionRuns.leaseUntil} < now()` })
+        .from(actionRuns)
+        .where(eq(actionRuns.id, first.id));
+      return row?.lapsed === true;
+    }, 'the first run’s lease to lapse');
+
+    // A new run wakes the worker's claim loop: it must take the new run, not its own lapsed one.
+    const second = await insertRun(runtimeA, user.id, 'fencingProbe', {}, 3);
+    const b = await probe.nth(1);
+    expect(b.ctx.runId).toBe(second.id);
+    expect(await readRun(first.id)).toMatchObject({ status: 'running', attempts: 1 });
+    a.release({ worker: 'a' });
+    b.release({ worker: 'b' });
+    await eventually(
+      async () => (await readRun(first.id))?.status === 'succeeded',
+      'the first run to finish',
+    );
+    expect(await readRun(first.id)).toMatchObject({ attempts: 1, result: { worker: 'a' } });
   });
 });

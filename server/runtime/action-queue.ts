@@ -79,7 +79,7 @@ export function startActionQueue(runtime: Runtime, options: QueueOptions = {}): 
 
   async function fill() {
     while (!stopped && running.size < concurrency) {
-      const run = await claimNextRun(runtime, leaseMs);
+      const run = await claimNextRun(runtime, leaseMs, [...running.keys()]);
       if (!run) break;
       const execution = execute(run).finally(() => {
         running.delete(run.id);

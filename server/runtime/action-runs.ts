@@ -5,7 +5,7 @@
  */
 import 'server-only';
 import { TRPCError } from '@trpc/server';
-import { and, asc, eq, lt, lte, or, sql } from 'drizzle-orm';
+import { and, asc, eq, lt, lte, notInArray, or, sql } from 'drizzle-orm';
 import { SpanKind } from '@opentelemetry/api';
 import { actionRuns, type ActionRun } from '@/db/schema';
 import { rememberRunTrace } from '../telemetry/run-traces';
@@ -153,16 +153,25 @@ export class LeaseLostError extends TRPCError {
 }
 
 /** Claims the next due run (queued and due, or running with an expired lease), or returns null. */
-export async function claimNextRun(runtime: Runtime, leaseMs: number): Promise<ActionRun | null> {
+export async function claimNextRun(
+  runtime: Runtime,
+  leaseMs: number,
+  /**
+   * Runs this worker is executing itself. Their lease can look lapsed when a heartbeat waits behind a backlog of
+   * commits (PGlite has one connection); taking them over here would only run them twice in this very worker.
+   */
+  executing: readonly string[] = [],
+): Promise<ActionRun | null> {
   const run = await runtime.db.transaction(async (tx) => {
     const now = sql`now()`;
+    const lapsed = and(eq(actionRuns.status, 'running'), lt(actionRuns.leaseUntil, now));
     const [candidate] = await tx
       .select({ id: actionRuns.id })
       .from(actionRuns)
       .where(
         or(
           and(eq(actionRuns.status, 'queued'), lte(actionRuns.runAfter, now)),
-          and(eq(actionRuns.status, 'running'), lt(actionRuns.leaseUntil, now)),
+          executing.length > 0 ? and(lapsed, notInArray(actionRuns.id, [...executing])) : lapsed,
         ),
       )
       .orderBy(asc(actionRuns.runAfter))
