@@ -15,6 +15,8 @@ export default defineConfig({
     include: ['tests/**/*.test.ts'],
     // PGlite takes a few seconds to start; PostgreSQL runs create a database per test file.
     testTimeout: 30_000,
+    // Lets memory tests (tests/sustained-load.test.ts) collect garbage before they measure what is retained.
+    execArgv: ['--expose-gc'],
     hookTimeout: 60_000,
   },
 });
