@@ -76,7 +76,7 @@ function fsyncsPerCommit(folder: string, count: number, durability: 'durable' | 
 
 describe('issue 12 item 1: PGlite commits are flushed to disk before they are acknowledged', () => {
   it.runIf(process.platform === 'linux')(
-    'item 1: every acknowledged commit made a real fsync system call before its answer (strace)',
+    'item 1: every acknowledged commit made a real fsync system call before its answer (strace, Linux only)',
     { timeout: 240_000 },
     () => {
       // strace is a CI dependency on Linux (.ci/run installs it); fail loudly rather than skip without it.

@@ -17,7 +17,7 @@ import { createPostgresDatabase } from './helpers/postgres-database';
 
 const baseUrl = process.env.DATABASE_URL;
 
-describe.runIf(baseUrl)('the queue worker process', () => {
+describe.runIf(baseUrl)('the queue worker process (PostgreSQL only: runs in the DATABASE_URL pass)', () => {
   let database: Awaited<ReturnType<typeof createPostgresDatabase>>;
   let web: Runtime;
   let worker: ChildProcess | undefined;
