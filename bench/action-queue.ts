@@ -11,9 +11,9 @@
  */
 import './support/require-react-server';
 import { randomUUID } from 'node:crypto';
-import { startActionQueue } from '@/server/runtime/action-queue';
-import type { Runtime } from '@/server/runtime/runtime';
-import { ensureUser } from '@/server/users';
+import { startActionQueue } from '@/framework/server/runtime/action-queue';
+import type { Runtime } from '@/framework/server/runtime/runtime';
+import { ensureUser } from '@/framework/server/users';
 import { numberListOption, numberOption } from './support/args';
 import { forEachDatabase, runMain, type BenchDatabase } from './support/databases';
 import { recordFigure } from './support/results';

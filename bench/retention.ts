@@ -13,12 +13,12 @@
 import './support/require-react-server';
 import { eq, sql } from 'drizzle-orm';
 import { todos } from '@/db/schema';
-import { insertRun, updateRun } from '@/server/runtime/action-runs';
-import { currentVersion } from '@/server/runtime/change-log';
-import { executeMutation } from '@/server/runtime/executor';
-import { startRetention, type RetentionReport } from '@/server/runtime/retention';
-import type { Runtime } from '@/server/runtime/runtime';
-import { ensureUser } from '@/server/users';
+import { insertRun, updateRun } from '@/framework/server/runtime/action-runs';
+import { currentVersion } from '@/framework/server/runtime/change-log';
+import { executeMutation } from '@/framework/server/runtime/executor';
+import { startRetention, type RetentionReport } from '@/framework/server/runtime/retention';
+import type { Runtime } from '@/framework/server/runtime/runtime';
+import { ensureUser } from '@/framework/server/users';
 import { numberOption } from './support/args';
 import {
   createPostgresDatabase,

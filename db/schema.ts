@@ -15,7 +15,7 @@ import {
   timestamp,
   uuid,
 } from 'drizzle-orm/pg-core';
-import { serverOnly } from './server-only';
+import { serverOnly } from '@/framework/server/db/server-only';
 
 /**
  * Everyone who has a session. Today every user is anonymous (a signed cookie made on first visit); `kind` leaves

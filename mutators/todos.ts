@@ -10,8 +10,8 @@ import {
   onPages,
   type MutatorTx,
   type ToolFillContext,
-} from './define';
-import { dateInput } from './date-input';
+} from '@/framework/shared/define-mutator';
+import { dateInput } from '@/framework/shared/date-input';
 
 const todoText = z.string().trim().min(1, 'must not be empty').max(500, 'must be at most 500 characters');
 

@@ -4,8 +4,8 @@
  */
 import 'server-only';
 import { timingSafeEqual } from 'node:crypto';
-import type { Db } from '@/db/open';
-import type { Runtime } from './runtime/runtime';
+import type { Db } from '@/framework/server/db/open';
+import type { Runtime } from '@/framework/server/runtime/runtime';
 import { bearerToken, findLiveApiToken } from './auth/api-tokens';
 import {
   DEFAULT_CREDENTIAL_RECHECK_MS,
@@ -13,7 +13,7 @@ import {
   type CredentialWatch,
 } from './auth/credential-watch';
 import { readCookie, SESSION_COOKIE, verifySession } from './session';
-import { ensureUser, type SessionUser } from './users';
+import { ensureUser, type SessionUser } from '@/framework/server/users';
 
 export interface Context {
   runtime: Runtime;

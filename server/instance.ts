@@ -3,13 +3,13 @@
  * `globalThis` so that Next dev's hot reloads reuse it instead of opening the PGlite folder a second time.
  */
 import 'server-only';
-import { openDatabase } from '@/db/open';
+import { openDatabase } from '@/framework/server/db/open';
 import type { ContextDeps } from './context';
 import { databaseConfigOf, getEnv, type Env } from './env';
-import { createRuntime, type Runtime, type RuntimeOptions } from './runtime/runtime';
-import { startActionQueue } from './runtime/action-queue';
-import { startRetention, type RetentionOptions } from './runtime/retention';
-import { installShutdownHandlers } from './shutdown';
+import { createRuntime, type Runtime, type RuntimeOptions } from '@/framework/server/runtime/runtime';
+import { startActionQueue } from '@/framework/server/runtime/action-queue';
+import { startRetention, type RetentionOptions } from '@/framework/server/runtime/retention';
+import { installShutdownHandlers } from '@/framework/server/shutdown';
 
 const holder = globalThis as typeof globalThis & { __starterRuntime?: Promise<Runtime> };
 

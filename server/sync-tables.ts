@@ -4,9 +4,9 @@
  */
 import 'server-only';
 import { actionRuns, todos } from '@/db/schema';
-import { ROW_ORDER } from '@/mutators/row-order';
+import { ROW_ORDER } from '@/framework/shared/row-order';
 import type { SyncedTableName } from '@/mutators/synced-tables';
-import { orderByKeys, type SyncedTableConfig } from './runtime/synced-table';
+import { orderByKeys, type SyncedTableConfig } from '@/framework/server/runtime/synced-table';
 
 export const syncedTables: { [TName in SyncedTableName]: SyncedTableConfig } = {
   todos: {

@@ -5,13 +5,13 @@
  * claims runs with FOR UPDATE SKIP LOCKED, so any number of workers and web processes may share the queue.
  */
 import 'server-only';
-import { openDatabase } from '@/db/open';
+import { openDatabase } from '@/framework/server/db/open';
 import { databaseConfigOf, getEnv } from './env';
 import { retentionOptions, runtimeOptionsOf } from './instance';
-import { startActionQueue } from './runtime/action-queue';
-import { startRetention } from './runtime/retention';
-import { createRuntime } from './runtime/runtime';
-import { installWorkerShutdownHandlers } from './shutdown';
+import { startActionQueue } from '@/framework/server/runtime/action-queue';
+import { startRetention } from '@/framework/server/runtime/retention';
+import { createRuntime } from '@/framework/server/runtime/runtime';
+import { installWorkerShutdownHandlers } from '@/framework/server/shutdown';
 
 /** Starts the worker; resolves once it is claiming runs. Throws (naming the variable) on a configuration it cannot run. */
 export async function startWorker(): Promise<void> {

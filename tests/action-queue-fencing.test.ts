@@ -7,13 +7,13 @@
 import { and, count, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '@/db/open';
+import { openDatabase } from '@/framework/server/db/open';
 import { actionRuns, syncChanges, todos } from '@/db/schema';
-import { startActionQueue, type ActionQueue } from '@/server/runtime/action-queue';
-import { extendLease, insertRun, LeaseLostError, updateRun } from '@/server/runtime/action-runs';
-import { defineAction, type ActionContext } from '@/server/runtime/define-action';
-import { createRuntime, type Runtime } from '@/server/runtime/runtime';
-import { ensureUser } from '@/server/users';
+import { startActionQueue, type ActionQueue } from '@/framework/server/runtime/action-queue';
+import { extendLease, insertRun, LeaseLostError, updateRun } from '@/framework/server/runtime/action-runs';
+import { defineAction, type ActionContext } from '@/framework/server/runtime/define-action';
+import { createRuntime, type Runtime } from '@/framework/server/runtime/runtime';
+import { ensureUser } from '@/framework/server/users';
 import { createTestRuntime } from './helpers/test-database';
 import { eventually } from './helpers/sync';
 

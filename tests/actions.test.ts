@@ -5,13 +5,13 @@ import { count, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actionRuns, syncChanges, syncCommits, todos } from '@/db/schema';
-import { runActionDefinition } from '@/server/runtime/action-executor';
-import { startActionQueue, type ActionQueue } from '@/server/runtime/action-queue';
-import { defineAction } from '@/server/runtime/define-action';
+import { runActionDefinition } from '@/framework/server/runtime/action-executor';
+import { startActionQueue, type ActionQueue } from '@/framework/server/runtime/action-queue';
+import { defineAction } from '@/framework/server/runtime/define-action';
 import { createInnerContext } from '@/server/context';
 import { createCaller } from '@/server/routers/_app';
-import { readSnapshot } from '@/server/runtime/snapshot';
-import { ensureUser } from '@/server/users';
+import { readSnapshot } from '@/framework/server/runtime/snapshot';
+import { ensureUser } from '@/framework/server/users';
 import { createTestRuntime } from './helpers/test-database';
 import { eventually } from './helpers/sync';
 

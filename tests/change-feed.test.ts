@@ -4,16 +4,16 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '@/db/open';
-import type { RowChange, SyncMessage } from '@/mutators/sync-protocol';
-import { readUserLog } from '@/server/runtime/change-log';
-import { streamChanges } from '@/server/runtime/change-stream';
-import { recordCommit } from '@/server/runtime/commit';
-import { executeMutation } from '@/server/runtime/executor';
-import { POKE_CHANNEL } from '@/server/runtime/pokes';
-import { createRuntime, type Runtime } from '@/server/runtime/runtime';
-import { readSnapshot } from '@/server/runtime/snapshot';
-import { ensureUser } from '@/server/users';
+import { openDatabase } from '@/framework/server/db/open';
+import type { RowChange, SyncMessage } from '@/framework/shared/sync-protocol';
+import { readUserLog } from '@/framework/server/runtime/change-log';
+import { streamChanges } from '@/framework/server/runtime/change-stream';
+import { recordCommit } from '@/framework/server/runtime/commit';
+import { executeMutation } from '@/framework/server/runtime/executor';
+import { POKE_CHANNEL } from '@/framework/server/runtime/pokes';
+import { createRuntime, type Runtime } from '@/framework/server/runtime/runtime';
+import { readSnapshot } from '@/framework/server/runtime/snapshot';
+import { ensureUser } from '@/framework/server/users';
 import { createTestRuntime } from './helpers/test-database';
 
 let runtime: Awaited<ReturnType<typeof createTestRuntime>>;

@@ -15,7 +15,7 @@ import { foreignOriginReason } from '@/server/http/request-guards';
 import { importTodosFromRequest } from '@/server/http/todos-csv';
 import { createTrpcHandler } from '@/server/http/trpc';
 import { handleMcp } from '@/server/mcp/mcp-handler';
-import { ensureUser } from '@/server/users';
+import { ensureUser } from '@/framework/server/users';
 import { startModelServer, type ModelServer } from '../e2e/support/model-server';
 import { chatDeps, sessionCookie, TEST_SECRET, userMessage } from './helpers/chat';
 import { fingerprint } from './helpers/fuzz-db';

@@ -6,13 +6,13 @@
  * commits until it reads the log, the widest such window).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '@/db/open';
-import type { SyncMessage } from '@/mutators/sync-protocol';
-import type { ChangeFeed } from '@/server/runtime/change-feed';
-import { streamChanges } from '@/server/runtime/change-stream';
-import { executeMutation } from '@/server/runtime/executor';
-import { createRuntime, type Runtime } from '@/server/runtime/runtime';
-import { ensureUser } from '@/server/users';
+import { openDatabase } from '@/framework/server/db/open';
+import type { SyncMessage } from '@/framework/shared/sync-protocol';
+import type { ChangeFeed } from '@/framework/server/runtime/change-feed';
+import { streamChanges } from '@/framework/server/runtime/change-stream';
+import { executeMutation } from '@/framework/server/runtime/executor';
+import { createRuntime, type Runtime } from '@/framework/server/runtime/runtime';
+import { ensureUser } from '@/framework/server/users';
 import { createTestRuntime } from './helpers/test-database';
 
 let writer: Awaited<ReturnType<typeof createTestRuntime>>;

@@ -5,11 +5,11 @@
 import { and, asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { actionRuns, providerSettings, syncChanges, syncCommits, todos } from '@/db/schema';
-import { startActionQueue, type ActionQueue } from '@/server/runtime/action-queue';
-import { executeMutation } from '@/server/runtime/executor';
+import { startActionQueue, type ActionQueue } from '@/framework/server/runtime/action-queue';
+import { executeMutation } from '@/framework/server/runtime/executor';
 import { createInnerContext } from '@/server/context';
 import { createCaller } from '@/server/routers/_app';
-import { ensureUser } from '@/server/users';
+import { ensureUser } from '@/framework/server/users';
 import { startModelServer, type ModelServer } from '../e2e/support/model-server';
 import { createTestRuntime } from './helpers/test-database';
 import { eventually } from './helpers/sync';

@@ -6,9 +6,9 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { actionRuns, todos } from '@/db/schema';
 import { NOT_CONFIGURED_MESSAGE } from '@/server/ai/model';
-import { startActionQueue, type ActionQueue } from '@/server/runtime/action-queue';
-import { executeMutation } from '@/server/runtime/executor';
-import { ensureUser } from '@/server/users';
+import { startActionQueue, type ActionQueue } from '@/framework/server/runtime/action-queue';
+import { executeMutation } from '@/framework/server/runtime/executor';
+import { ensureUser } from '@/framework/server/users';
 import { createTestRuntime } from './helpers/test-database';
 import { eventually } from './helpers/sync';
 

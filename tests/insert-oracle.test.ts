@@ -6,10 +6,10 @@
  */
 import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SyncStore } from '@/client/sync/store';
+import { SyncStore } from '@/framework/client/store';
 import { createTrpcHandler } from '@/server/http/trpc';
-import { executeMutation } from '@/server/runtime/executor';
-import { readSnapshot } from '@/server/runtime/snapshot';
+import { executeMutation } from '@/framework/server/runtime/executor';
+import { readSnapshot } from '@/framework/server/runtime/snapshot';
 import { sessionCookie, TEST_SECRET } from './helpers/chat';
 import { fingerprint } from './helpers/fuzz-db';
 import { directTransport, newClient } from './helpers/sync';

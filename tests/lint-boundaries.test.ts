@@ -33,7 +33,7 @@ describe('lint rules', () => {
       [
         "import { todos } from '@/db/schema';",
         "import { getDb } from '@/server/db';",
-        "import { router } from '../server/trpc';",
+        "import { router } from '@/framework/server/trpc';",
         "import { handleHealthRequest } from '@/server/http/health';",
         "import type { AppRouter } from '@/server/router-type';",
         'export type { AppRouter };',

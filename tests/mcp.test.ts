@@ -11,8 +11,8 @@ import { createApiToken, revokeApiToken, userForApiToken } from '@/server/auth/a
 import { createInnerContext } from '@/server/context';
 import { handleMcp } from '@/server/mcp/mcp-handler';
 import { createCaller } from '@/server/routers/_app';
-import { readSnapshot } from '@/server/runtime/snapshot';
-import { ensureUser } from '@/server/users';
+import { readSnapshot } from '@/framework/server/runtime/snapshot';
+import { ensureUser } from '@/framework/server/users';
 import { createTestRuntime } from './helpers/test-database';
 
 let runtime: Awaited<ReturnType<typeof createTestRuntime>>;

@@ -2,8 +2,8 @@ import { getTableName, is, sql } from 'drizzle-orm';
 import { PgTable } from 'drizzle-orm/pg-core';
 import * as schema from '@/db/schema';
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from '@/db/open';
-import { migrateDatabase } from '@/db/migrate';
+import { openDatabase } from '@/framework/server/db/open';
+import { migrateDatabase } from '@/framework/server/db/migrate';
 import { createPostgresDatabase, createTestDatabase } from './helpers/test-database';
 
 describe('migrations', () => {

@@ -3,9 +3,9 @@
  * commits to the database for the same inputs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SyncStore } from '@/client/sync/store';
-import { executeMutation } from '@/server/runtime/executor';
-import { readSnapshot } from '@/server/runtime/snapshot';
+import { SyncStore } from '@/framework/client/store';
+import { executeMutation } from '@/framework/server/runtime/executor';
+import { readSnapshot } from '@/framework/server/runtime/snapshot';
 import { createTestRuntime } from './helpers/test-database';
 import { newClient } from './helpers/sync';
 

@@ -9,10 +9,10 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase } from '@/db/open';
-import { PGLITE_FSYNC_CHANNEL, type PgliteFsyncMessage } from '@/db/pglite-durable-fs';
-import { executeMutation } from '@/server/runtime/executor';
-import { createRuntime } from '@/server/runtime/runtime';
+import { openDatabase } from '@/framework/server/db/open';
+import { PGLITE_FSYNC_CHANNEL, type PgliteFsyncMessage } from '@/framework/server/db/pglite-durable-fs';
+import { executeMutation } from '@/framework/server/runtime/executor';
+import { createRuntime } from '@/framework/server/runtime/runtime';
 import { newClient } from './helpers/sync';
 
 const tsxCli = createRequire(import.meta.url).resolve('tsx/cli');

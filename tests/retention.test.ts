@@ -7,19 +7,19 @@ import { and, asc, count, eq, inArray, lte, sql } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actionRuns, clientMutations, syncChanges, syncCommits, todos } from '@/db/schema';
-import { insertRun } from '@/server/runtime/action-runs';
-import { openDatabase } from '@/db/open';
-import { currentVersion, logFloor, LogCompactedError } from '@/server/runtime/change-log';
-import { createRuntime } from '@/server/runtime/runtime';
-import { executeMutation } from '@/server/runtime/executor';
+import { insertRun } from '@/framework/server/runtime/action-runs';
+import { openDatabase } from '@/framework/server/db/open';
+import { currentVersion, logFloor, LogCompactedError } from '@/framework/server/runtime/change-log';
+import { createRuntime } from '@/framework/server/runtime/runtime';
+import { executeMutation } from '@/framework/server/runtime/executor';
 import {
   DEFAULT_RETENTION,
   RETENTION_LOCK,
   runRetentionPass,
   type RetentionOptions,
-} from '@/server/runtime/retention';
-import { readSnapshot, SNAPSHOT_FINISHED_RUNS } from '@/server/runtime/snapshot';
-import { ensureUser } from '@/server/users';
+} from '@/framework/server/runtime/retention';
+import { readSnapshot, SNAPSHOT_FINISHED_RUNS } from '@/framework/server/runtime/snapshot';
+import { ensureUser } from '@/framework/server/users';
 import { createInnerContext } from '@/server/context';
 import { createCaller } from '@/server/routers/_app';
 import { createTestRuntime } from './helpers/test-database';

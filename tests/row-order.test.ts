@@ -6,11 +6,11 @@
 import { eq, sql } from 'drizzle-orm';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClientTransaction, stateFromSnapshot, WorkingState } from '@/client/sync/working-state';
+import { createClientTransaction, stateFromSnapshot, WorkingState } from '@/framework/client/working-state';
 import { actionRuns, todos, users } from '@/db/schema';
-import type { MutatorTx } from '@/mutators/define';
-import { createServerTransaction } from '@/server/runtime/server-transaction';
-import { readSnapshot } from '@/server/runtime/snapshot';
+import type { MutatorTx } from '@/framework/shared/define-mutator';
+import { createServerTransaction } from '@/framework/server/runtime/server-transaction';
+import { readSnapshot } from '@/framework/server/runtime/snapshot';
 import { createTestRuntime } from './helpers/test-database';
 
 let runtime: Awaited<ReturnType<typeof createTestRuntime>>;

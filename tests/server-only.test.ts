@@ -6,13 +6,13 @@ import { getTableName, is } from 'drizzle-orm';
 import { PgTable } from 'drizzle-orm/pg-core';
 import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isServerOnly } from '@/db/server-only';
+import { isServerOnly } from '@/framework/server/db/server-only';
 import * as schema from '@/db/schema';
 import { createInnerContext } from '@/server/context';
 import { createCaller } from '@/server/routers/_app';
-import { streamChanges } from '@/server/runtime/change-stream';
+import { streamChanges } from '@/framework/server/runtime/change-stream';
 import { syncedTables } from '@/server/sync-tables';
-import { ensureUser } from '@/server/users';
+import { ensureUser } from '@/framework/server/users';
 import { createTestRuntime } from './helpers/test-database';
 
 const SECRET = `sk-secret-${crypto.randomUUID()}`;

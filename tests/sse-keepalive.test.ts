@@ -5,13 +5,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '@/client/create-client';
-import { followFeed } from '@/client/sync/follow-feed';
-import { SyncStore, type ConnectionState } from '@/client/sync/store';
-import { executeMutation } from '@/server/runtime/executor';
-import { readSnapshot } from '@/server/runtime/snapshot';
+import { followFeed } from '@/framework/client/follow-feed';
+import { SyncStore, type ConnectionState } from '@/framework/client/store';
+import { executeMutation } from '@/framework/server/runtime/executor';
+import { readSnapshot } from '@/framework/server/runtime/snapshot';
 import { SESSION_COOKIE, signSession } from '@/server/session';
-import { SSE_KEEPALIVE } from '@/server/trpc';
-import { ensureUser } from '@/server/users';
+import { SSE_KEEPALIVE } from '@/framework/server/trpc';
+import { ensureUser } from '@/framework/server/users';
 import { startStallableProxy, type StallableProxy } from './helpers/stallable-proxy';
 import { directTransport } from './helpers/sync';
 import { createTestRuntime } from './helpers/test-database';

@@ -10,7 +10,7 @@ import type { ContextDeps } from '@/server/context';
 import { escapeFormula, unescapeFormula } from '@/server/http/csv-formula';
 import { firstFilePart, MalformedMultipartError } from '@/server/http/multipart-file';
 import { handleTodosExportWith, importTodosFromRequest } from '@/server/http/todos-csv';
-import { ensureUser } from '@/server/users';
+import { ensureUser } from '@/framework/server/users';
 import { sessionCookie, TEST_SECRET } from './helpers/chat';
 import { fingerprint } from './helpers/fuzz-db';
 import { createTestRuntime } from './helpers/test-database';

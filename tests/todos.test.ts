@@ -4,7 +4,7 @@ import { users } from '@/db/schema';
 import { createInnerContext } from '@/server/context';
 import { createCaller } from '@/server/routers/_app';
 import { WELCOME_TODOS } from '@/server/seed';
-import { ensureUser } from '@/server/users';
+import { ensureUser } from '@/framework/server/users';
 import { createTestRuntime } from './helpers/test-database';
 
 let runtime: Awaited<ReturnType<typeof createTestRuntime>>;

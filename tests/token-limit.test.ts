@@ -8,7 +8,7 @@ import { apiTokens } from '@/db/schema';
 import { createInnerContext } from '@/server/context';
 import { createCaller } from '@/server/routers/_app';
 import { MAX_LIVE_TOKENS } from '@/server/routers/tokens';
-import { ensureUser } from '@/server/users';
+import { ensureUser } from '@/framework/server/users';
 import { createTestRuntime } from './helpers/test-database';
 
 let runtime: Awaited<ReturnType<typeof createTestRuntime>>;

@@ -6,14 +6,14 @@
  */
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '@/db/open';
+import { openDatabase } from '@/framework/server/db/open';
 import { apiTokens } from '@/db/schema';
 import { createInnerContext, type ContextDeps } from '@/server/context';
 import { createTrpcHandler } from '@/server/http/trpc';
 import { createCaller } from '@/server/routers/_app';
-import { executeMutation } from '@/server/runtime/executor';
-import { createRuntime } from '@/server/runtime/runtime';
-import { ensureUser } from '@/server/users';
+import { executeMutation } from '@/framework/server/runtime/executor';
+import { createRuntime } from '@/framework/server/runtime/runtime';
+import { ensureUser } from '@/framework/server/users';
 import { startModelServer, type ModelServer } from '../e2e/support/model-server';
 import { readSse, within, type SseReader } from './helpers/sse-reader';
 import { createTestRuntime } from './helpers/test-database';

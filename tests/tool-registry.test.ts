@@ -7,16 +7,16 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { syncCommits, todos } from '@/db/schema';
-import { MCP_PATH, type ToolContext } from '@/mutators/define';
-import { mcpTools } from '@/server/mcp/mcp-server';
+import { MCP_PATH, type ToolContext } from '@/framework/shared/define-mutator';
+import { mcpTools } from '@/framework/server/mcp/mcp-server';
 import {
   claimApproval,
   recordApprovalRequest,
   type ToolApprovalGrant,
-} from '@/server/runtime/tool-approvals';
-import { callTool, listTools } from '@/server/runtime/tool-registry';
-import { readSnapshot } from '@/server/runtime/snapshot';
-import { ensureUser } from '@/server/users';
+} from '@/framework/server/runtime/tool-approvals';
+import { callTool, listTools } from '@/framework/server/runtime/tool-registry';
+import { readSnapshot } from '@/framework/server/runtime/snapshot';
+import { ensureUser } from '@/framework/server/users';
 import { createTestRuntime } from './helpers/test-database';
 
 let runtime: Awaited<ReturnType<typeof createTestRuntime>>;

@@ -9,10 +9,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ActionRun } from '@/db/schema';
-import { enqueueRun } from '@/server/runtime/action-executor';
-import { executeMutation } from '@/server/runtime/executor';
-import type { Runtime } from '@/server/runtime/runtime';
-import { ensureUser } from '@/server/users';
+import { enqueueRun } from '@/framework/server/runtime/action-executor';
+import { executeMutation } from '@/framework/server/runtime/executor';
+import type { Runtime } from '@/framework/server/runtime/runtime';
+import { ensureUser } from '@/framework/server/users';
 import { createPostgresDatabase } from './helpers/postgres-database';
 
 const baseUrl = process.env.DATABASE_URL;

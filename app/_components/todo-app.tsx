@@ -1,8 +1,8 @@
 'use client';
 import { useState, type FormEvent } from 'react';
 import { useCopilotProperties } from '@/client/copilot/page-properties';
-import { useMutate, useRows } from '@/client/sync/react';
-import { compareRows } from '@/mutators/row-order';
+import { useMutate, useRows } from '@/framework/react/sync-react';
+import { compareRows } from '@/framework/shared/row-order';
 import { TodoItem } from './todo-item';
 
 /** The example app: a live, optimistic todo list built only from mutators and `useRows`. */

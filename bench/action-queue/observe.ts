@@ -9,8 +9,8 @@
  * All times are epoch milliseconds on one clock: `performance.timeOrigin + performance.now()` (see {@link epochNow}).
  */
 import type { ActionRun } from '@/db/schema';
-import type { ActionQueue } from '@/server/runtime/action-queue';
-import type { Runtime } from '@/server/runtime/runtime';
+import type { ActionQueue } from '@/framework/server/runtime/action-queue';
+import type { Runtime } from '@/framework/server/runtime/runtime';
 
 /** Now, in epoch milliseconds with sub-millisecond resolution (the monotonic clock, anchored at process start). */
 export function epochNow(): number {

@@ -16,10 +16,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import superjson from 'superjson';
 import { actionRuns, syncChanges, syncCommits, type ActionRun } from '@/db/schema';
-import { startActionQueue } from '@/server/runtime/action-queue';
-import { insertRun } from '@/server/runtime/action-runs';
-import type { Runtime } from '@/server/runtime/runtime';
-import { ensureUser } from '@/server/users';
+import { startActionQueue } from '@/framework/server/runtime/action-queue';
+import { insertRun } from '@/framework/server/runtime/action-runs';
+import type { Runtime } from '@/framework/server/runtime/runtime';
+import { ensureUser } from '@/framework/server/users';
 import { epochNow, isTerminal } from './observe';
 import { MAX_ATTEMPTS, TIDY_UP_INPUT } from './pickup';
 

@@ -5,8 +5,8 @@
  */
 import { todos } from '@/db/schema';
 import { addTodo } from '@/mutators/todos';
-import { mutatorsRouter } from '@/server/runtime/mutator-procedures';
-import { router, userProcedure } from '@/server/trpc';
+import { mutatorsRouter } from '@/framework/server/runtime/mutator-procedures';
+import { router, userProcedure } from '@/framework/server/trpc';
 
 const bareInsert = userProcedure.input(addTodo.input).mutation(async ({ ctx, input }) => {
   await ctx.db.insert(todos).values({

@@ -7,11 +7,11 @@
  * executor from one writer (one transaction each), and addTodo from 8 concurrent writers (group commit: one flush
  * per batch, so its per-commit cost shows how much batching hides).
  */
-import { openDatabase, type PgliteDurability } from '@/db/open';
+import { openDatabase, type PgliteDurability } from '@/framework/server/db/open';
 import { todos } from '@/db/schema';
-import { executeMutation } from '@/server/runtime/executor';
-import { createRuntime, type Runtime } from '@/server/runtime/runtime';
-import { ensureUser } from '@/server/users';
+import { executeMutation } from '@/framework/server/runtime/executor';
+import { createRuntime, type Runtime } from '@/framework/server/runtime/runtime';
+import { ensureUser } from '@/framework/server/users';
 import type { BenchDatabase } from '../support/databases';
 
 export const DURABILITY_ARMS = ['bare insert', 'addTodo, 1 writer', 'addTodo, 8 writers'] as const;

@@ -2,8 +2,8 @@
  * An in-process server runtime over a bench database (needs `tsx --conditions=react-server`, see
  * require-react-server.ts), closed cleanly afterwards.
  */
-import { openDatabase } from '@/db/open';
-import { createRuntime, type Runtime } from '@/server/runtime/runtime';
+import { openDatabase } from '@/framework/server/db/open';
+import { createRuntime, type Runtime } from '@/framework/server/runtime/runtime';
 import type { BenchDatabase } from './databases';
 
 export async function withRuntime<T>(

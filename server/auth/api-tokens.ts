@@ -5,7 +5,7 @@
 import 'server-only';
 import { createHash, randomBytes } from 'node:crypto';
 import { and, count, desc, eq, isNull } from 'drizzle-orm';
-import type { Db } from '@/db/open';
+import type { Db } from '@/framework/server/db/open';
 import { apiTokens, users } from '@/db/schema';
 import { announceTokenRevoked } from './credential-watch';
 

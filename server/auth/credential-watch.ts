@@ -7,7 +7,7 @@
 import 'server-only';
 import { TRPCError } from '@trpc/server';
 import { and, eq, isNull } from 'drizzle-orm';
-import type { Db } from '@/db/open';
+import type { Db } from '@/framework/server/db/open';
 import { apiTokens } from '@/db/schema';
 
 /** How often, by default, a stream re-checks its token while it sends nothing (STREAM_TOKEN_RECHECK_MS). */

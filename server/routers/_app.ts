@@ -1,10 +1,10 @@
-import { createCallerFactory, router } from '../trpc';
-import { actionsRouter, enqueueRouter, runsRouter } from '../runtime/action-procedures';
-import { mutatorsRouter } from '../runtime/mutator-procedures';
+import { createCallerFactory, router } from '@/framework/server/trpc';
+import { actionsRouter, enqueueRouter, runsRouter } from '@/framework/server/runtime/action-procedures';
+import { mutatorsRouter } from '@/framework/server/runtime/mutator-procedures';
 import { copilotRouter } from './copilot';
 import { settingsRouter } from './settings';
 import { streamsRouter } from './streams';
-import { syncRouter } from './sync';
+import { syncRouter } from '@/framework/server/routers/sync';
 import { tokensRouter } from './tokens';
 import { todosRouter } from './todos';
 

@@ -3,14 +3,14 @@
  * and a feed pump that applies the server's change stream to it.
  */
 import { TRPCError } from '@trpc/server';
-import { ServerRefusal, SyncStore, type SyncTransport } from '@/client/sync/store';
-import type { SyncMessage } from '@/mutators/sync-protocol';
-import { streamChanges } from '@/server/runtime/change-stream';
-import { MutationCallError } from '@/server/runtime/errors';
-import { executeMutation } from '@/server/runtime/executor';
-import type { Runtime } from '@/server/runtime/runtime';
-import { readSnapshot } from '@/server/runtime/snapshot';
-import { ensureUser } from '@/server/users';
+import { ServerRefusal, SyncStore, type SyncTransport } from '@/framework/client/store';
+import type { SyncMessage } from '@/framework/shared/sync-protocol';
+import { streamChanges } from '@/framework/server/runtime/change-stream';
+import { MutationCallError } from '@/framework/server/runtime/errors';
+import { executeMutation } from '@/framework/server/runtime/executor';
+import type { Runtime } from '@/framework/server/runtime/runtime';
+import { readSnapshot } from '@/framework/server/runtime/snapshot';
+import { ensureUser } from '@/framework/server/users';
 
 /**
  * A transport straight into the executor. Errors reach the store as they would over HTTP: with what became of the

@@ -2,8 +2,8 @@
  * A fresh, migrated database for one test file: in-memory PGlite by default, or, when DATABASE_URL is set, a new
  * PostgreSQL database created for this file and dropped afterwards, so concurrent runs never see each other's rows.
  */
-import { MEMORY, openDatabase, type DatabaseHandle } from '@/db/open';
-import { createRuntime, type Runtime } from '@/server/runtime/runtime';
+import { MEMORY, openDatabase, type DatabaseHandle } from '@/framework/server/db/open';
+import { createRuntime, type Runtime } from '@/framework/server/runtime/runtime';
 import { createPostgresDatabase } from './postgres-database';
 
 export { createPostgresDatabase };

@@ -1,0 +1,132 @@
+/**
+ * Mutators: data changes written once, run optimistically on the client (over the local cache) and authoritatively
+ * on the server (in one database transaction). Both sides hand `run` the same {@link MutatorTx} interface.
+ *
+ * Rules for `run` (so client and server compute the same rows):
+ * - ids and timestamps come from the input (the caller makes them), never from `crypto.randomUUID()` / `new Date()`;
+ * - write explicit values (`completed: true`), not toggles of what is currently stored;
+ * - check authorization first, before existence, so errors reveal nothing about other users' rows.
+ */
+import type { z } from 'zod';
+import type { SyncedRows, SyncedTableName } from '@/mutators/synced-tables';
+
+/** Reads and writes one synced table. Every row is scoped to the current user (`ownerId`). */
+export interface TableAccess<TRow extends { id: string }> {
+  /** The row with this id, if it exists and belongs to the user. */
+  get(id: string): Promise<TRow | undefined>;
+  /** Inserts or replaces the whole row. Refused for a row of another user. */
+  set(row: TRow): Promise<void>;
+  /**
+   * Adds a new row; fails with CONFLICT when its id is taken, whoever's row holds it. One statement on the server,
+   * where `get` then `set` would be two.
+   *
+   * Why one answer: FORBIDDEN for another user's id (and CONFLICT for one's own) told a caller that a row of another
+   * user has this id, where every other mutator answers NOT_FOUND for it. Ids are global (one primary key), so
+   * "taken" cannot look like "free" (a free id succeeds; a taken one cannot be written), but "taken" can look the
+   * same whoever holds it: the same code and message as a duplicate of one's own row (the client store gives that
+   * too, see client/sync/working-state.ts). What remains is inherent and small: a caller learns that a UUID it
+   * already holds is in use, never by whom or with what; random UUIDs cannot be enumerated.
+   */
+  insert(row: TRow): Promise<void>;
+  /** Deletes the row if it exists; a no-op otherwise. */
+  delete(id: string): Promise<void>;
+  /** All of the user's rows in this table. */
+  list(): Promise<TRow[]>;
+}
+
+/** What a mutator's `run` receives, on the client and on the server alike. */
+export interface MutatorTx {
+  /** The acting user's id. */
+  readonly userId: string;
+  /** True inside the server's database transaction; false in the browser's optimistic run. */
+  readonly isServer: boolean;
+  /** Access to a synced table. Server-only tables are not in {@link SyncedTableName}, so not reachable here. */
+  table<TName extends SyncedTableName>(name: TName): TableAccess<SyncedRows[TName]>;
+  /**
+   * Enqueues a durable action run that starts after this mutation commits (and only if it commits). Returns the
+   * run id. On the client this does nothing and returns null: actions run on the server only.
+   */
+  enqueueAction(action: string, input: unknown): Promise<string | null>;
+}
+
+/** An error a mutator throws on purpose; its code becomes the tRPC error code the caller sees. */
+export class MutatorError extends Error {
+  constructor(
+    readonly code: 'BAD_REQUEST' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'MutatorError';
+  }
+}
+
+/** The error of `insert` when the id is taken, the same in the browser and on the server. */
+export function conflict(table: string, id: string): MutatorError {
+  return new MutatorError('CONFLICT', `A ${table} row with id ${id} already exists`);
+}
+
+/**
+ * Where a procedure is offered as a tool (to the copilot's model, to MCP clients). The page URL and properties come
+ * from the client: they can only narrow what is offered, never widen what the user may do — every call still goes
+ * through the executor's own validation and authorization, and availability is checked again when a tool is called.
+ */
+export interface ToolContext {
+  /** The page the request comes from (null for MCP and scripts). */
+  url: URL | null;
+  /** What the page says about its state, e.g. `{ selectedTodoId }`. Untrusted. */
+  properties: Record<string, unknown>;
+  user: { id: string };
+}
+
+/** What a {@link ToolExposure.fill} function may use to make one input field for one tool call. */
+export interface ToolFillContext {
+  /** One instant per call, so that every timestamp of the call agrees. */
+  now: Date;
+  /** A fresh UUID. */
+  newId(): string;
+  /** The page's properties for this request (untrusted: the executor still authorizes what they point at). */
+  properties: Record<string, unknown>;
+}
+
+/**
+ * The URL path MCP clients' tool contexts carry: a tool opts in to MCP with an `availableWhen` that accepts it
+ * (see {@link onPages}). Tools that need approval are never offered over MCP (there is no panel to approve in).
+ */
+export const MCP_PATH = '/api/mcp';
+
+/** An `availableWhen` rule: offered on these URL paths (include {@link MCP_PATH} to offer it over MCP too). */
+export function onPages(...paths: string[]): (context: ToolContext) => boolean {
+  return (context) => context.url !== null && paths.includes(context.url.pathname);
+}
+
+/** Declares a mutator or action as a tool. Absent: not a tool. */
+export interface ToolExposure<TInput = Record<string, unknown>> {
+  /** Offered only when this returns true (default: always). */
+  availableWhen?(context: ToolContext): boolean;
+  /** The user must approve each call before it runs. */
+  needsApproval?: boolean;
+  /**
+   * Input fields the server makes for each call instead of the model: caller-made ids, timestamps, sort keys.
+   * They are left out of the schema the model sees (a model makes poor UUIDs and stale dates) and filled here.
+   */
+  fill?: { [TKey in keyof TInput]?: (call: ToolFillContext) => TInput[TKey] };
+}
+
+/** A mutator definition, as stored in the registry. */
+export interface Mutator<TSchema extends z.ZodType = z.ZodType> {
+  /** Validates input on both sides (the client before the optimistic run, the server before the transaction). */
+  readonly input: TSchema;
+  /** What the mutator does, for people and (later) for the copilot's tool list. */
+  readonly description?: string;
+  /** Offer it as a tool (needs a description). */
+  readonly tool?: ToolExposure<z.input<TSchema>>;
+  run(tx: MutatorTx, input: z.output<TSchema>): Promise<void>;
+}
+
+/** Defines a mutator; the input type of `run` is inferred from the schema. */
+export function defineMutator<TSchema extends z.ZodType>(definition: Mutator<TSchema>): Mutator<TSchema> {
+  return definition;
+}
+
+/** The input type a mutator accepts from callers (before zod defaults/transforms). */
+export type MutatorInput<TMutator> = TMutator extends Mutator<infer TSchema> ? z.input<TSchema> : never;
