@@ -5,10 +5,10 @@
  */
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME === 'nodejs') {
-    const { registerTracing, tracingConfigured } = await import('@/framework/server/telemetry/register');
+    const { registerTracing, tracingConfigured } = await import('@/framework/server');
     if (tracingConfigured()) await registerTracing();
     // Before any request: limits per client address need the connection's address (server/limits/client-address.ts).
-    const { installPeerAddressStamp } = await import('@/framework/server/limits/peer-address-stamp');
+    const { installPeerAddressStamp } = await import('@/framework/server');
     installPeerAddressStamp();
     const { runStartupChecks } = await import('./server/startup');
     await runStartupChecks();

@@ -18,11 +18,11 @@ import './support/require-react-server';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { chooseModel } from '@/server/ai/model';
 import { handleChat, type ChatDeps } from '@/server/copilot/chat-handler';
-import { createRateLimiter } from '@/framework/server/copilot/rate-limit';
+import { createRateLimiter } from '@/framework/server';
 import { parseEnv } from '@/server/env';
-import type { Runtime } from '@/framework/server/runtime/runtime';
+import type { Runtime } from '@/framework/server';
 import { SESSION_COOKIE, signSession } from '@/server/session';
-import { ensureUser } from '@/framework/server/users';
+import { ensureUser } from '@/framework/server';
 import { startModelServer, type ModelServer } from '../e2e/support/model-server';
 import { numberOption } from './support/args';
 import { forEachDatabase, runMain, type BenchDatabase } from './support/databases';
@@ -112,7 +112,7 @@ async function measure(
     maxSteps: 5,
     onToolTiming: (name, startedAt, endedAt) => handlerTimes.push({ name, startedAt, endedAt }),
   };
-  const user = await ensureUser(runtime.db, crypto.randomUUID());
+  const user = await ensureUser(runtime, crypto.randomUUID());
   const cookie = `${SESSION_COOKIE}=${await signSession({ userId: user.id }, SESSION_SECRET)}`;
 
   async function sample(): Promise<Sample> {

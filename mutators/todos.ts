@@ -3,15 +3,9 @@
  * server runs the same code in a transaction.
  */
 import { z } from 'zod';
-import {
-  defineMutator,
-  MCP_PATH,
-  MutatorError,
-  onPages,
-  type MutatorTx,
-  type ToolFillContext,
-} from '@/framework/shared/define-mutator';
-import { dateInput } from '@/framework/shared/date-input';
+import { dateInput, MCP_PATH, MutatorError, onPages, type MutatorTx, type ToolFillContext } from '@/framework/shared';
+import { defineMutator } from './define';
+import type { SyncedRows } from './synced-tables';
 
 const todoText = z.string().trim().min(1, 'must not be empty').max(500, 'must be at most 500 characters');
 
@@ -47,7 +41,7 @@ export const addTodo = defineMutator({
 
 /** Adds a new, open todo; CONFLICT if the id is taken. */
 async function insertTodo(
-  tx: MutatorTx,
+  tx: MutatorTx<SyncedRows>,
   todo: { id: string; text: string; status: 'ready' | 'generating'; position: number; createdAt: Date },
 ) {
   await tx.table('todos').insert({
@@ -63,7 +57,7 @@ async function insertTodo(
 }
 
 /** Finds the user's todo or fails with NOT_FOUND (which is also what another user's todo looks like). */
-async function requireTodo(tx: MutatorTx, id: string) {
+async function requireTodo(tx: MutatorTx<SyncedRows>, id: string) {
   const todo = await tx.table('todos').get(id);
   if (!todo) throw new MutatorError('NOT_FOUND', `No todo with id ${id}`);
   return todo;

@@ -3,7 +3,7 @@
  * A missing or malformed variable stops start-up with a message that names it.
  */
 import { z } from 'zod';
-import type { DatabaseConfig } from '@/framework/server/db/open';
+import type { DatabaseConfig } from '@/framework/server';
 
 /** Used only outside production so that `npm run dev` works on a fresh clone with no set-up. */
 const DEVELOPMENT_SESSION_SECRET = 'development-only-session-secret-do-not-use-in-production';

@@ -4,9 +4,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TransportError, type SyncTransport } from '@/framework/client/store';
-import { syncCommits, todos } from '@/db/schema';
+import { todos } from '@/db/schema';
+import { syncCommits } from '@/framework/server/schema';
 import { executeMutation } from '@/framework/server/runtime/executor';
-import { readSnapshot } from '@/framework/server/runtime/snapshot';
+import { readSnapshot } from './helpers/app-typed';
 import { eq } from 'drizzle-orm';
 import { createTestRuntime } from './helpers/test-database';
 import { directTransport, eventually, gatedTransport, newClient, pumpFeed } from './helpers/sync';

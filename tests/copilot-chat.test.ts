@@ -6,11 +6,12 @@
 import { and, count, eq } from 'drizzle-orm';
 import type { UIMessage } from 'ai';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { syncCommits, todos } from '@/db/schema';
+import { todos } from '@/db/schema';
+import { syncCommits } from '@/framework/server/schema';
 import { loadConversation } from '@/server/copilot/conversation';
 import { createRateLimiter } from '@/framework/server/copilot/rate-limit';
 import { handleChat } from '@/server/copilot/chat-handler';
-import { readSnapshot } from '@/framework/server/runtime/snapshot';
+import { readSnapshot } from './helpers/app-typed';
 import { ensureUser } from '@/framework/server/users';
 import { startModelServer, type ModelServer } from '../e2e/support/model-server';
 import { chatDeps, chatRequest, readChat, sessionCookie, userMessage } from './helpers/chat';
@@ -29,7 +30,7 @@ afterAll(async () => {
 });
 
 async function newUser() {
-  const user = await ensureUser(runtime.db, crypto.randomUUID());
+  const user = await ensureUser(runtime, crypto.randomUUID());
   return { id: user.id, cookie: await sessionCookie(user.id) };
 }
 

@@ -42,7 +42,7 @@ afterAll(async () => {
 
 /** A user who already exists (so that a refused request cannot be blamed for creating it) and their cookie. */
 async function newUser() {
-  const user = await ensureUser(runtime.db, crypto.randomUUID());
+  const user = await ensureUser(runtime, crypto.randomUUID());
   return { id: user.id, cookie: await sessionCookie(user.id) };
 }
 

@@ -92,7 +92,7 @@ beforeAll(async () => {
   runtime = await createTestRuntime();
   trpc = createTrpcHandler(async () => ({ runtime, sessionSecret: TEST_SECRET }));
   for (const key of ['trpc', 'chat', 'mcp'] as const) {
-    users[key] = (await ensureUser(runtime.db, crypto.randomUUID())).id;
+    users[key] = (await ensureUser(runtime, crypto.randomUUID())).id;
   }
   cookies.trpc = await cookieFor(users.trpc);
   cookies.chat = await cookieFor(users.chat);
@@ -991,7 +991,7 @@ describe(`MCP endpoint (fast-check seed ${SEED})`, () => {
   });
 
   it('lists the tools to fuzz, with the same names as the server’s own tool list', () => {
-    const { tools } = mcpTools({ id: users.mcp }, 'http://app.test');
+    const { tools } = mcpTools(runtime, { id: users.mcp }, 'http://app.test');
     expect(listed.map((tool) => tool.name).sort()).toEqual(tools.map((tool) => tool.name).sort());
     expect(listed.length).toBeGreaterThan(0);
   });
@@ -999,7 +999,7 @@ describe(`MCP endpoint (fast-check seed ${SEED})`, () => {
   it(
     `tools/call on every listed tool with hostile arguments: never 5xx, errors name the field, nothing written (seed ${SEED})`,
     async () => {
-      const { tools } = mcpTools({ id: users.mcp }, 'http://app.test');
+      const { tools } = mcpTools(runtime, { id: users.mcp }, 'http://app.test');
       let id = 0;
       for (const [index, listedTool] of listed.entries()) {
         const schema = tools.find((tool) => tool.name === listedTool.name)?.inputSchema;

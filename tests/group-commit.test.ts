@@ -4,7 +4,8 @@
  */
 import { count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientMutations, syncCommits, todos } from '@/db/schema';
+import { todos } from '@/db/schema';
+import { clientMutations, syncCommits } from '@/framework/server/schema';
 import { executeMutation } from '@/framework/server/runtime/executor';
 import { createBatcher } from '@/framework/server/runtime/group-commit';
 import { createTestRuntime } from './helpers/test-database';

@@ -10,7 +10,8 @@ import { count, eq } from 'drizzle-orm';
 import { NextRequest } from 'next/server';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openDatabase } from '@/framework/server/db/open';
-import { actionRuns, todos, users } from '@/db/schema';
+import { todos } from '@/db/schema';
+import { actionRuns, users } from '@/framework/server/schema';
 import { actions, type ActionName } from '@/server/actions/registry';
 import { createInnerContext } from '@/server/context';
 import { handleChat } from '@/server/copilot/chat-handler';
@@ -24,7 +25,7 @@ import type { LimitPolicies } from '@/framework/server/limits/policies';
 import { createCaller } from '@/server/routers/_app';
 import { callAction } from '@/framework/server/runtime/action-executor';
 import { startActionQueue } from '@/framework/server/runtime/action-queue';
-import { createRuntime, type Runtime } from '@/framework/server/runtime/runtime';
+import { type Runtime } from '@/framework/server/runtime/runtime';
 import { contextFromSessionCookie } from '@/server/context';
 import { SESSION_COOKIE } from '@/server/session';
 import { ensureUser } from '@/framework/server/users';
@@ -32,6 +33,7 @@ import { startModelServer, type ModelServer } from '../e2e/support/model-server'
 import { chatDeps, chatRequest, readChat, sessionCookie, userMessage, TEST_SECRET } from './helpers/chat';
 import { eventually } from './helpers/sync';
 import { createTestDatabase, type TestDatabase } from './helpers/test-database';
+import { syncServer } from '@/server/sync';
 
 const limits = vi.hoisted(() => ({ runtime: null as Runtime | null }));
 // proxy.ts asks the process runtime; here that is this file's.
@@ -62,7 +64,7 @@ afterAll(async () => {
 
 /** A runtime over the file's database with its own limits (they are read from the runtime, as in the app). */
 async function runtimeWith(policies: Partial<LimitPolicies>): Promise<Runtime> {
-  const runtime = await createRuntime(database, { limits: policies });
+  const runtime = await syncServer.createRuntime(database, { limits: policies });
   runtimes.push(runtime);
   return runtime;
 }
@@ -71,7 +73,7 @@ const rowCount = async (runtime: Runtime, table: typeof users | typeof todos | t
   (await runtime.db.select({ n: count() }).from(table))[0]?.n ?? 0;
 
 async function newUser(runtime: Runtime) {
-  const user = await ensureUser(runtime.db, crypto.randomUUID());
+  const user = await ensureUser(runtime, crypto.randomUUID());
   return { user, caller: createCaller(createInnerContext({ runtime, user })) };
 }
 
@@ -187,7 +189,7 @@ describe('issue 12 item 9: new anonymous visitors are limited per client address
     async () => {
       const policy = { newVisitors: { points: 4, durationSeconds: 3_600 } };
       const first = await runtimeWith(policy);
-      const second = await createRuntime(await openDatabase({ postgresUrl: database.url ?? '' }), {
+      const second = await syncServer.createRuntime(await openDatabase({ postgresUrl: database.url ?? '' }), {
         limits: policy,
       });
       try {
@@ -408,7 +410,7 @@ describe('issue 12 item 9: every model call takes a point of the user’s one bu
     async () => {
       const policy = { modelCalls: { points: 4, durationSeconds: 600 } };
       const first = await runtimeWith(policy);
-      const second = await createRuntime(await openDatabase({ postgresUrl: database.url ?? '' }), {
+      const second = await syncServer.createRuntime(await openDatabase({ postgresUrl: database.url ?? '' }), {
         limits: policy,
       });
       try {

@@ -6,9 +6,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '@/client/create-client';
 import { followFeed } from '@/framework/client/follow-feed';
-import { SyncStore, type ConnectionState } from '@/framework/client/store';
+import { type ConnectionState } from '@/framework/client/store';
+import { AppStore } from './helpers/app-typed';
 import { executeMutation } from '@/framework/server/runtime/executor';
-import { readSnapshot } from '@/framework/server/runtime/snapshot';
+import { readSnapshot } from './helpers/app-typed';
 import { SESSION_COOKIE, signSession } from '@/server/session';
 import { SSE_KEEPALIVE } from '@/framework/server/trpc';
 import { ensureUser } from '@/framework/server/users';
@@ -41,7 +42,7 @@ afterAll(async () => {
 
 async function newUser() {
   const userId = crypto.randomUUID();
-  await ensureUser(runtime.db, userId);
+  await ensureUser(runtime, userId);
   return { userId, cookie: await signSession({ userId }, SECRET) };
 }
 
@@ -76,7 +77,7 @@ describe('issue 12 item 15: SSE keep-alive', () => {
 
   it('item 15: a stream that goes silent shows reconnecting within the configured time, then resumes', async () => {
     const { userId, cookie } = await newUser();
-    const store = new SyncStore({
+    const store = new AppStore({
       snapshot: await readSnapshot(runtime, userId),
       transport: directTransport(runtime, userId),
     });

@@ -57,7 +57,7 @@ function observedFetch() {
 describe('subscriptions under SSE_MAX_DURATION_MS', () => {
   it(`end every ${MAX_DURATION_MS} ms and resume by last event id: every commit once, in order`, async () => {
     const userId = crypto.randomUUID();
-    await ensureUser(runtime.db, userId);
+    await ensureUser(runtime, userId);
     const network = observedFetch();
     const client = createClient({
       url: server.url,

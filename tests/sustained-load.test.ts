@@ -42,7 +42,7 @@ const retainedHeapMb = () => {
 describe('sustained load', () => {
   it(`${RATE_PER_SECOND} mutations/s for ${SECONDS} s with ${SUBSCRIBERS} subscribers: no errors, nothing lost, memory flat`, async () => {
     const userId = crypto.randomUUID();
-    await ensureUser(runtime.db, userId);
+    await ensureUser(runtime, userId);
     const cookie = await signSession({ userId }, SECRET);
     const received: number[][] = Array.from({ length: SUBSCRIBERS }, () => []);
     const errors: unknown[] = [];

@@ -26,7 +26,7 @@ beforeAll(async () => {
 afterAll(() => runtime?.close());
 
 async function newUser() {
-  const user = await ensureUser(runtime.db, crypto.randomUUID());
+  const user = await ensureUser(runtime, crypto.randomUUID());
   return { id: user.id, cookie: await sessionCookie(user.id) };
 }
 

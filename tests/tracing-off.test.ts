@@ -5,7 +5,7 @@
 import { trace } from '@opentelemetry/api';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { actionRuns } from '@/db/schema';
+import { actionRuns } from '@/framework/server/schema';
 import { enqueueRun } from '@/framework/server/runtime/action-executor';
 import { startActionQueue, type ActionQueue } from '@/framework/server/runtime/action-queue';
 import { tracingConfigured } from '@/framework/server/telemetry/register';
@@ -44,7 +44,7 @@ describe('tracing off', () => {
 
   it('stores no trace context with a run, and the run still runs', async () => {
     const userId = crypto.randomUUID();
-    await ensureUser(runtime.db, userId);
+    await ensureUser(runtime, userId);
     const run = await withSpan('outer', {}, async (span) => {
       expect(span.isRecording()).toBe(false);
       expect(currentTraceParent()).toBeNull();

@@ -4,17 +4,16 @@
  */
 import { ZodError } from 'zod';
 import { MutatorError } from '../shared/define-mutator';
-import type { MutatorName } from '@/mutators/registry';
 
 /** Why a mutation did not take effect. */
 export interface MutationFailure {
-  mutator: MutatorName;
+  mutator: string;
   /** A tRPC error code such as NOT_FOUND, BAD_REQUEST or INTERNAL_SERVER_ERROR. */
   code: string;
   message: string;
 }
 
-export function describeFailure(name: MutatorName, error: unknown): MutationFailure {
+export function describeFailure(name: string, error: unknown): MutationFailure {
   if (error instanceof ZodError) {
     const issue = error.issues[0];
     const field = issue?.path.join('.') ?? '';

@@ -4,11 +4,14 @@
  * connection that died without closing turns into 'reconnecting' within seconds, then resumes from the last event.
  */
 import type { TRPCClient } from '@trpc/client';
-import type { AppRouter } from '@/server/router-type';
+import type { SyncClientRouter } from '../server/routers/sync';
 import type { SyncStore } from './store';
 
 /** Subscribes `store` to its user's change feed from the store's version; returns the unsubscribe. */
-export function followFeed(client: TRPCClient<AppRouter>, store: SyncStore): () => void {
+export function followFeed(
+  client: TRPCClient<SyncClientRouter>,
+  store: Pick<SyncStore, 'version' | 'clientId' | 'applyMessage' | 'setConnectionState'>,
+): () => void {
   const subscription = client.sync.changes.subscribe(
     { lastEventId: String(store.version), clientId: store.clientId },
     {

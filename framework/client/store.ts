@@ -14,10 +14,10 @@
  *
  * Framework-free (no React): client/sync/react.tsx binds it to React Query; tests drive it directly.
  */
-import type { MutatorInput } from '../shared/define-mutator';
-import { mutators, type MutatorName, type Mutators } from '@/mutators/registry';
+import type { AnyMutators, AnyRows, MutatorInput } from '../shared/define-mutator';
 import type { MutationIdState, Snapshot, SyncMessage } from '../shared/sync-protocol';
-import type { SyncedRows, SyncedTableName } from '@/mutators/synced-tables';
+import { compareRows } from '../shared/row-order';
+import type { SyncLayout } from '../shared/synced-table';
 import { describeFailure, type MutationFailure } from './failure';
 import { createClientTransaction, stateFromSnapshot, WorkingState, type TablesState } from './working-state';
 
@@ -28,7 +28,7 @@ export interface SyncTransport {
    * with what became of the mutation id) or any other error (final).
    */
   mutate(
-    name: MutatorName,
+    name: string,
     request: { args: unknown; clientId: string; mutationId: number },
   ): Promise<unknown>;
 }
@@ -59,6 +59,8 @@ export class ServerRefusal extends Error {
  * Codes of a failure that did not consume the id and may pass: sent again with backoff. Others (say, BAD_REQUEST
  * for a malformed envelope) would fail again: the mutation is given up at once.
  */
+const EMPTY: ReadonlyMap<string, never> = new Map<string, never>();
+
 const TRANSIENT_CODES = new Set([
   'INTERNAL_SERVER_ERROR',
   'SERVICE_UNAVAILABLE',
@@ -83,12 +85,14 @@ export type SendState = 'ok' | 'retrying';
 
 interface PendingMutation {
   id: number;
-  name: MutatorName;
+  name: string;
   args: unknown;
   settle(result: MutationSettled): void;
 }
 
-export interface SyncStoreOptions {
+export interface SyncStoreOptions<TMutators extends AnyMutators = AnyMutators> {
+  /** The app's mutators: the store runs them optimistically on its cache. */
+  mutators: TMutators;
   snapshot: Snapshot;
   transport: SyncTransport;
   /** Unique per tab (or script run); defaults to a random UUID. */
@@ -102,10 +106,11 @@ export interface SyncStoreOptions {
   maxServerRetries?: number;
 }
 
-export class SyncStore {
+export class SyncStore<TMutators extends AnyMutators = AnyMutators, TRows extends AnyRows = AnyRows> {
   readonly clientId: string;
   readonly userId: string;
   private server: TablesState;
+  private layout: SyncLayout;
   private serverVersion: number;
   private view: TablesState;
   private readonly pending: PendingMutation[] = [];
@@ -117,16 +122,14 @@ export class SyncStore {
   private sendStatus: SendState = 'ok';
   private readonly listeners = new Set<() => void>();
   private readonly errorListeners = new Set<(failure: MutationFailure) => void>();
-  private readonly rowsCache = new Map<
-    SyncedTableName,
-    { source: ReadonlyMap<string, unknown>; rows: unknown[] }
-  >();
+  private readonly rowsCache = new Map<string, { source: ReadonlyMap<string, unknown>; rows: unknown[] }>();
   /** Serializes view computations so that replays never interleave. */
   private work: Promise<void> = Promise.resolve();
 
-  constructor(private readonly options: SyncStoreOptions) {
+  constructor(private readonly options: SyncStoreOptions<TMutators>) {
     this.clientId = options.clientId ?? crypto.randomUUID();
     this.userId = options.snapshot.userId;
+    this.layout = options.snapshot.layout;
     this.server = stateFromSnapshot(options.snapshot.tables);
     this.serverVersion = options.snapshot.version;
     this.view = this.server;
@@ -138,13 +141,21 @@ export class SyncStore {
   }
 
   /** The rows of a table as the user sees them: server state plus pending mutations. Stable between changes. */
-  rows<TName extends SyncedTableName>(name: TName): SyncedRows[TName][] {
-    const source = this.view[name] as ReadonlyMap<string, SyncedRows[TName]>;
+  rows<TName extends keyof TRows & string>(name: TName): TRows[TName][] {
+    const source = (this.view[name] ?? EMPTY) as ReadonlyMap<string, TRows[TName]>;
     const cached = this.rowsCache.get(name);
-    if (cached?.source === source) return cached.rows as SyncedRows[TName][];
+    if (cached?.source === source) return cached.rows as TRows[TName][];
+    // In the table's declared order (as the server lists them), so every reader sees one sequence.
+    const order = Object.hasOwn(this.layout, name) ? this.layout[name]?.order : undefined;
     const rows = [...source.values()];
+    if (order) rows.sort((a, b) => compareRows(order, a, b));
     this.rowsCache.set(name, { source, rows });
     return rows;
+  }
+
+  /** The synced tables' names (from the snapshot). */
+  get tableNames(): (keyof TRows & string)[] {
+    return Object.keys(this.view);
   }
 
   get pendingCount(): number {
@@ -179,8 +190,10 @@ export class SyncStore {
   }
 
   /** Runs a mutator optimistically and sends it to the server. */
-  mutate<TName extends MutatorName>(name: TName, args: MutatorInput<Mutators[TName]>): MutationHandle {
-    const parsed = mutators[name].input.safeParse(args);
+  mutate<TName extends keyof TMutators & string>(name: TName, args: MutatorInput<TMutators[TName]>): MutationHandle {
+    const mutator = Object.hasOwn(this.options.mutators, name) ? this.options.mutators[name] : undefined;
+    if (!mutator) return this.refuse(name, new Error(`No mutator ${name}`));
+    const parsed = mutator.input.safeParse(args);
     if (!parsed.success) return this.refuse(name, parsed.error);
     let settle!: (result: MutationSettled) => void;
     const settled = new Promise<MutationSettled>((resolve) => (settle = resolve));
@@ -189,7 +202,7 @@ export class SyncStore {
       // Run on the current view first: a mutator that fails here (e.g. the todo is gone) is never sent, and
       // takes no id (the server requires ids without gaps), so the id is assigned only now.
       const working = new WorkingState(this.view);
-      await mutators[name].run(createClientTransaction(working, this.userId), parsed.data as never);
+      await mutator.run(createClientTransaction(working, this.userId, this.layout), parsed.data as never);
       mutation.id = this.nextMutationId++;
       this.pending.push(mutation);
       this.view = working.result();
@@ -207,6 +220,7 @@ export class SyncStore {
     return this.enqueue(async () => {
       if (message.type === 'reset') {
         this.server = stateFromSnapshot(message.snapshot.tables);
+        this.layout = message.snapshot.layout;
         this.serverVersion = message.snapshot.version;
         // A reset replaces the commits this tab missed (say, retention deleted them): the snapshot says which of
         // this tab's mutations it already includes, so those leave the pending list instead of being replayed.
@@ -248,10 +262,10 @@ export class SyncStore {
   /** view = server state + every pending mutation replayed in order. */
   private async recompute() {
     const working = new WorkingState(this.server);
-    const tx = createClientTransaction(working, this.userId);
+    const tx = createClientTransaction(working, this.userId, this.layout);
     for (const mutation of this.pending) {
       try {
-        await mutators[mutation.name].run(tx, mutation.args as never);
+        await this.options.mutators[mutation.name]?.run(tx, mutation.args as never);
       } catch {
         // It no longer applies to the new server state (say, its row was deleted elsewhere); the server will
         // refuse it too, and its failure will be reported then. Until that, it simply has no visible effect.
@@ -351,11 +365,11 @@ export class SyncStore {
     });
   }
 
-  private refuse(name: MutatorName, error: unknown): MutationHandle {
+  private refuse(name: string, error: unknown): MutationHandle {
     return { settled: Promise.resolve({ ok: false, failure: this.report(name, error) }) };
   }
 
-  private report(name: MutatorName, error: unknown): MutationFailure {
+  private report(name: string, error: unknown): MutationFailure {
     const failure = describeFailure(name, error);
     for (const listener of this.errorListeners) listener(failure);
     return failure;

@@ -3,7 +3,7 @@
  */
 import { TRPCClientError, type TRPCClient } from '@trpc/client';
 import type { MutationIdState } from '../shared/sync-protocol';
-import type { AppRouter } from '@/server/router-type';
+import type { SyncClientRouter } from '../server/routers/sync';
 import { ServerRefusal, TransportError, type SyncTransport } from './store';
 
 /** Statuses that mean "the server (or a proxy in front of it) is not answering right now": retry. */
@@ -18,7 +18,7 @@ interface MutationErrorData {
   mutation?: MutationIdState | null;
 }
 
-export function createTrpcTransport(client: TRPCClient<AppRouter>): SyncTransport {
+export function createTrpcTransport(client: TRPCClient<SyncClientRouter>): SyncTransport {
   const procedures = client.mutators as unknown as Record<string, { mutate: MutateFn }>;
   return {
     async mutate(name, request) {

@@ -1,12 +1,15 @@
 'use client';
 /**
- * React bindings of the client store:
- * - `<SyncProvider>` creates the store from the server-rendered snapshot and keeps it live over the SSE feed;
+ * React bindings of the client store, typed from the app's registries by {@link createSyncReact}:
+ * - `<SyncProvider snapshot client>` creates the store from the server-rendered snapshot and keeps it live over the
+ *   SSE feed;
  * - `useRows('todos')` reads a synced table (also published into the React Query cache under `['sync', table]`);
  * - `useMutate().addTodo({...})` runs a mutator optimistically and sends it;
  * - `useConnectionState()`, `useSendState()` and `useMutationErrors()` for status and error UI.
  */
-import { useQueryClient, useSuspenseQuery } from '@tanstack/react-query';
+import { useQueryClient } from '@tanstack/react-query';
+import type { AnyTRPCRouter } from '@trpc/server';
+import type { TRPCClient } from '@trpc/client';
 import {
   createContext,
   useContext,
@@ -16,100 +19,140 @@ import {
   useSyncExternalStore,
   type ReactNode,
 } from 'react';
-import type { MutatorInput } from '../shared/define-mutator';
-import { mutators, type MutatorName, type Mutators } from '@/mutators/registry';
-import { SYNCED_TABLE_NAMES, type SyncedRows, type SyncedTableName } from '@/mutators/synced-tables';
-import { useTRPC, useTRPCClient } from '@/client/react';
+import type { z } from 'zod';
+import type { AnyMutators, AnyRows, Mutator, MutatorInput, PublicMutatorName } from '../shared/define-mutator';
+import type { Snapshot } from '../shared/sync-protocol';
+import type { SyncClientRouter } from '../server/routers/sync';
 import type { MutationFailure } from '../client/failure';
 import { followFeed } from '../client/follow-feed';
 import { SyncStore, type ConnectionState, type MutationHandle, type SendState } from '../client/store';
 import { createTrpcTransport } from '../client/trpc-transport';
 
-const SyncContext = createContext<SyncStore | null>(null);
-
 /** The React Query key under which a synced table's rows are published. */
-export const syncRowsKey = (table: SyncedTableName) => ['sync', table] as const;
+export const syncRowsKey = (table: string) => ['sync', table] as const;
 
-export function SyncProvider({ children }: { children: ReactNode }) {
-  const trpc = useTRPC();
-  const client = useTRPCClient();
-  const queryClient = useQueryClient();
-  // Prefetched by the server component and hydrated: available on the first render, on the server too.
-  const { data: snapshot } = useSuspenseQuery(
-    trpc.sync.snapshot.queryOptions(undefined, { staleTime: Infinity }),
-  );
-  const [store] = useState(() => new SyncStore({ snapshot, transport: createTrpcTransport(client) }));
+/** The synced tables a registry's mutators reach (their `tx` type), by name → row type. */
+export type RowsOfMutators<TMutators extends AnyMutators> =
+  TMutators[keyof TMutators] extends Mutator<z.ZodType, infer TRows> ? TRows : AnyRows;
 
-  useEffect(() => {
-    const publish = () => {
-      for (const table of SYNCED_TABLE_NAMES) queryClient.setQueryData(syncRowsKey(table), store.rows(table));
-    };
-    publish();
-    return store.subscribe(publish);
-  }, [store, queryClient]);
+/** `useMutate()`'s functions: one per public mutator, taking its input. */
+export type MutateFunctions<TMutators extends AnyMutators> = {
+  [TName in PublicMutatorName<TMutators>]: (args: MutatorInput<TMutators[TName]>) => MutationHandle;
+};
 
-  useEffect(() => followFeed(client, store), [client, store]);
-
-  return <SyncContext.Provider value={store}>{children}</SyncContext.Provider>;
-}
-
-/** The store of the nearest {@link SyncProvider}. */
-export function useSyncStore(): SyncStore {
-  const store = useContext(SyncContext);
-  if (!store) throw new Error('useSyncStore needs a <SyncProvider> above it (app/layout.tsx has one)');
-  return store;
+/** What the app passes: its mutators (the store runs them optimistically in the browser). */
+export interface SyncReactOptions<TMutators extends AnyMutators> {
+  mutators: TMutators;
 }
 
 /**
- * The user's rows of a synced table, live: server state plus pending optimistic mutations.
- * Subscribes to the store directly rather than through `useQuery`: React Query batches its notifications into a
- * later task, which can let the browser paint the old value for a frame; a store subscription re-renders before
- * the next paint. The same rows are in the React Query cache under {@link syncRowsKey} for everything else.
+ * The app's typed provider and hooks. `TRows` (the synced tables) defaults to what the mutators' `tx` reaches.
+ * Call once in a client module and export what it returns.
  */
-export function useRows<TName extends SyncedTableName>(table: TName): SyncedRows[TName][] {
-  const store = useSyncStore();
-  const read = () => store.rows(table);
-  return useSyncExternalStore((onChange) => store.subscribe(onChange), read, read);
-}
+export function createSyncReact<
+  TMutators extends AnyMutators,
+  TRows extends AnyRows = RowsOfMutators<TMutators>,
+>(options: SyncReactOptions<TMutators>) {
+  type Store = SyncStore<TMutators, TRows>;
+  const SyncContext = createContext<Store | null>(null);
 
-/** Every mutator as a function: `mutate.setTodoCompleted({ id, completed: true, updatedAt: new Date() })`. */
-export type MutateFunctions = {
-  [TName in MutatorName]: (args: MutatorInput<Mutators[TName]>) => MutationHandle;
-};
+  /**
+   * Creates the store from `snapshot` (prefetched by the server component and hydrated: available on the first
+   * render, on the server too) and follows the feed over `client`, the app's tRPC client (its router mounts the
+   * framework's `sync` and `mutators` routers, createSyncServer).
+   */
+  function SyncProvider<TRouter extends AnyTRPCRouter>(props: {
+    snapshot: Snapshot;
+    client: TRPCClient<TRouter>;
+    children: ReactNode;
+  }) {
+    // The app's router contains the framework's routers (createSyncServer's `routers`): seen as just those here.
+    const client = props.client as unknown as TRPCClient<SyncClientRouter>;
+    const queryClient = useQueryClient();
+    const [store] = useState<Store>(
+      () =>
+        new SyncStore<TMutators, TRows>({
+          mutators: options.mutators,
+          snapshot: props.snapshot,
+          transport: createTrpcTransport(client),
+        }),
+    );
 
-export function useMutate(): MutateFunctions {
-  const store = useSyncStore();
-  return useMemo(() => {
-    const functions: Partial<Record<MutatorName, unknown>> = {};
-    for (const name of Object.keys(mutators) as MutatorName[]) {
-      functions[name] = (args: never) => store.mutate(name, args);
-    }
-    return functions as MutateFunctions;
-  }, [store]);
-}
+    useEffect(() => {
+      const publish = () => {
+        for (const table of store.tableNames) queryClient.setQueryData(syncRowsKey(table), store.rows(table));
+      };
+      publish();
+      return store.subscribe(publish);
+    }, [store, queryClient]);
 
-/** live, connecting (first time) or reconnecting. */
-export function useConnectionState(): ConnectionState {
-  const store = useSyncStore();
-  return useSyncExternalStore(
-    (onChange) => store.subscribe(onChange),
-    () => store.connectionState,
-    () => 'connecting',
-  );
-}
+    useEffect(() => followFeed(client, store), [client, store]);
 
-/** 'retrying' while a mutation waits to be sent again (offline, or the server failed before committing it). */
-export function useSendState(): SendState {
-  const store = useSyncStore();
-  return useSyncExternalStore(
-    (onChange) => store.subscribe(onChange),
-    () => store.sendState,
-    () => 'ok',
-  );
-}
+    return <SyncContext.Provider value={store}>{props.children}</SyncContext.Provider>;
+  }
 
-/** Calls `onError` for every mutation that failed (locally or on the server). */
-export function useMutationErrors(onError: (failure: MutationFailure) => void): void {
-  const store = useSyncStore();
-  useEffect(() => store.onError(onError), [store, onError]);
+  /** The store itself (for tests and advanced use); throws outside a provider. */
+  function useSyncStore(): Store {
+    const store = useContext(SyncContext);
+    if (!store) throw new Error('useSyncStore needs a <SyncProvider> above it (the app layout has one)');
+    return store;
+  }
+
+  /**
+   * The rows of a synced table, optimistic state included, re-rendering on every change. Through
+   * `useSyncExternalStore` (not `useQuery`): a mutation's optimistic effect shows in the same frame as the click.
+   */
+  function useRows<TName extends keyof TRows & string>(table: TName): TRows[TName][] {
+    const store = useSyncStore();
+    const read = () => store.rows(table);
+    return useSyncExternalStore((onChange) => store.subscribe(onChange), read, read);
+  }
+
+  /** `useMutate().setTodoText({ id, text })`: applies at once, sends in order, and settles with the server's answer. */
+  function useMutate(): MutateFunctions<TMutators> {
+    const store = useSyncStore();
+    return useMemo(() => {
+      const functions: Record<string, unknown> = {};
+      for (const [name, mutator] of Object.entries(options.mutators)) {
+        if (!mutator.internal) functions[name] = (args: never) => store.mutate(name, args);
+      }
+      return functions as MutateFunctions<TMutators>;
+    }, [store]);
+  }
+
+  /** The change feed's connection: connecting, live or reconnecting. */
+  function useConnectionState(): ConnectionState {
+    const store = useSyncStore();
+    return useSyncExternalStore(
+      (onChange) => store.subscribe(onChange),
+      () => store.connectionState,
+      () => 'connecting',
+    );
+  }
+
+  /** 'retrying' while the server cannot be reached and mutations wait to be sent. */
+  function useSendState(): SendState {
+    const store = useSyncStore();
+    return useSyncExternalStore(
+      (onChange) => store.subscribe(onChange),
+      () => store.sendState,
+      () => 'ok',
+    );
+  }
+
+  /** Calls `onError` for every mutation that fails for good (pass a stable callback). */
+  function useMutationErrors(onError: (failure: MutationFailure) => void): void {
+    const store = useSyncStore();
+    useEffect(() => store.onError(onError), [store, onError]);
+  }
+
+  return {
+    SyncProvider,
+    useSyncStore,
+    useRows,
+    useMutate,
+    useConnectionState,
+    useSendState,
+    useMutationErrors,
+  };
 }

@@ -1,12 +1,12 @@
 /**
- * The approved building blocks for procedures. Every router imports from here, never from `@trpc/server` directly,
- * so that the transformer, the error shape and authentication stay the same everywhere.
+ * The approved building blocks for procedures. Every router (the framework's and the app's) imports from here,
+ * never from `@trpc/server` directly, so that the transformer, the error shape and authentication stay the same
+ * everywhere.
  */
 import 'server-only';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
-import type { Context } from '@/server/context';
-import { getEnv } from '@/server/env';
+import type { Context } from './context';
 import { MutationCallError } from './runtime/errors';
 import { retryAfterOf } from './limits/rate-limited-error';
 import { withSpan } from './telemetry/tracing';
@@ -27,6 +27,14 @@ export interface InputIssue {
  */
 export const SSE_KEEPALIVE = { pingMs: 4_000, reconnectAfterInactivityMs: 10_000 } as const;
 
+/** Where the SSE maximum duration comes from (the app's validated environment); unset: no maximum. */
+let sseMaxDurationMs: () => number | undefined = () => undefined;
+
+/** Tells the framework how long an SSE response may last (read per subscription: see `maxDurationMs` below). */
+export function configureSseMaxDuration(read: () => number | undefined): void {
+  sseMaxDurationMs = read;
+}
+
 const t = initTRPC.context<Context>().create({
   transformer,
   sse: {
@@ -38,7 +46,7 @@ const t = initTRPC.context<Context>().create({
      * tRPC reads it per subscription: the environment is validated at run time, not when `next build` imports this.
      */
     get maxDurationMs() {
-      return getEnv().SSE_MAX_DURATION_MS;
+      return sseMaxDurationMs();
     },
   },
   errorFormatter({ shape, error }) {

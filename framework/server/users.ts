@@ -1,11 +1,11 @@
 /**
- * Users appear the first time their session is seen. A new user gets the example app's welcome todos in the same
- * transaction, so a fresh visitor never sees an empty, half-seeded list.
+ * Users appear the first time their session is seen. A new user gets the app's starting rows (its `onNewUser`) in
+ * the same transaction, so a fresh visitor never sees an empty, half-seeded list.
  */
 import 'server-only';
 import type { Db } from './db/open';
-import { users } from '@/db/schema';
-import { seedNewUser } from '@/server/seed';
+import { users } from './schema';
+import type { Runtime } from './runtime/runtime';
 
 /** The signed-in user as procedures see it. */
 export interface SessionUser {
@@ -21,7 +21,11 @@ const knownByDatabase = new WeakMap<Db, Set<string>>();
 const KNOWN_LIMIT = 10_000;
 
 /** Makes sure the user row exists (creating and seeding it on first sight) and returns the user. */
-export async function ensureUser(db: Db, userId: string): Promise<SessionUser> {
+export async function ensureUser(
+  runtime: Pick<Runtime, 'db' | 'app'>,
+  userId: string,
+): Promise<SessionUser> {
+  const { db } = runtime;
   let known = knownByDatabase.get(db);
   if (!known) {
     known = new Set();
@@ -34,7 +38,7 @@ export async function ensureUser(db: Db, userId: string): Promise<SessionUser> {
         .values({ id: userId })
         .onConflictDoNothing()
         .returning({ id: users.id });
-      if (inserted.length > 0) await seedNewUser(tx, userId);
+      if (inserted.length > 0) await runtime.app.onNewUser?.(tx, userId);
     });
     if (known.size >= KNOWN_LIMIT) known.clear();
     known.add(userId);

@@ -8,9 +8,14 @@
  * - check authorization first, before existence, so errors reveal nothing about other users' rows.
  */
 import type { z } from 'zod';
-import type { SyncedRows, SyncedTableName } from '@/mutators/synced-tables';
 
-/** Reads and writes one synced table. Every row is scoped to the current user (`ownerId`). */
+/** A row of any synced table: every synced table has a uuid `id` primary key. */
+export type AnyRow = { id: string };
+
+/** Synced table name → row type: what `tx.table(name)` can reach (derived by `SyncedRowsOf` from the schema). */
+export type AnyRows = { [name: string]: AnyRow };
+
+/** Reads and writes one synced table. Every row is scoped to the current user (its owner column). */
 export interface TableAccess<TRow extends { id: string }> {
   /** The row with this id, if it exists and belongs to the user. */
   get(id: string): Promise<TRow | undefined>;
@@ -35,13 +40,13 @@ export interface TableAccess<TRow extends { id: string }> {
 }
 
 /** What a mutator's `run` receives, on the client and on the server alike. */
-export interface MutatorTx {
+export interface MutatorTx<TRows extends AnyRows = AnyRows> {
   /** The acting user's id. */
   readonly userId: string;
   /** True inside the server's database transaction; false in the browser's optimistic run. */
   readonly isServer: boolean;
-  /** Access to a synced table. Server-only tables are not in {@link SyncedTableName}, so not reachable here. */
-  table<TName extends SyncedTableName>(name: TName): TableAccess<SyncedRows[TName]>;
+  /** Access to a synced table. Server-only tables are not among `TRows`, so not reachable here. */
+  table<TName extends keyof TRows & string>(name: TName): TableAccess<TRows[TName]>;
   /**
    * Enqueues a durable action run that starts after this mutation commits (and only if it commits). Returns the
    * run id. On the client this does nothing and returns null: actions run on the server only.
@@ -112,21 +117,47 @@ export interface ToolExposure<TInput = Record<string, unknown>> {
   fill?: { [TKey in keyof TInput]?: (call: ToolFillContext) => TInput[TKey] };
 }
 
-/** A mutator definition, as stored in the registry. */
-export interface Mutator<TSchema extends z.ZodType = z.ZodType> {
+/** A mutator definition, as stored in the registry. `TRows`: the synced tables its `tx` reaches. */
+export interface Mutator<TSchema extends z.ZodType = z.ZodType, TRows extends AnyRows = AnyRows> {
   /** Validates input on both sides (the client before the optimistic run, the server before the transaction). */
   readonly input: TSchema;
   /** What the mutator does, for people and (later) for the copilot's tool list. */
   readonly description?: string;
   /** Offer it as a tool (needs a description). */
   readonly tool?: ToolExposure<z.input<TSchema>>;
-  run(tx: MutatorTx, input: z.output<TSchema>): Promise<void>;
+  /**
+   * Internal (like Convex's `internalMutation`): callable from server code (an action's `ctx.mutate`, the queue),
+   * never from a client: no `mutators.<name>` procedure, no tool, no MCP tool is made for it.
+   */
+  readonly internal?: boolean;
+  run(tx: MutatorTx<TRows>, input: z.output<TSchema>): Promise<void>;
 }
 
-/** Defines a mutator; the input type of `run` is inferred from the schema. */
-export function defineMutator<TSchema extends z.ZodType>(definition: Mutator<TSchema>): Mutator<TSchema> {
-  return definition;
+/** Any mutator, its input and tables erased: what the framework's internals store and run. */
+// oxlint-disable-next-line typescript/no-explicit-any -- erased at the boundary; the typed facades restore it
+export type AnyMutator = Mutator<z.ZodType, any>;
+
+/** A registry of mutators by name. */
+export type AnyMutators = { [name: string]: AnyMutator };
+
+/**
+ * Makes the app's `defineMutator`, typed with its synced tables: `export const defineMutator =
+ * createDefineMutator<SyncedRows>()`. The input type of `run` is inferred from the schema.
+ */
+export function createDefineMutator<TRows extends AnyRows>() {
+  return function defineMutator<TSchema extends z.ZodType>(
+    definition: Mutator<TSchema, TRows>,
+  ): Mutator<TSchema, TRows> {
+    return definition;
+  };
 }
 
 /** The input type a mutator accepts from callers (before zod defaults/transforms). */
-export type MutatorInput<TMutator> = TMutator extends Mutator<infer TSchema> ? z.input<TSchema> : never;
+export type MutatorInput<TMutator> = TMutator extends { input: infer TSchema extends z.ZodType }
+  ? z.input<TSchema>
+  : never;
+
+/** The names of a registry's mutators that clients may call (all but `internal: true`). */
+export type PublicMutatorName<TMutators extends AnyMutators> = {
+  [TName in keyof TMutators & string]: TMutators[TName] extends { internal: true } ? never : TName;
+}[keyof TMutators & string];

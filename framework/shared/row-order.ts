@@ -1,6 +1,6 @@
 /**
  * The one order of each synced table's rows: `list()` in the browser sorts with {@link compareRows}, the server
- * orders by the same keys in SQL (server/sync-tables.ts), so a mutator that walks `list()` sees the same sequence
+ * orders by the same keys in SQL (framework/server/runtime/synced-table.ts), so a mutator that walks `list()` sees the same sequence
  * on both sides.
  *
  * Keys must compare the same in JavaScript and in PostgreSQL: numbers, booleans, timestamps (compared to the
@@ -8,22 +8,10 @@
  * bytes, which is the order of their lowercase hex text). Never a text column: PostgreSQL sorts text by the
  * database's collation, which JavaScript does not know. The last key must be unique (the id) to break every tie.
  */
-import type { SyncedRows, SyncedTableName } from '@/mutators/synced-tables';
-
-/** The sort keys of each synced table, most significant first, ascending. */
-export const ROW_ORDER = {
-  todos: ['position', 'id'],
-  actionRuns: ['createdAt', 'id'],
-} as const satisfies { [TName in SyncedTableName]: readonly (keyof SyncedRows[TName])[] };
-
-/** Compares two rows of `table` in its {@link ROW_ORDER}: negative, zero or positive. */
-export function compareRows<TName extends SyncedTableName>(
-  table: TName,
-  a: SyncedRows[TName],
-  b: SyncedRows[TName],
-): number {
-  for (const key of ROW_ORDER[table] as readonly (keyof SyncedRows[TName])[]) {
-    const order = compareValues(a[key], b[key]);
+/** Compares two rows by the keys of their table's order (its `SyncDeclaration.order`): negative, zero or positive. */
+export function compareRows(order: readonly string[], a: object, b: object): number {
+  for (const key of order) {
+    const order = compareValues((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]);
     if (order !== 0) return order;
   }
   return 0;

@@ -1,17 +1,20 @@
 /**
  * What travels between the server's change feed and the client store. Isomorphic types only.
  */
-import type { SyncedRows, SyncedTableName } from '@/mutators/synced-tables';
+import type { AnyRows } from './define-mutator';
+import type { SyncLayout } from './synced-table';
 
 /** Every synced table's rows for one user. */
-export type SyncedTablesData = { [TName in SyncedTableName]: SyncedRows[TName][] };
+export type SyncedTablesData<TRows extends AnyRows = AnyRows> = { [TName in keyof TRows]: TRows[TName][] };
 
 /** A consistent copy of a user's synced rows at one log version. */
-export interface Snapshot {
+export interface Snapshot<TRows extends AnyRows = AnyRows> {
   version: number;
   /** The user these rows belong to (the client's `tx.userId`). */
   userId: string;
-  tables: SyncedTablesData;
+  tables: SyncedTablesData<TRows>;
+  /** Each synced table's owner column and row order: the client sorts `list()` as the server does. */
+  layout: SyncLayout;
   /**
    * Set when the snapshot was read for one client (a feed `reset` for a subscriber that named its client id): the
    * last of that client's mutations whose effect the snapshot includes (0: none, or a client id the server does not
@@ -22,11 +25,11 @@ export interface Snapshot {
 }
 
 /** One row-level change. */
-export type RowChange = {
-  [TName in SyncedTableName]:
-    | { table: TName; id: string; op: 'set'; row: SyncedRows[TName] }
+export type RowChange<TRows extends AnyRows = AnyRows> = {
+  [TName in keyof TRows & string]:
+    | { table: TName; id: string; op: 'set'; row: TRows[TName] }
     | { table: TName; id: string; op: 'delete' };
-}[SyncedTableName];
+}[keyof TRows & string];
 
 /** A committed (or permanently failed) mutation of this user, so the sender can settle its optimistic effect. */
 export interface CommitNotice {
@@ -40,9 +43,9 @@ export interface CommitNotice {
  * A feed message. `changes`: everything visible to the user in versions (previous message, version]. `reset`:
  * start over from this snapshot (first connection without a version, or a log that no longer has the client's).
  */
-export type SyncMessage =
-  | { type: 'changes'; version: number; commits: CommitNotice[]; changes: RowChange[] }
-  | { type: 'reset'; snapshot: Snapshot };
+export type SyncMessage<TRows extends AnyRows = AnyRows> =
+  | { type: 'changes'; version: number; commits: CommitNotice[]; changes: RowChange<TRows>[] }
+  | { type: 'reset'; snapshot: Snapshot<TRows> };
 
 /**
  * What became of a numbered mutation's id when the server refused it: the `mutation` field of the tRPC error's

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { describeProviderFailure } from '@/framework/server/copilot/provider-errors';
+import { describeProviderFailure } from '@/framework/server';
 import { ModelNotConfiguredError, streamTodoText } from '../ai/todo-text-stream';
-import { defineAction } from '@/framework/server/runtime/define-action';
+import { defineAction } from './define';
 
 /**
  * At most how often the partial text is committed (and streamed to browsers) while the model writes; the final

@@ -18,19 +18,19 @@ import {
 } from 'ai';
 import { eq } from 'drizzle-orm';
 import { providerSettings } from '@/db/schema';
-import type { ToolContext } from '@/framework/shared/define-mutator';
+import type { ToolContext } from '@/framework/shared';
 import type { ModelChoice, ModelOverrides } from '../ai/model';
 import { createRequestContext, type ContextDeps } from '../context';
 import { refuseForeignOrigin, refuseMediaType } from '../http/request-guards';
-import { findUnstorable } from '@/framework/server/runtime/errors';
-import type { ToolApprovalGrant } from '@/framework/server/runtime/tool-approvals';
-import { BodyTooLargeError, CHAT_LIMITS, chatRequestSchema, readLimitedText } from '@/framework/server/copilot/chat-request';
-import { claimAnsweredApprovals, recordApprovalRequests } from '@/framework/server/copilot/approvals';
-import { buildChatTools, type ToolTimingHook } from '@/framework/server/copilot/chat-tools';
+import { findUnstorable } from '@/framework/server';
+import type { ToolApprovalGrant } from '@/framework/server';
+import { BodyTooLargeError, CHAT_LIMITS, chatRequestSchema, readLimitedText } from '@/framework/server';
+import { claimAnsweredApprovals, recordApprovalRequests } from '@/framework/server';
+import { buildChatTools, type ToolTimingHook } from '@/framework/server';
 import { saveConversation } from './conversation';
-import { settleUnofferedToolCalls } from '@/framework/server/copilot/unoffered-tool-calls';
-import type { RateLimiter } from '@/framework/server/copilot/rate-limit';
-import { describeStreamError, endWithErrorPart } from '@/framework/server/copilot/stream-errors';
+import { settleUnofferedToolCalls } from '@/framework/server';
+import type { RateLimiter } from '@/framework/server';
+import { describeStreamError, endWithErrorPart } from '@/framework/server';
 import { copilotSystemPrompt } from './system-prompt';
 
 /** What the handler is built from; the route passes the process's, tests their own. */

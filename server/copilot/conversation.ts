@@ -2,7 +2,7 @@
 import 'server-only';
 import type { UIMessage } from 'ai';
 import { eq } from 'drizzle-orm';
-import type { Db } from '@/framework/server/db/open';
+import type { Db } from '@/framework/server';
 import { copilotConversations } from '@/db/schema';
 
 /** The saved messages, oldest first; empty when the user has not chatted (or cleared the conversation). */

@@ -1,6 +1,6 @@
 /** The copilot's system prompt: what it is for, where the user is, and what the page says it has selected. */
 import 'server-only';
-import type { ToolContext } from '@/framework/shared/define-mutator';
+import type { ToolContext } from '@/framework/shared';
 
 export function copilotSystemPrompt(context: ToolContext, toolNames: string[]): string {
   const lines = [

@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { providerSettings } from '@/db/schema';
 import { chooseModel } from '../ai/model';
 import { clearConversation, loadConversation } from '../copilot/conversation';
-import { router, userProcedure } from '@/framework/server/trpc';
+import { router, userProcedure } from '@/framework/server';
 
 /** What the chat panel reads besides the chat stream itself (POST /api/chat). */
 export const copilotRouter = router({

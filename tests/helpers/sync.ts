@@ -3,13 +3,15 @@
  * and a feed pump that applies the server's change stream to it.
  */
 import { TRPCError } from '@trpc/server';
-import { ServerRefusal, SyncStore, type SyncTransport } from '@/framework/client/store';
+import { ServerRefusal, type SyncTransport } from '@/framework/client/store';
+import type { SyncedRows } from '@/mutators/synced-tables';
+import { AppStore } from './app-typed';
 import type { SyncMessage } from '@/framework/shared/sync-protocol';
-import { streamChanges } from '@/framework/server/runtime/change-stream';
+import { streamChanges } from './app-typed';
 import { MutationCallError } from '@/framework/server/runtime/errors';
 import { executeMutation } from '@/framework/server/runtime/executor';
 import type { Runtime } from '@/framework/server/runtime/runtime';
-import { readSnapshot } from '@/framework/server/runtime/snapshot';
+import { readSnapshot } from './app-typed';
 import { ensureUser } from '@/framework/server/users';
 
 /**
@@ -57,9 +59,9 @@ export function gatedTransport(inner: SyncTransport) {
 /** A new user with a store over the server's snapshot. */
 export async function newClient(runtime: Runtime, transport?: (userId: string) => SyncTransport) {
   const userId = crypto.randomUUID();
-  await ensureUser(runtime.db, userId);
+  await ensureUser(runtime, userId);
   const snapshot = await readSnapshot(runtime, userId);
-  const store = new SyncStore({
+  const store = new AppStore({
     snapshot,
     transport: transport ? transport(userId) : directTransport(runtime, userId),
     retryDelayMs: 5,
@@ -68,9 +70,9 @@ export async function newClient(runtime: Runtime, transport?: (userId: string) =
 }
 
 /** Applies the user's change stream to the store until `stop()`; `messages` records what arrived. */
-export function pumpFeed(runtime: Runtime, store: SyncStore, fromVersion = store.version) {
+export function pumpFeed(runtime: Runtime, store: AppStore, fromVersion = store.version) {
   const controller = new AbortController();
-  const messages: SyncMessage[] = [];
+  const messages: SyncMessage<SyncedRows>[] = [];
   const done = (async () => {
     for await (const [, message] of streamChanges(
       runtime,

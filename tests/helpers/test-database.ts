@@ -3,8 +3,9 @@
  * PostgreSQL database created for this file and dropped afterwards, so concurrent runs never see each other's rows.
  */
 import { MEMORY, openDatabase, type DatabaseHandle } from '@/framework/server/db/open';
-import { createRuntime, type Runtime } from '@/framework/server/runtime/runtime';
+import { type Runtime } from '@/framework/server/runtime/runtime';
 import { createPostgresDatabase } from './postgres-database';
+import { syncServer } from '@/server/sync';
 
 export { createPostgresDatabase };
 
@@ -31,6 +32,6 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 /** A server runtime (database, pokes, change feed) over a fresh test database. */
 export async function createTestRuntime(): Promise<Runtime & { url: string | null }> {
   const database = await createTestDatabase();
-  const runtime = await createRuntime(database);
+  const runtime = await syncServer.createRuntime(database);
   return { ...runtime, url: database.url };
 }

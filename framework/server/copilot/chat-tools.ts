@@ -23,7 +23,7 @@ export function buildChatTools(
   approvals: ReadonlyMap<string, ToolApprovalGrant> = new Map(),
 ): ToolSet {
   return Object.fromEntries(
-    listTools(context).map((descriptor) => [
+    listTools(runtime, context).map((descriptor) => [
       descriptor.name,
       tool({
         description: descriptor.description,

@@ -1,5 +1,5 @@
 /**
- * Applies the committed drizzle migrations (db/migrations). Idempotent: drizzle records what it applied.
+ * Applies the app's committed drizzle migrations (db/migrations). Idempotent: drizzle records what it applied.
  */
 import path from 'node:path';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
@@ -9,14 +9,20 @@ import { migrate as migratePostgres } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import type { Engine } from './open';
 
-/** Resolved from the working directory, which is the project root for `next`, vitest, playwright and scripts. */
+/**
+ * The app's migrations (drizzle-kit writes them there from both schema files, drizzle.config.ts). Resolved from the
+ * working directory, which is the project root for `next`, vitest, playwright and scripts.
+ */
 export const MIGRATIONS_FOLDER = path.join(process.cwd(), 'db', 'migrations');
 
 /** Any fixed number: every server process on one PostgreSQL database agrees on it. */
 const MIGRATION_LOCK_KEY = 727_001;
 
-export async function migrateDatabase(engine: Engine): Promise<void> {
-  const config = { migrationsFolder: MIGRATIONS_FOLDER };
+export async function migrateDatabase(
+  engine: Engine,
+  migrationsFolder: string = MIGRATIONS_FOLDER,
+): Promise<void> {
+  const config = { migrationsFolder };
   if (engine.kind === 'pglite') {
     await migratePglite(drizzlePglite(engine.client), config);
     return;

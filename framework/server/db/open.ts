@@ -14,7 +14,6 @@ import { DURABLE_START_PARAMS, DurableNodeFS, flushFolderTree } from './pglite-d
 import { prepareDataFolder } from './pglite-folder';
 import { acquirePgliteFolderLock } from './pglite-lock';
 import { migrateDatabase } from './migrate';
-import * as schema from '@/db/schema';
 import { notificationsReachSession, SESSION_PROBE_TIMEOUT_MS, sessionProbeFailure } from './session-probe';
 
 /** What `db.execute(sql…)` returns on both engines: PGlite's `Results` and pg's `QueryResult` both carry `rows`. */
@@ -28,7 +27,7 @@ export interface RowsResult<TRow> {
 }
 
 /** The drizzle database, whichever engine is behind it. */
-export type Db = PgDatabase<RowsResultHKT, typeof schema>;
+export type Db = PgDatabase<RowsResultHKT>;
 
 /**
  * How a PGlite folder meets the disk. `durable` (the default): a commit is answered only after its WAL is flushed
@@ -38,7 +37,10 @@ export type Db = PgDatabase<RowsResultHKT, typeof schema>;
 export type PgliteDurability = 'durable' | 'relaxed';
 
 /** Where the data lives: a PostgreSQL URL, or a PGlite folder (`memory://` keeps it in memory). */
-export type DatabaseConfig = PostgresConfig | { pgliteDir: string; durability?: PgliteDurability };
+export type DatabaseConfig = (PostgresConfig | { pgliteDir: string; durability?: PgliteDurability }) & {
+  /** Where the migrations are (default: db/migrations under the working directory). */
+  migrationsFolder?: string;
+};
 
 /** PostgreSQL: queries through `postgresUrl` (may be a transaction-mode pooler), sessions through `directUrl`. */
 export interface PostgresConfig {
@@ -91,7 +93,7 @@ export async function openDatabase(config: DatabaseConfig): Promise<DatabaseHand
         throw new Error(sessionProbeFailure(config.directUrl !== undefined, timeoutMs));
       }
     }
-    await migrateDatabase(handle.engine);
+    await migrateDatabase(handle.engine, config.migrationsFolder);
   } catch (error) {
     await handle.close();
     throw error;
@@ -113,7 +115,7 @@ async function openPglite(dir: string, durability: PgliteDurability): Promise<Da
   }
   let closed = false;
   return {
-    db: drizzlePglite(client, { schema }),
+    db: drizzlePglite(client),
     engine: { kind: 'pglite', client },
     async close() {
       if (closed) return;
@@ -166,8 +168,8 @@ function openPostgres({ postgresUrl: url, directUrl }: PostgresConfig): Database
   }
   let closed = false;
   return {
-    db: drizzlePostgres(pool, { schema }),
-    feedDb: drizzlePostgres(feedPool, { schema }),
+    db: drizzlePostgres(pool),
+    feedDb: drizzlePostgres(feedPool),
     engine: { kind: 'postgres', pool, session: { connectionString: directUrl ?? url } },
     async close() {
       if (closed) return;

@@ -6,7 +6,7 @@
 import 'server-only';
 import { RateLimiterDrizzle, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Db } from '../db/open';
-import { rateLimits } from '@/db/schema';
+import { rateLimits } from '../schema';
 import type { Queryable } from '../runtime/synced-table';
 
 /** At most `points` takes per key in each window of `durationSeconds`. */

@@ -17,11 +17,12 @@ const mutatorOutput = z.looseObject({ ok: z.literal(true) });
 
 /** The tools MCP offers this user: those whose rules accept the MCP path, minus any that need approval. */
 export function mcpTools(
+  runtime: Pick<Runtime, 'app'>,
   user: { id: string },
   origin: string,
 ): { tools: ToolDescriptor[]; context: ToolContext } {
   const context: ToolContext = { url: new URL(MCP_PATH, origin), properties: {}, user };
-  return { tools: listTools(context).filter((tool) => !tool.needsApproval), context };
+  return { tools: listTools(runtime, context).filter((tool) => !tool.needsApproval), context };
 }
 
 function outputSchemaOf(tool: ToolDescriptor): z.ZodObject | undefined {
@@ -31,7 +32,7 @@ function outputSchemaOf(tool: ToolDescriptor): z.ZodObject | undefined {
 
 export function createMcpServer(runtime: Runtime, user: { id: string }, origin: string): McpServer {
   const server = new McpServer({ name: 'trpc-actions-starter', version: '0.1.0' });
-  const { tools, context } = mcpTools(user, origin);
+  const { tools, context } = mcpTools(runtime, user, origin);
   for (const tool of tools) {
     const inputSchema = tool.inputSchema instanceof z.ZodObject ? tool.inputSchema : z.object({});
     const outputSchema = outputSchemaOf(tool);

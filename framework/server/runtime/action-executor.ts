@@ -1,11 +1,10 @@
 /**
  * Runs an action for a user: validates input (400 naming the field), builds its context, runs it, validates the
  * output before it leaves (a mismatch is the server's bug: 500, logged), and maps errors to tRPC codes.
- * The same function serves tRPC calls, the queue worker, and (later) tools.
+ * The same function serves tRPC calls, the queue worker and tools.
  */
 import 'server-only';
 import { TRPCError } from '@trpc/server';
-import { actions, type ActionName } from '@/server/actions/registry';
 import { limitModelCall } from '../limits/model-calls';
 import { assertClaimHeld, insertRun, LeaseLostError, updateRun, type RunClaim } from './action-runs';
 import { splitSecretInput } from './action-secrets';
@@ -28,9 +27,11 @@ export interface ActionCall {
   run?: { claim: RunClaim; onLeaseLost(error: LeaseLostError): void };
 }
 
-export function getAction(name: string): Action {
-  if (!Object.hasOwn(actions, name)) throw new TRPCError({ code: 'NOT_FOUND', message: `No action ${name}` });
-  return actions[name as ActionName] as unknown as Action;
+/** The app's action of this name; NOT_FOUND for a name it does not have. */
+export function getAction(runtime: Runtime, name: string): Action {
+  const action = Object.hasOwn(runtime.app.actions, name) ? runtime.app.actions[name] : undefined;
+  if (!action) throw new TRPCError({ code: 'NOT_FOUND', message: `No action ${name}` });
+  return action;
 }
 
 /** Validates an action's input; throws BAD_REQUEST with the issues under `input`. */
@@ -45,7 +46,7 @@ export function parseActionInput(action: Action, input: unknown): unknown {
  * fields are kept server-side, never in the synced run row.
  */
 export async function enqueueRun(runtime: Runtime, userId: string, name: string, input: unknown) {
-  const action = getAction(name);
+  const action = getAction(runtime, name);
   const { stored, secret } = splitSecretInput(action, parseActionInput(action, input));
   // Counted now, not when the run starts: the queue runs whatever was accepted, so the budget is spent here.
   if (action.callsModel) await limitModelCall(runtime, userId);
@@ -61,7 +62,7 @@ export function callAction(
   input: unknown,
   call: ActionCall,
 ): Promise<unknown> {
-  return runActionDefinition(runtime, name, getAction(name), input, call);
+  return runActionDefinition(runtime, name, getAction(runtime, name), input, call);
 }
 
 /** Runs a given definition (the registry's, or a test's own) through the same checks as {@link callAction}. */

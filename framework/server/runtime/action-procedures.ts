@@ -1,64 +1,72 @@
 /**
- * Turns the action registry into tRPC procedures: `actions.<name>` runs an action and returns its typed result;
+ * Turns the app's action registry into tRPC procedures: `actions.<name>` runs an action and returns its typed result;
  * `enqueue.<name>` starts a durable run and returns its id at once (not for actions with `clientEnqueue: false`);
- * `runs.cancel` stops one.
+ * `runs.cancel` stops one. Internal actions (`internal: true`) get neither procedure.
  */
 import 'server-only';
 import { TRPCError } from '@trpc/server';
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { actionRuns } from '@/db/schema';
-import { actions, type ActionName, type Actions } from '@/server/actions/registry';
+import { actionRuns } from '../schema';
+import type { AnyActions } from './define-action';
 import { router, userProcedure } from '../trpc';
 import { callAction, enqueueRun } from './action-executor';
 import { updateRun } from './action-runs';
 
-type InputOf<TName extends ActionName> = Actions[TName]['input'];
-type OutputOf<TName extends ActionName> = z.output<Actions[TName]['output']>;
-/** The actions clients may enqueue: all but those defined with `clientEnqueue: false`. */
-type ClientEnqueueable = {
-  [TName in ActionName]: Actions[TName] extends { clientEnqueue?: false } ? never : TName;
-}[ActionName];
+/** The actions clients may call: all but the internal ones. */
+type PublicActionName<TActions extends AnyActions> = {
+  [TName in keyof TActions & string]: TActions[TName] extends { internal: true } ? never : TName;
+}[keyof TActions & string];
 
-function callProcedure<TName extends ActionName>(name: TName) {
-  return userProcedure
-    .input(actions[name].input as InputOf<TName>)
-    .mutation(async ({ ctx, input, signal }) => {
-      const result = await callAction(ctx.runtime, name, input, {
-        userId: ctx.user.id,
-        signal: signal ?? new AbortController().signal,
-      });
-      return result as OutputOf<TName>;
+/** The actions clients may enqueue: the public ones but those defined with `clientEnqueue: false`. */
+type ClientEnqueueable<TActions extends AnyActions> = {
+  [TName in PublicActionName<TActions>]: TActions[TName] extends { clientEnqueue?: false } ? never : TName;
+}[PublicActionName<TActions>];
+
+function callProcedure<TInput extends z.ZodType, TOutput>(name: string, input: TInput) {
+  return userProcedure.input(input).mutation(async ({ ctx, input, signal }) => {
+    const result = await callAction(ctx.runtime, name, input, {
+      userId: ctx.user.id,
+      signal: signal ?? new AbortController().signal,
     });
+    return result as TOutput;
+  });
 }
 
-function enqueueProcedure<TName extends ActionName>(name: TName) {
-  return userProcedure.input(actions[name].input as InputOf<TName>).mutation(async ({ ctx, input }) => {
+function enqueueProcedure<TInput extends z.ZodType>(name: string, input: TInput) {
+  return userProcedure.input(input).mutation(async ({ ctx, input }) => {
     const run = await enqueueRun(ctx.runtime, ctx.user.id, name, input);
     return { runId: run.id };
   });
 }
 
-function buildRouter<TProcedure>(
-  make: (name: ActionName) => TProcedure,
-  include: (name: ActionName) => boolean = () => true,
-) {
-  const procedures: Partial<Record<ActionName, TProcedure>> = {};
-  for (const name of Object.keys(actions) as ActionName[]) if (include(name)) procedures[name] = make(name);
-  return procedures;
-}
+/** `actions.<name>` of every public action of a registry. */
+export type ActionProcedures<TActions extends AnyActions> = {
+  [TName in PublicActionName<TActions>]: ReturnType<
+    typeof callProcedure<TActions[TName]['input'], z.output<TActions[TName]['output']>>
+  >;
+};
+
+/** `enqueue.<name>` of every action clients may enqueue. */
+export type EnqueueProcedures<TActions extends AnyActions> = {
+  [TName in ClientEnqueueable<TActions>]: ReturnType<typeof enqueueProcedure<TActions[TName]['input']>>;
+};
 
 /** `actions.<name>`: call and await the typed result. */
-export const actionsRouter = router(
-  buildRouter(callProcedure) as { [TName in ActionName]: ReturnType<typeof callProcedure<TName>> },
-);
+export function createActionsRouter<TActions extends AnyActions>(actions: TActions) {
+  const procedures: Record<string, unknown> = {};
+  for (const [name, action] of Object.entries(actions))
+    if (!action.internal) procedures[name] = callProcedure(name, action.input);
+  return router(procedures as ActionProcedures<TActions>);
+}
 
 /** `enqueue.<name>`: a durable run; follow it in the synced `actionRuns` table. */
-export const enqueueRouter = router(
-  buildRouter(enqueueProcedure, (name) => actions[name].clientEnqueue !== false) as {
-    [TName in ClientEnqueueable]: ReturnType<typeof enqueueProcedure<TName>>;
-  },
-);
+export function createEnqueueRouter<TActions extends AnyActions>(actions: TActions) {
+  const procedures: Record<string, unknown> = {};
+  for (const [name, action] of Object.entries(actions))
+    if (!action.internal && action.clientEnqueue !== false) procedures[name] = enqueueProcedure(name, action.input);
+  return router(procedures as EnqueueProcedures<TActions>);
+}
 
 /** Operations on runs. */
 export const runsRouter = router({

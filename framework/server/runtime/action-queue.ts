@@ -14,7 +14,7 @@
  */
 import 'server-only';
 import { SpanKind } from '@opentelemetry/api';
-import type { ActionRun } from '@/db/schema';
+import type { ActionRun } from '../schema';
 import { runTraceParent } from '../telemetry/run-traces';
 import { contextFromTraceParent, withSpan } from '../telemetry/tracing';
 import {
@@ -68,7 +68,7 @@ export function startActionQueue(runtime: Runtime, options: QueueOptions = {}): 
   /** The test's own definition when given, else the registry's (which throws NOT_FOUND for an unknown name). */
   const resolveAction = (name: string): Action =>
     (options.actions && Object.hasOwn(options.actions, name) ? options.actions[name] : undefined) ??
-    getAction(name);
+    getAction(runtime, name);
   const running = new Map<string, Promise<void>>();
   /** The runs executing here and their claims, so a cancel or a takeover seen in the feed stops them at once. */
   const controllers = new Map<string, { controller: AbortController; attempts: number }>();

@@ -7,7 +7,7 @@ import 'server-only';
 import { TRPCError } from '@trpc/server';
 import { and, asc, eq, lt, lte, notInArray, or, sql } from 'drizzle-orm';
 import { SpanKind } from '@opentelemetry/api';
-import { actionRuns, type ActionRun } from '@/db/schema';
+import { actionRuns, type ActionRun } from '../schema';
 import { rememberRunTrace } from '../telemetry/run-traces';
 import { withSpan } from '../telemetry/tracing';
 import { deleteRunSecrets, saveRunSecrets } from './action-secrets';

@@ -7,7 +7,7 @@
 import 'server-only';
 import { TRPCError } from '@trpc/server';
 import { eq } from 'drizzle-orm';
-import { actionRunSecrets, type ActionRun } from '@/db/schema';
+import { actionRunSecrets, type ActionRun } from '../schema';
 import type { Action } from './define-action';
 import type { Queryable } from './synced-table';
 

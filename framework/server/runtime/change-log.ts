@@ -10,8 +10,7 @@
 import 'server-only';
 import { and, asc, eq, gt, lte, sql } from 'drizzle-orm';
 import superjson from 'superjson';
-import { clientMutations, syncChanges, syncCommits, syncState } from '@/db/schema';
-import type { SyncedTableName } from '@/mutators/synced-tables';
+import { clientMutations, syncChanges, syncCommits, syncState } from '../schema';
 import { clientKey } from './client-mutations';
 import type { RecordedChange } from './server-transaction';
 import type { AnyRow, Queryable } from './synced-table';
@@ -31,7 +30,7 @@ export interface FeedCommit {
 /** One row-level change as the feed carries it. */
 export interface FeedChange {
   version: number;
-  table: SyncedTableName;
+  table: string;
   id: string;
   op: 'set' | 'delete';
   row: AnyRow | null;
@@ -211,7 +210,7 @@ function toFeedCommit(row: typeof syncCommits.$inferSelect): FeedCommit {
 function toFeedChange(row: typeof syncChanges.$inferSelect): FeedChange {
   return {
     version: row.version,
-    table: row.tableName as SyncedTableName,
+    table: row.tableName,
     id: row.rowId,
     op: row.op,
     row: row.row

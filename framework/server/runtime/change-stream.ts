@@ -7,7 +7,7 @@
 import 'server-only';
 import { tracked, TRPCError, type TrackedEnvelope } from '@trpc/server';
 import type { RowChange, SyncMessage } from '../../shared/sync-protocol';
-import { CredentialRevokedError, type CredentialWatch } from '@/server/auth/credential-watch';
+import { CredentialRevokedError, type CredentialWatch } from './credential';
 import { serializeOnce } from '../transformer';
 import type { FeedBatch } from './change-feed';
 import { logFloor, LogCompactedError } from './change-log';

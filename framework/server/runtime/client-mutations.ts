@@ -6,7 +6,7 @@
  */
 import 'server-only';
 import { sql } from 'drizzle-orm';
-import { clientMutations } from '@/db/schema';
+import { clientMutations } from '../schema';
 import type { StoredError } from './errors';
 import type { Queryable } from './synced-table';
 

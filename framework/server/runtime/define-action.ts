@@ -6,12 +6,11 @@
 import 'server-only';
 import type { z } from 'zod';
 import type { Db } from '../db/open';
-import type { MutatorInput, ToolExposure } from '../../shared/define-mutator';
-import type { MutatorName, Mutators } from '@/mutators/registry';
+import type { AnyMutators, MutatorInput, ToolExposure } from '../../shared/define-mutator';
 import type { MutationGroup } from './mutation-group';
 
 /** What an action's `run` receives. */
-export interface ActionContext {
+export interface ActionContext<TMutators extends AnyMutators = AnyMutators> {
   /** The user the action runs for (the caller, or the owner of an enqueued run). */
   readonly user: { id: string };
   /**
@@ -22,9 +21,9 @@ export interface ActionContext {
   /** Aborted when the caller goes away or the run is cancelled. */
   readonly signal: AbortSignal;
   /** Commits one mutator through the one executor and streams it out at once. */
-  mutate<TName extends MutatorName>(name: TName, args: MutatorInput<Mutators[TName]>): Promise<void>;
+  mutate<TName extends keyof TMutators & string>(name: TName, args: MutatorInput<TMutators[TName]>): Promise<void>;
   /** Several mutators all-or-nothing: one commit; nothing is written or broadcast if `body` throws. */
-  transaction<T>(body: (group: MutationGroup) => Promise<T>): Promise<T>;
+  transaction<T>(body: (group: MutationGroup<TMutators>) => Promise<T>): Promise<T>;
   /** Enqueues another action to run durably (after this call returns); resolves to the run id. */
   enqueue(action: string, input: unknown): Promise<string>;
   /** Reports progress (0..1) of an enqueued run; visible live in the UI. A no-op for direct calls. */
@@ -41,6 +40,7 @@ export interface Action<
   TInput extends z.ZodType = z.ZodType,
   TOutput extends z.ZodType = z.ZodType,
   TClientEnqueue extends boolean = boolean,
+  TMutators extends AnyMutators = AnyMutators,
 > {
   readonly description: string;
   readonly input: TInput;
@@ -68,14 +68,33 @@ export interface Action<
    * tests/rate-limits.test.ts fails for an action that reaches a model without saying so.
    */
   readonly callsModel?: boolean;
-  run(ctx: ActionContext, input: z.output<TInput>): Promise<z.input<TOutput>>;
+  /**
+   * Internal (like Convex's `internalAction`): runs from server code only (`ctx.enqueue`, `tx.enqueueAction`, the
+   * queue); no `actions.<name>` or `enqueue.<name>` procedure, no tool, no MCP tool is made for it.
+   */
+  readonly internal?: boolean;
+  run(ctx: ActionContext<TMutators>, input: z.output<TInput>): Promise<z.input<TOutput>>;
 }
 
-/** Defines an action; `run`'s input type comes from the schema, and `clientEnqueue: false` reaches the router's type. */
-export function defineAction<
-  TInput extends z.ZodType,
-  TOutput extends z.ZodType,
-  TClientEnqueue extends boolean = true,
->(definition: Action<TInput, TOutput, TClientEnqueue>): Action<TInput, TOutput, TClientEnqueue> {
-  return definition;
+/** Any action, erased: what the framework's internals store and run. */
+export type AnyAction = Action<z.ZodType, z.ZodType, boolean, AnyMutators>;
+
+/** A registry of actions by name. */
+export type AnyActions = { [name: string]: AnyAction };
+
+/**
+ * Makes the app's `defineAction`, its `ctx.mutate` typed with the app's mutators: `export const defineAction =
+ * createDefineAction<Mutators>()`. `run`'s input type comes from the schema, and `clientEnqueue: false` and
+ * `internal: true` reach the router's type.
+ */
+export function createDefineAction<TMutators extends AnyMutators>() {
+  return function defineAction<
+    TInput extends z.ZodType,
+    TOutput extends z.ZodType,
+    TClientEnqueue extends boolean = true,
+  >(
+    definition: Action<TInput, TOutput, TClientEnqueue, TMutators>,
+  ): Action<TInput, TOutput, TClientEnqueue, TMutators> {
+    return definition;
+  };
 }

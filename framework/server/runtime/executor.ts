@@ -15,7 +15,7 @@ import 'server-only';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import type { Context } from '@opentelemetry/api';
-import { mutators, type MutatorName, type Mutators } from '@/mutators/registry';
+import type { AnyMutator } from '../../shared/define-mutator';
 import type { MutationIdState } from '../../shared/sync-protocol';
 import { activeContext, linkTo, withSpan } from '../telemetry/tracing';
 import type { NewCommit } from './change-log';
@@ -81,7 +81,7 @@ export function executeMutation(
   options: MutationOptions = {},
 ): Promise<MutationResult> {
   // The name comes from the caller: only known names become span names (bounded cardinality).
-  const known = Object.hasOwn(mutators, name);
+  const known = Object.hasOwn(runtime.app.mutators, name);
   return withSpan(
     `mutation ${known ? name : '(unknown)'}`,
     { attributes: { 'mutator.name': name, 'user.id': userId } },
@@ -101,12 +101,12 @@ async function executeMutationInSpan(
   request: unknown,
   options: MutationOptions = {},
 ): Promise<MutationResult> {
-  if (!Object.hasOwn(mutators, name))
+  const mutator = Object.hasOwn(runtime.app.mutators, name) ? runtime.app.mutators[name] : undefined;
+  if (!mutator)
     throw withMutationIdState(
       new TRPCError({ code: 'NOT_FOUND', message: `No mutator ${name}` }),
       NOT_CONSUMED,
     );
-  const mutator = mutators[name as MutatorName];
   const envelope = envelopeSchema.safeParse(request);
   if (!envelope.success) throw withMutationIdState(toTRPCError(envelope.error), NOT_CONSUMED);
   const { clientId, mutationId } = envelope.data;
@@ -147,8 +147,8 @@ const NOT_CONSUMED: MutationIdState = { consumed: false, expectedMutationId: nul
 interface MutationJob {
   userId: string;
   name: string;
-  mutator: Mutators[MutatorName];
-  parsed: ReturnType<Mutators[MutatorName]['input']['safeParse']>;
+  mutator: AnyMutator;
+  parsed: ReturnType<AnyMutator['input']['safeParse']>;
   clientId: string | undefined;
   mutationId: number | undefined;
   /** The mutation's span context: its group commit's span is its child (or links to it). */
@@ -246,7 +246,7 @@ async function runTogether(runtime: Runtime, jobs: MutationJob[]): Promise<Outco
       if (!job.parsed.success) throw new LeaveTheBatch();
       // A refused fence fails the batch; alone, the job then fails with the fence's own error.
       await job.fence?.(dbtx);
-      const tx = createServerTransaction(dbtx, userId, modelCallGate(runtime, userId));
+      const tx = createServerTransaction(runtime.app, dbtx, userId, modelCallGate(runtime, userId));
       await job.mutator.run(tx, job.parsed.data as never);
       outcomes.push(commits.length);
       commits.push({
@@ -291,7 +291,7 @@ async function runAlone(runtime: Runtime, job: MutationJob): Promise<Outcome> {
     let thrown: unknown = parsed.success ? null : prefixIssues(parsed.error, 'args');
     if (parsed.success && clientId === undefined) {
       // No mutation id to consume on failure: the whole transaction rolls back if the mutator throws.
-      const tx = createServerTransaction(dbtx, userId, modelCallGate(runtime, userId));
+      const tx = createServerTransaction(runtime.app, dbtx, userId, modelCallGate(runtime, userId));
       // The registry is a union of mutators; `parsed` came from this very mutator's schema.
       await mutator.run(tx, parsed.data as never);
       changes.push(...tx.changes);
@@ -299,7 +299,7 @@ async function runAlone(runtime: Runtime, job: MutationJob): Promise<Outcome> {
       try {
         // A savepoint: a failing mutator's writes roll back, while its consumed mutation id still commits.
         await dbtx.transaction(async (savepoint) => {
-          const tx = createServerTransaction(savepoint, userId, modelCallGate(runtime, userId));
+          const tx = createServerTransaction(runtime.app, savepoint, userId, modelCallGate(runtime, userId));
           await mutator.run(tx, parsed.data as never);
           changes.push(...tx.changes);
         });

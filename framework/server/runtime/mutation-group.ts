@@ -4,8 +4,7 @@
  */
 import 'server-only';
 import { TRPCError } from '@trpc/server';
-import type { MutatorInput } from '../../shared/define-mutator';
-import { mutators, type MutatorName, type Mutators } from '@/mutators/registry';
+import type { AnyMutators, MutatorInput } from '../../shared/define-mutator';
 import { publishCommitted, recordCommit, type LogEntry } from './commit';
 import { prefixIssues, refuseUnstorableText } from './errors';
 import type { Runtime } from './runtime';
@@ -21,19 +20,18 @@ async function runMutatorIn(
   name: string,
   args: unknown,
 ): Promise<RecordedChange[]> {
-  if (!Object.hasOwn(mutators, name))
-    throw new TRPCError({ code: 'NOT_FOUND', message: `No mutator ${name}` });
-  const mutator = mutators[name as MutatorName];
+  const mutator = Object.hasOwn(runtime.app.mutators, name) ? runtime.app.mutators[name] : undefined;
+  if (!mutator) throw new TRPCError({ code: 'NOT_FOUND', message: `No mutator ${name}` });
   const parsed = refuseUnstorableText(mutator.input.safeParse(args));
   if (!parsed.success) throw prefixIssues(parsed.error, 'args');
-  const tx = createServerTransaction(db, userId, (tx) => limitModelCall(runtime, userId, tx));
+  const tx = createServerTransaction(runtime.app, db, userId, (tx) => limitModelCall(runtime, userId, tx));
   await mutator.run(tx, parsed.data as never);
   return tx.changes;
 }
 
 /** Runs mutators from inside an atomic group; `db` reads inside the same transaction. */
-export interface MutationGroup {
-  mutate<TName extends MutatorName>(name: TName, args: MutatorInput<Mutators[TName]>): Promise<void>;
+export interface MutationGroup<TMutators extends AnyMutators = AnyMutators> {
+  mutate<TName extends keyof TMutators & string>(name: TName, args: MutatorInput<TMutators[TName]>): Promise<void>;
   /** Reads within the group's transaction (on PGlite, the process database would wait for it: a deadlock). */
   readonly db: Queryable;
 }

@@ -1,18 +1,17 @@
 /**
- * Turns the mutator registry into tRPC mutations: `mutators.<name>` for every registered mutator, typed from its
- * zod schema. Validation happens in the executor (not in tRPC's input parser) so that a rejected mutation can still
- * consume its mutation id; the parser below only carries the type.
+ * Turns the app's mutator registry into tRPC mutations: `mutators.<name>` for every mutator but the internal ones,
+ * typed from its zod schema. Validation happens in the executor (not in tRPC's input parser) so that a rejected
+ * mutation can still consume its mutation id; the parser below only carries the type.
  */
 import 'server-only';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { mutators, type MutatorName, type Mutators } from '@/mutators/registry';
-import type { MutatorInput } from '../../shared/define-mutator';
+import type { AnyMutators, MutatorInput, PublicMutatorName } from '../../shared/define-mutator';
 import { router, userProcedure } from '../trpc';
 import { executeMutation, type MutationRequest } from './executor';
 
-function mutatorProcedure<TName extends MutatorName>(name: TName) {
+function mutatorProcedure<TInput>(name: string) {
   return userProcedure
-    .input((raw: unknown) => raw as MutationRequest<MutatorInput<Mutators[TName]>>)
+    .input((raw: unknown) => raw as MutationRequest<TInput>)
     .mutation(async ({ ctx, input }) => {
       // Tests (and only tests, see ALLOW_TEST_DELAY) slow the server down to observe optimistic updates.
       if (ctx.testDelayMs > 0) await sleep(ctx.testDelayMs);
@@ -20,13 +19,18 @@ function mutatorProcedure<TName extends MutatorName>(name: TName) {
     });
 }
 
-type MutatorProcedures = { [TName in MutatorName]: ReturnType<typeof mutatorProcedure<TName>> };
+/** The procedure of one mutator that takes `TInput`. */
+export type MutatorProcedure<TInput> = ReturnType<typeof mutatorProcedure<TInput>>;
 
-function buildProcedures(): MutatorProcedures {
-  const procedures: Partial<Record<MutatorName, unknown>> = {};
-  for (const name of Object.keys(mutators) as MutatorName[]) procedures[name] = mutatorProcedure(name);
-  return procedures as MutatorProcedures;
+/** `mutators.<name>` of every public mutator of a registry. */
+export type MutatorProcedures<TMutators extends AnyMutators> = {
+  [TName in PublicMutatorName<TMutators>]: MutatorProcedure<MutatorInput<TMutators[TName]>>;
+};
+
+/** `mutators.<name>`: one mutation per public mutator (an `internal: true` one gets none: a client call is 404). */
+export function createMutatorsRouter<TMutators extends AnyMutators>(mutators: TMutators) {
+  const procedures: Record<string, unknown> = {};
+  for (const [name, mutator] of Object.entries(mutators))
+    if (!mutator.internal) procedures[name] = mutatorProcedure(name);
+  return router(procedures as MutatorProcedures<TMutators>);
 }
-
-/** `mutators.<name>`: one mutation per registered mutator. */
-export const mutatorsRouter = router(buildProcedures());

@@ -17,7 +17,7 @@
  */
 import 'server-only';
 import { and, asc, inArray, lt, sql } from 'drizzle-orm';
-import { actionRuns, clientMutations, syncChanges, syncCommits } from '@/db/schema';
+import { actionRuns, clientMutations, syncChanges, syncCommits } from '../schema';
 import { currentVersion } from './change-log';
 import type { Runtime } from './runtime';
 import type { Queryable } from './synced-table';

@@ -1,14 +1,18 @@
 /**
- * The server runtime over one open database: pokes and the change feed. One per process (server/instance.ts);
- * tests create their own over an in-memory or per-test database.
+ * The server runtime over one open database: the app's parts, pokes and the change feed. One per process (the app
+ * makes it through its sync server's `createRuntime`); tests create their own over an in-memory or per-test
+ * database.
  */
 import 'server-only';
 import type { DatabaseHandle, Db, Engine } from '../db/open';
 import { DEFAULT_LIMITS, type LimitPolicies } from '../limits/policies';
+import type { SyncApp } from './app';
 import { createChangeFeed, type ChangeFeed } from './change-feed';
 import { createPokes, type Pokes } from './pokes';
 
 export interface Runtime {
+  /** The app's tables, mutators, actions and hooks (createSyncServer). */
+  readonly app: SyncApp;
   readonly db: Db;
   readonly engine: Engine;
   readonly pokes: Pokes;
@@ -24,18 +28,21 @@ export interface Runtime {
 }
 
 export interface RuntimeOptions {
+  /** The app this runtime serves. */
+  app: SyncApp;
   /** Overrides of {@link DEFAULT_LIMITS} (the process passes the environment's). */
   limits?: Partial<LimitPolicies>;
 }
 
 export async function createRuntime(
   database: DatabaseHandle,
-  options: RuntimeOptions = {},
+  options: RuntimeOptions,
 ): Promise<Runtime> {
   const pokes = createPokes(database.engine);
   const feed = await createChangeFeed(database.feedDb ?? database.db, pokes);
   const shutdown = new AbortController();
   return {
+    app: options.app,
     db: database.db,
     engine: database.engine,
     pokes,

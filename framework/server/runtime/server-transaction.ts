@@ -3,15 +3,14 @@
  * each write recorded as a change for the change log that commits with it.
  */
 import 'server-only';
-import type { MutatorTx, TableAccess } from '../../shared/define-mutator';
+import type { AnyRow as SyncedRow, MutatorTx, TableAccess } from '../../shared/define-mutator';
 import { conflict, MutatorError } from '../../shared/define-mutator';
-import type { SyncedRows, SyncedTableName } from '@/mutators/synced-tables';
 import { SpanKind } from '@opentelemetry/api';
 import type { ZodType } from 'zod';
-import { actions, type ActionName } from '@/server/actions/registry';
+import type { ActionRun } from '../schema';
+import type { SyncApp } from './app';
 import { saveRunSecrets, splitSecretInput } from './action-secrets';
 import type { Action } from './define-action';
-import { syncedTables } from '@/server/sync-tables';
 import { rememberRunTrace } from '../telemetry/run-traces';
 import { withSpan } from '../telemetry/tracing';
 import { prefixIssues } from './errors';
@@ -27,7 +26,7 @@ import {
 
 /** One row-level change, in the order the mutator made it. */
 export interface RecordedChange {
-  table: SyncedTableName;
+  table: string;
   id: string;
   op: 'set' | 'delete';
   /** The row as stored (null for a delete). */
@@ -54,6 +53,7 @@ export interface ServerTransaction extends MutatorTx {
 export type ModelCallGate = (tx: Queryable) => Promise<void>;
 
 export function createServerTransaction(
+  app: SyncApp,
   db: Queryable,
   userId: string,
   limitModelCall: ModelCallGate,
@@ -61,9 +61,12 @@ export function createServerTransaction(
   const changes: RecordedChange[] = [];
   const enqueued: EnqueuedAction[] = [];
 
-  function table<TName extends SyncedTableName>(name: TName): TableAccess<SyncedRows[TName]> {
-    const config = syncedTables[name];
-    type Row = SyncedRows[TName];
+  function table(name: string): TableAccess<SyncedRow> {
+    // Only synced tables are reachable: a server-only table's name is refused like a misspelled one.
+    const config = Object.hasOwn(app.tables, name) ? app.tables[name] : undefined;
+    if (!config) throw new MutatorError('BAD_REQUEST', `"${name}" is not a synced table`);
+    type Row = SyncedRow;
+    const ownerOf = (row: Row) => (row as Record<string, unknown>)[config.ownerKey];
     return {
       async get(id) {
         return (await getOwnedRow(db, config, userId, id)) as Row | undefined;
@@ -72,7 +75,7 @@ export function createServerTransaction(
         return (await listOwnedRows(db, config, userId)) as Row[];
       },
       async set(row) {
-        if (row.ownerId !== userId)
+        if (ownerOf(row) !== userId)
           throw new MutatorError('FORBIDDEN', `Cannot write a ${name} row of another user`);
         const stored = await upsertOwnedRow(db, config, userId, row as AnyRow);
         // Nothing stored means the id is taken by another user's row: same answer as above, nothing revealed.
@@ -80,7 +83,7 @@ export function createServerTransaction(
         changes.push({ table: name, id: row.id, op: 'set', row: stored, ownerId: userId });
       },
       async insert(row) {
-        if (row.ownerId !== userId)
+        if (ownerOf(row) !== userId)
           throw new MutatorError('FORBIDDEN', `Cannot write a ${name} row of another user`);
         const stored = await insertNewRow(db, config, row as AnyRow);
         // Taken, by this user's row or by another user's: one answer for both (why: TableAccess.insert).
@@ -100,17 +103,12 @@ export function createServerTransaction(
     isServer: true,
     changes,
     enqueued,
-    table,
+    table: table as ServerTransaction['table'],
     async enqueueAction(action, input) {
       // Checked now, so a mutation that enqueues a misspelled action or bad input fails instead of a later run.
-      if (!Object.hasOwn(actions, action))
-        throw new MutatorError('BAD_REQUEST', `No action ${action} to enqueue`);
-      const definition = actions[action as ActionName] as Pick<
-        Action,
-        'secret' | 'maxAttempts' | 'callsModel'
-      > & {
-        input: ZodType;
-      };
+      const definition: (Pick<Action, 'secret' | 'maxAttempts' | 'callsModel'> & { input: ZodType }) | undefined =
+        Object.hasOwn(app.actions, action) ? app.actions[action] : undefined;
+      if (!definition) throw new MutatorError('BAD_REQUEST', `No action ${action} to enqueue`);
       const parsed = definition.input.safeParse(input);
       if (!parsed.success) throw prefixIssues(parsed.error, 'enqueueAction');
       const { stored, secret } = splitSecretInput(definition, parsed.data);
@@ -121,7 +119,7 @@ export function createServerTransaction(
       const span = { kind: SpanKind.PRODUCER, attributes: { 'action_run.id': id } };
       await withSpan(`enqueue ${action}`, span, async () => {
         // The run row is written through the same tracked path as any synced row, so the client sees it appear.
-        await table('actionRuns').set({
+        const run: ActionRun = {
           id,
           ownerId: userId,
           action,
@@ -138,7 +136,8 @@ export function createServerTransaction(
           cancelRequested: false,
           createdAt: now,
           updatedAt: now,
-        });
+        };
+        await table('actionRuns').set(run);
         await rememberRunTrace(db, id);
       });
       await saveRunSecrets(db, id, secret);

@@ -4,10 +4,8 @@
  */
 import 'server-only';
 import { and, desc, eq, inArray, notInArray } from 'drizzle-orm';
-import { actionRuns, clientMutations } from '@/db/schema';
+import { actionRuns, clientMutations } from '../schema';
 import type { Snapshot, SyncedTablesData } from '../../shared/sync-protocol';
-import { SYNCED_TABLE_NAMES } from '@/mutators/synced-tables';
-import { syncedTables } from '@/server/sync-tables';
 import { currentVersion } from './change-log';
 import type { Runtime } from './runtime';
 import { listOwnedRows, type AnyRow, type Queryable } from './synced-table';
@@ -27,12 +25,12 @@ export function readSnapshot(runtime: Runtime, userId: string, clientId?: string
         ? { client: { id: clientId, lastMutationId: await lastMutationId(tx, userId, clientId) } }
         : {};
       const tables: Record<string, unknown[]> = {};
-      for (const name of SYNCED_TABLE_NAMES)
+      for (const [name, config] of Object.entries(runtime.app.tables))
         tables[name] =
-          name === 'actionRuns'
+          config.table === actionRuns
             ? await listRecentRuns(tx, userId)
-            : await listOwnedRows(tx, syncedTables[name], userId);
-      return { version, userId, tables: tables as SyncedTablesData, ...client };
+            : await listOwnedRows(tx, config, userId);
+      return { version, userId, tables: tables as SyncedTablesData, layout: runtime.app.layout, ...client };
     },
     { isolationLevel: 'repeatable read' },
   );

@@ -1,11 +1,14 @@
 /**
  * Generic, owner-scoped reads and writes of one synced table, used by the server side of a mutator's `tx.table()`
- * and by the snapshot. Rows cross this boundary as plain records; their types come from mutators/synced-tables.ts.
+ * and by the snapshot. Rows cross this boundary as plain records; their types come from the schema's declarations
+ * (`SyncedRowsOf`, framework/shared/synced-table.ts).
  */
 import 'server-only';
-import { and, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
-import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
+import { and, eq, getTableColumns, is, sql, type SQL } from 'drizzle-orm';
+import { PgTable, type PgColumn } from 'drizzle-orm/pg-core';
+import type { SyncLayout } from '../../shared/synced-table';
 import type { Db } from '../db/open';
+import { syncDeclarationOf } from '../db/synced-table-declaration';
 
 /** How the runtime finds rows of a synced table and their owner. */
 export interface SyncedTableConfig {
@@ -13,16 +16,47 @@ export interface SyncedTableConfig {
   id: PgColumn;
   /** The column holding the id of the only user who may read and write the row. */
   owner: PgColumn;
-  /** Order of `list()` and of the snapshot: the table's keys in mutators/row-order.ts (see {@link orderByKeys}). */
+  /** The owner column's key in row objects (e.g. `ownerId`). */
+  ownerKey: string;
+  /** Order of `list()` and of the snapshot: the table's declared keys (see {@link orderByKeys}). */
   orderBy: (PgColumn | SQL)[];
 }
 
-/** Column types whose order PostgreSQL and JavaScript agree on (mutators/row-order.ts says why not text). */
-const ORDERABLE = new Set(['PgUUID', 'PgDoublePrecision', 'PgReal', 'PgInteger', 'PgSmallInt', 'PgBoolean']);
+/**
+ * Every table declared with `syncedTable(…)` among the schema modules' exports, by export name (its sync name), and
+ * the layout the client gets. A name exported twice by different tables is refused: which one would sync?
+ */
+export function syncedTablesOf(...schemas: { readonly [exportName: string]: unknown }[]): {
+  tables: Record<string, SyncedTableConfig>;
+  layout: SyncLayout;
+} {
+  const tables: Record<string, SyncedTableConfig> = {};
+  const layout: SyncLayout = {};
+  for (const schema of schemas) {
+    for (const [name, value] of Object.entries(schema)) {
+      if (!is(value, PgTable)) continue;
+      const declaration = syncDeclarationOf(value);
+      if (!declaration) continue;
+      if (tables[name] && tables[name].table !== value)
+        throw new Error(`synced tables: two tables are exported as ${name}`);
+      const columns = getTableColumns(value) as Record<string, PgColumn>;
+      tables[name] = {
+        table: value,
+        id: columns.id as PgColumn,
+        owner: columns[declaration.owner] as PgColumn,
+        ownerKey: declaration.owner,
+        orderBy: orderByKeys(value, declaration.order),
+      };
+      layout[name] = declaration;
+    }
+  }
+  return { tables, layout };
+}
 
 /**
  * ORDER BY terms for a table's row-order keys, comparing as the browser's `compareRows` does: timestamps to the
- * millisecond (all a JavaScript Date holds), other keys as they are. Refuses a key the browser cannot order alike.
+ * millisecond (all a JavaScript Date holds), other keys as they are (`syncedTable` refused keys the browser cannot
+ * order alike).
  */
 export function orderByKeys(table: PgTable, keys: readonly string[]): (PgColumn | SQL)[] {
   const columns = getTableColumns(table) as Record<string, PgColumn>;
@@ -30,10 +64,6 @@ export function orderByKeys(table: PgTable, keys: readonly string[]): (PgColumn 
     const column = columns[key];
     if (!column) throw new Error(`row order: no column ${key}`);
     if (column.columnType === 'PgTimestamp') return sql`date_trunc('milliseconds', ${column})`;
-    if (!ORDERABLE.has(column.columnType))
-      throw new Error(
-        `row order: ${key} (${column.columnType}) does not sort alike in PostgreSQL and JavaScript`,
-      );
     return column;
   });
 }

@@ -10,7 +10,7 @@
  */
 import 'server-only';
 import { and, eq, gt, isNull, lt, sql } from 'drizzle-orm';
-import { toolApprovals } from '@/db/schema';
+import { toolApprovals } from '../schema';
 import type { Queryable } from './synced-table';
 
 /** How long an approval request may wait for the user's answer. */

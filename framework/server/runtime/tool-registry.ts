@@ -7,8 +7,7 @@ import 'server-only';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import type { ToolContext, ToolExposure, ToolFillContext } from '../../shared/define-mutator';
-import { mutators } from '@/mutators/registry';
-import { actions } from '@/server/actions/registry';
+import type { SyncApp } from './app';
 import { callAction } from './action-executor';
 import { executeMutation } from './executor';
 import type { Runtime } from './runtime';
@@ -34,26 +33,31 @@ interface Exposable {
   input: z.ZodType;
   output?: z.ZodType;
   tool?: ToolExposure;
+  internal?: boolean;
 }
 
 type ExposedTool = ToolDescriptor & { exposure: ToolExposure };
 
-let exposed: Map<string, ExposedTool> | undefined;
+const exposedByApp = new WeakMap<SyncApp, Map<string, ExposedTool>>();
 
-/** Every exposed procedure by tool name; the registries are static, so this is built once. */
-function allTools(): Map<string, ExposedTool> {
-  exposed ??= buildTools();
+/** Every exposed procedure of the app by tool name; the registries are static, so this is built once per app. */
+function allTools(app: SyncApp): Map<string, ExposedTool> {
+  let exposed = exposedByApp.get(app);
+  if (!exposed) {
+    exposed = buildTools(app);
+    exposedByApp.set(app, exposed);
+  }
   return exposed;
 }
 
-function buildTools(): Map<string, ExposedTool> {
+function buildTools(app: SyncApp): Map<string, ExposedTool> {
   const entries = [
-    ...Object.entries(mutators as Record<string, Exposable>).map(([name, definition]) => ({
+    ...Object.entries(app.mutators as Record<string, Exposable>).map(([name, definition]) => ({
       name,
       kind: 'mutator' as const,
       definition,
     })),
-    ...Object.entries(actions as unknown as Record<string, Exposable>).map(([name, definition]) => ({
+    ...Object.entries(app.actions as Record<string, Exposable>).map(([name, definition]) => ({
       name,
       kind: 'action' as const,
       definition,
@@ -64,6 +68,8 @@ function buildTools(): Map<string, ExposedTool> {
     const exposure = definition.tool;
     if (!exposure) continue;
     const procedure = `${kind}s.${name}`;
+    // An internal procedure has no client surface, and a tool is one (the model acts for the user).
+    if (definition.internal) throw new Error(`${procedure} is internal, so it cannot be exposed as a tool`);
     if (!definition.description) throw new Error(`${procedure} is exposed as a tool but has no description`);
     if (tools.has(name)) throw new Error(`Two procedures are exposed as the tool ${name}: rename one`);
     tools.set(name, {
@@ -101,8 +107,8 @@ function isAvailable(exposure: ToolExposure, context: ToolContext): boolean {
 }
 
 /** The tools offered for this page, these properties and this user. */
-export function listTools(context: ToolContext): ToolDescriptor[] {
-  return [...allTools().values()]
+export function listTools(runtime: Pick<Runtime, 'app'>, context: ToolContext): ToolDescriptor[] {
+  return [...allTools(runtime.app).values()]
     .filter((tool) => isAvailable(tool.exposure, context))
     .map(({ exposure: _exposure, ...tool }) => tool);
 }
@@ -115,7 +121,7 @@ function fillFields(exposure: ToolExposure, properties: Record<string, unknown>)
 
 /**
  * Calls a tool for the context it was offered in: refuses (FORBIDDEN) a tool that is not available there, and a
- * tool that needs approval unless `approval` is an unspent grant for it (server/runtime/tool-approvals.ts: only a
+ * tool that needs approval unless `approval` is an unspent grant for it (framework/server/runtime/tool-approvals.ts: only a
  * consumed, single-use approval makes one — the chat handler's approval path; MCP has no way to ask a user, so it
  * never offers such tools and never has a grant). Then it fills the server-made fields and runs the tool through
  * the same executor as its tRPC procedure (validation, authorization, change feed). Resolves to the action's
@@ -129,7 +135,7 @@ export async function callTool(
   signal: AbortSignal,
   approval?: ToolApprovalGrant,
 ): Promise<unknown> {
-  const tool = allTools().get(name);
+  const tool = allTools(runtime.app).get(name);
   if (!tool || !isAvailable(tool.exposure, context)) {
     throw new TRPCError({ code: 'FORBIDDEN', message: `The tool ${name} is not available here` });
   }

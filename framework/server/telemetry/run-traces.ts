@@ -5,7 +5,7 @@
  */
 import 'server-only';
 import { eq } from 'drizzle-orm';
-import { actionRunTraces } from '@/db/schema';
+import { actionRunTraces } from '../schema';
 import type { Queryable } from '../runtime/synced-table';
 import { currentTraceParent } from './tracing';
 
