@@ -12,14 +12,7 @@ import { useTRPC, useTRPCClient } from './react';
 
 const sync = createSyncReact<typeof mutators, SyncedRows>({ mutators });
 
-export const {
-  useSyncStore,
-  useRows,
-  useMutate,
-  useConnectionState,
-  useSendState,
-  useMutationErrors,
-} = sync;
+export const { useSyncStore, useRows, useMutate, useConnectionState, useSendState, useMutationErrors } = sync;
 
 /** The store for the page: from the hydrated snapshot (no loading state), then live over the SSE feed. */
 export function SyncProvider({ children }: { children: ReactNode }) {

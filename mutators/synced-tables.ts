@@ -6,5 +6,3 @@ import type * as schema from '@/db/schema';
 import type { SyncedRowsOf } from '@/framework/shared';
 
 export type SyncedRows = SyncedRowsOf<typeof schema>;
-
-export type SyncedTableName = keyof SyncedRows & string;

@@ -3,7 +3,14 @@
  * server runs the same code in a transaction.
  */
 import { z } from 'zod';
-import { dateInput, MCP_PATH, MutatorError, onPages, type MutatorTx, type ToolFillContext } from '@/framework/shared';
+import {
+  dateInput,
+  MCP_PATH,
+  MutatorError,
+  onPages,
+  type MutatorTx,
+  type ToolFillContext,
+} from '@/framework/shared';
 import { defineMutator } from './define';
 import type { SyncedRows } from './synced-tables';
 

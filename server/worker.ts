@@ -27,7 +27,10 @@ export async function startWorker(): Promise<void> {
       'ACTION_QUEUE_WORKERS=0 leaves the worker nothing to do: set it to 1 or more for the worker.',
     );
   }
-  const runtime = await syncServer.createRuntime(await openDatabase(databaseConfigOf(env)), runtimeOptionsOf(env));
+  const runtime = await syncServer.createRuntime(
+    await openDatabase(databaseConfigOf(env)),
+    runtimeOptionsOf(env),
+  );
   const queue = startActionQueue(runtime, {
     leaseMs: env.ACTION_LEASE_MS,
     concurrency: env.ACTION_QUEUE_WORKERS,

@@ -25,7 +25,9 @@ let runtimeA: Awaited<ReturnType<typeof createTestRuntime>>;
 let runtimeB: Runtime;
 beforeAll(async () => {
   runtimeA = await createTestRuntime();
-  runtimeB = runtimeA.url ? await syncServer.createRuntime(await openDatabase({ postgresUrl: runtimeA.url })) : runtimeA;
+  runtimeB = runtimeA.url
+    ? await syncServer.createRuntime(await openDatabase({ postgresUrl: runtimeA.url }))
+    : runtimeA;
 });
 afterAll(async () => {
   if (runtimeB !== runtimeA) await runtimeB.close();

@@ -10,7 +10,11 @@ import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openDatabase } from '@/framework/server/db/open';
 import { sql } from 'drizzle-orm';
-import { acquirePgliteFolderLock, lockFileFor, PgliteFolderInUseError } from '@/framework/server/db/pglite-lock';
+import {
+  acquirePgliteFolderLock,
+  lockFileFor,
+  PgliteFolderInUseError,
+} from '@/framework/server/db/pglite-lock';
 
 const tsxCli = createRequire(import.meta.url).resolve('tsx/cli');
 const folders: string[] = [];

@@ -105,7 +105,9 @@ describe('issue 12 item 16: one row order on both sides', () => {
             todos: shuffled(snapshot.tables.todos, shuffleSeed),
             actionRuns: shuffled(snapshot.tables.actionRuns, shuffleSeed),
           });
-          const inBrowser = await idsOf(createClientTransaction(new WorkingState(state), userId, snapshot.layout));
+          const inBrowser = await idsOf(
+            createClientTransaction(new WorkingState(state), userId, snapshot.layout),
+          );
           expect(inBrowser).toEqual(onServer);
           expect(onServer.todos).toHaveLength(todoRows.length);
           expect(onServer.actionRuns).toHaveLength(runs.length);

@@ -35,7 +35,13 @@ describe('server-only data', () => {
     const serverOnly = tables.filter((table) => !syncedTables.has(table)).map((table) => getTableName(table));
     // The secrets' tables among them: never reachable from the feed, the store or a mutator's tx.
     expect(serverOnly).toEqual(
-      expect.arrayContaining(['provider_settings', 'api_tokens', 'action_run_secrets', 'users', 'sync_changes']),
+      expect.arrayContaining([
+        'provider_settings',
+        'api_tokens',
+        'action_run_secrets',
+        'users',
+        'sync_changes',
+      ]),
     );
   });
 

@@ -27,10 +27,7 @@ export interface SyncTransport {
    * Sends one mutation. Rejects with {@link TransportError} (retried), {@link ServerRefusal} (the server's answer,
    * with what became of the mutation id) or any other error (final).
    */
-  mutate(
-    name: string,
-    request: { args: unknown; clientId: string; mutationId: number },
-  ): Promise<unknown>;
+  mutate(name: string, request: { args: unknown; clientId: string; mutationId: number }): Promise<unknown>;
 }
 
 /** A failure to reach the server at all (network down, server restarting): the mutation is retried. */
@@ -190,7 +187,10 @@ export class SyncStore<TMutators extends AnyMutators = AnyMutators, TRows extend
   }
 
   /** Runs a mutator optimistically and sends it to the server. */
-  mutate<TName extends keyof TMutators & string>(name: TName, args: MutatorInput<TMutators[TName]>): MutationHandle {
+  mutate<TName extends keyof TMutators & string>(
+    name: TName,
+    args: MutatorInput<TMutators[TName]>,
+  ): MutationHandle {
     const mutator = Object.hasOwn(this.options.mutators, name) ? this.options.mutators[name] : undefined;
     if (!mutator) return this.refuse(name, new Error(`No mutator ${name}`));
     const parsed = mutator.input.safeParse(args);

@@ -20,7 +20,13 @@ import {
   type ReactNode,
 } from 'react';
 import type { z } from 'zod';
-import type { AnyMutators, AnyRows, Mutator, MutatorInput, PublicMutatorName } from '../shared/define-mutator';
+import type {
+  AnyMutators,
+  AnyRows,
+  Mutator,
+  MutatorInput,
+  PublicMutatorName,
+} from '../shared/define-mutator';
 import type { Snapshot } from '../shared/sync-protocol';
 import type { SyncClientRouter } from '../server/routers/sync';
 import type { MutationFailure } from '../client/failure';

@@ -27,7 +27,12 @@ export {
 } from './runtime/executor';
 export { callAction, enqueueRun, type ActionCall } from './runtime/action-executor';
 export { insertRun, updateRun } from './runtime/action-runs';
-export { startActionQueue, type ActionQueue, type QueueOptions, type RunOutcome } from './runtime/action-queue';
+export {
+  startActionQueue,
+  type ActionQueue,
+  type QueueOptions,
+  type RunOutcome,
+} from './runtime/action-queue';
 export {
   startRetention,
   DEFAULT_RETENTION,

@@ -21,10 +21,7 @@ const knownByDatabase = new WeakMap<Db, Set<string>>();
 const KNOWN_LIMIT = 10_000;
 
 /** Makes sure the user row exists (creating and seeding it on first sight) and returns the user. */
-export async function ensureUser(
-  runtime: Pick<Runtime, 'db' | 'app'>,
-  userId: string,
-): Promise<SessionUser> {
+export async function ensureUser(runtime: Pick<Runtime, 'db' | 'app'>, userId: string): Promise<SessionUser> {
   const { db } = runtime;
   let known = knownByDatabase.get(db);
   if (!known) {

@@ -27,8 +27,7 @@ export interface Snapshot<TRows extends AnyRows = AnyRows> {
 /** One row-level change. */
 export type RowChange<TRows extends AnyRows = AnyRows> = {
   [TName in keyof TRows & string]:
-    | { table: TName; id: string; op: 'set'; row: TRows[TName] }
-    | { table: TName; id: string; op: 'delete' };
+    { table: TName; id: string; op: 'set'; row: TRows[TName] } | { table: TName; id: string; op: 'delete' };
 }[keyof TRows & string];
 
 /** A committed (or permanently failed) mutation of this user, so the sender can settle its optimistic effect. */

@@ -22,13 +22,15 @@ export interface SyncDeclaration {
 }
 
 /** A drizzle table declared synced. */
-export type DeclaredSyncedTable<TTable extends Table = Table> = TTable & { readonly [SYNCED]: SyncDeclaration };
+export type DeclaredSyncedTable<TTable extends Table = Table> = TTable & {
+  readonly [SYNCED]: SyncDeclaration;
+};
 
 /** The synced tables among a schema module's exports, by export name → row type. */
 export type SyncedRowsIn<TSchema> = {
-  -readonly [TName in keyof TSchema as TSchema[TName] extends { readonly [SYNCED]: SyncDeclaration }
-    ? TName
-    : never]: TSchema[TName] extends Table ? InferSelectModel<TSchema[TName]> : never;
+  -readonly [
+    TName in keyof TSchema as TSchema[TName] extends { readonly [SYNCED]: SyncDeclaration } ? TName : never
+  ]: TSchema[TName] extends Table ? InferSelectModel<TSchema[TName]> : never;
 };
 
 /** The framework's own synced tables (`actionRuns`) by name → row type. */

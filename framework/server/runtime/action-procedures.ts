@@ -64,7 +64,8 @@ export function createActionsRouter<TActions extends AnyActions>(actions: TActio
 export function createEnqueueRouter<TActions extends AnyActions>(actions: TActions) {
   const procedures: Record<string, unknown> = {};
   for (const [name, action] of Object.entries(actions))
-    if (!action.internal && action.clientEnqueue !== false) procedures[name] = enqueueProcedure(name, action.input);
+    if (!action.internal && action.clientEnqueue !== false)
+      procedures[name] = enqueueProcedure(name, action.input);
   return router(procedures as EnqueueProcedures<TActions>);
 }
 

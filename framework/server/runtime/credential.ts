@@ -26,4 +26,3 @@ export class CredentialRevokedError extends TRPCError {
     super({ code: 'UNAUTHORIZED', message: 'The credential of this stream was revoked.' });
   }
 }
-

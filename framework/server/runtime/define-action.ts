@@ -21,7 +21,10 @@ export interface ActionContext<TMutators extends AnyMutators = AnyMutators> {
   /** Aborted when the caller goes away or the run is cancelled. */
   readonly signal: AbortSignal;
   /** Commits one mutator through the one executor and streams it out at once. */
-  mutate<TName extends keyof TMutators & string>(name: TName, args: MutatorInput<TMutators[TName]>): Promise<void>;
+  mutate<TName extends keyof TMutators & string>(
+    name: TName,
+    args: MutatorInput<TMutators[TName]>,
+  ): Promise<void>;
   /** Several mutators all-or-nothing: one commit; nothing is written or broadcast if `body` throws. */
   transaction<T>(body: (group: MutationGroup<TMutators>) => Promise<T>): Promise<T>;
   /** Enqueues another action to run durably (after this call returns); resolves to the run id. */

@@ -31,7 +31,10 @@ async function runMutatorIn(
 
 /** Runs mutators from inside an atomic group; `db` reads inside the same transaction. */
 export interface MutationGroup<TMutators extends AnyMutators = AnyMutators> {
-  mutate<TName extends keyof TMutators & string>(name: TName, args: MutatorInput<TMutators[TName]>): Promise<void>;
+  mutate<TName extends keyof TMutators & string>(
+    name: TName,
+    args: MutatorInput<TMutators[TName]>,
+  ): Promise<void>;
   /** Reads within the group's transaction (on PGlite, the process database would wait for it: a deadlock). */
   readonly db: Queryable;
 }

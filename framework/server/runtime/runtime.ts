@@ -34,10 +34,7 @@ export interface RuntimeOptions {
   limits?: Partial<LimitPolicies>;
 }
 
-export async function createRuntime(
-  database: DatabaseHandle,
-  options: RuntimeOptions,
-): Promise<Runtime> {
+export async function createRuntime(database: DatabaseHandle, options: RuntimeOptions): Promise<Runtime> {
   const pokes = createPokes(database.engine);
   const feed = await createChangeFeed(database.feedDb ?? database.db, pokes);
   const shutdown = new AbortController();

@@ -106,7 +106,8 @@ export function createServerTransaction(
     table: table as ServerTransaction['table'],
     async enqueueAction(action, input) {
       // Checked now, so a mutation that enqueues a misspelled action or bad input fails instead of a later run.
-      const definition: (Pick<Action, 'secret' | 'maxAttempts' | 'callsModel'> & { input: ZodType }) | undefined =
+      const definition:
+        (Pick<Action, 'secret' | 'maxAttempts' | 'callsModel'> & { input: ZodType }) | undefined =
         Object.hasOwn(app.actions, action) ? app.actions[action] : undefined;
       if (!definition) throw new MutatorError('BAD_REQUEST', `No action ${action} to enqueue`);
       const parsed = definition.input.safeParse(input);
