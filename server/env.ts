@@ -113,7 +113,7 @@ const envSchema = z
     STREAM_TOKEN_RECHECK_MS: optional(z.coerce.number().int().min(100).max(600_000)).transform(
       (ms) => ms ?? 5_000,
     ),
-    /** Retention (server/runtime/retention.ts): log versions always kept. */
+    /** Retention (framework/server/runtime/retention.ts): log versions always kept. */
     RETENTION_LOG_KEEP_VERSIONS: optional(z.coerce.number().int().min(1_000).max(100_000_000)).transform(
       (value) => value ?? 100_000,
     ),

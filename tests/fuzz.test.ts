@@ -198,7 +198,7 @@ const INVALID_ONLY = new Set(['streams.draftTodo', 'sync.changes', 'actions.gene
 /** Input that goes to a model and is never stored: text the database could not store is harmless there. */
 const NOT_STORED = new Set(['streams.draftTodo']);
 
-/** Mirrors the envelope check of server/runtime/executor.ts (it is not exported). */
+/** Mirrors the envelope check of framework/server/runtime/executor.ts (it is not exported). */
 const envelopeSchema = z
   .object({
     args: z.unknown(),

@@ -23,7 +23,7 @@ import { createPostgresDatabase } from './helpers/postgres-database';
 import { syncServer } from '@/server/sync';
 
 const baseUrl = process.env.DATABASE_URL;
-/** The advisory lock key of db/migrate.ts. */
+/** The advisory lock key of framework/server/db/migrate.ts. */
 const MIGRATION_LOCK_KEY = 727_001;
 
 describe.runIf(baseUrl)(

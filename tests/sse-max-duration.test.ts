@@ -16,7 +16,7 @@ const MAX_DURATION_MS = 500;
 /** Stream responses the client must open: the first and one after each of several ends. */
 const CONNECTIONS = 4;
 
-// Read by server/trpc.ts per subscription, through server/env.ts (validated and cached on first use).
+// Read by framework/server/trpc.ts per subscription, through server/env.ts (validated and cached on first use).
 process.env.SSE_MAX_DURATION_MS = String(MAX_DURATION_MS);
 
 let runtime: Awaited<ReturnType<typeof createTestRuntime>>;

@@ -16,6 +16,7 @@ import {
   type ToolApprovalGrant,
 } from '@/framework/server/runtime/tool-approvals';
 import { callTool, listTools } from '@/framework/server/runtime/tool-registry';
+import { syncServer } from '@/server/sync';
 import { readSnapshot } from './helpers/app-typed';
 import { ensureUser } from '@/framework/server/users';
 import { createTestRuntime } from './helpers/test-database';
@@ -36,7 +37,7 @@ const context = (
   user: { id: userId },
 });
 const names = (ctx: ToolContext) =>
-  listTools(runtime, ctx)
+  listTools(syncServer, ctx)
     .map((tool) => tool.name)
     .sort();
 

@@ -1,6 +1,6 @@
 /**
  * What durability costs per commit on PGlite (issue 12 item 1): the same commits on one folder opened `durable`
- * (the default: fsync of the WAL before each answer, db/pglite-durable-fs.ts) and `relaxed` (PGLITE_DURABILITY=
+ * (the default: fsync of the WAL before each answer, framework/server/db/pglite-durable-fs.ts) and `relaxed` (PGLITE_DURABILITY=
  * relaxed: no flush), in-process with no HTTP so that the difference is the flush and nothing else.
  *
  * Three arms, each a fixed number of commits: a bare insert (autocommit, one flush each), addTodo through the

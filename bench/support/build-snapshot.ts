@@ -21,7 +21,7 @@ export interface BuildSnapshot {
 }
 
 const LINKED = ['node_modules', 'package.json', 'next.config.ts', 'tsconfig.json', 'public'];
-/** Read at run time from the working directory, not bundled (db/migrate.ts: process.cwd()/db/migrations). */
+/** Read at run time from the working directory, not bundled (framework/server/db/migrate.ts: process.cwd()/db/migrations). */
 const COPIED = ['db/migrations'];
 /** Build caches and dev output: large, and `next start` reads none of them. */
 const SKIPPED = new Set(['cache', 'dev', 'diagnostics', 'trace', 'trace-build', 'lock']);

@@ -1,6 +1,6 @@
 /**
  * Keeps a store live over the change feed (`sync.changes`, SSE): applies its messages and reports the connection.
- * The server pings idle streams and tells the link to reconnect after a silence (server/trpc.ts SSE_KEEPALIVE), so a
+ * The server pings idle streams and tells the link to reconnect after a silence (framework/server/trpc.ts SSE_KEEPALIVE), so a
  * connection that died without closing turns into 'reconnecting' within seconds, then resumes from the last event.
  */
 import type { TRPCClient } from '@trpc/client';

@@ -12,7 +12,7 @@
  * - An id gap (the server expects an earlier id, because one was refused without being consumed) renumbers the
  *   mutations not yet sent from the id the server expects: one failure never wedges the later ones.
  *
- * Framework-free (no React): client/sync/react.tsx binds it to React Query; tests drive it directly.
+ * Framework-free (no React): framework/react/sync-react.tsx binds it to React Query; tests drive it directly.
  */
 import type { AnyMutators, AnyRows, MutatorInput } from '../shared/define-mutator';
 import type { MutationIdState, Snapshot, SyncMessage } from '../shared/sync-protocol';

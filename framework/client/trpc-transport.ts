@@ -11,7 +11,7 @@ const RETRYABLE_STATUS = new Set([502, 503, 504]);
 
 type MutateFn = (request: unknown) => Promise<unknown>;
 
-/** The part of the server's error data (server/trpc.ts errorFormatter) the store acts on. */
+/** The part of the server's error data (framework/server/trpc.ts errorFormatter) the store acts on. */
 interface MutationErrorData {
   code?: string;
   httpStatus?: number;

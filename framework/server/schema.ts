@@ -96,7 +96,7 @@ export const clientMutations = pgTable(
   },
   (table) => [
     primaryKey({ columns: [table.userId, table.clientId] }),
-    // Retention (server/runtime/retention.ts) prunes clients idle for longer than a window.
+    // Retention (framework/server/runtime/retention.ts) prunes clients idle for longer than a window.
     index('client_mutations_updated_idx').on(table.updatedAt),
   ],
 );
@@ -171,7 +171,7 @@ export const actionRunSecrets = pgTable('action_run_secrets', {
 /**
  * Tool approvals the copilot asked for, so that each is honoured once: recorded when the approval request is sent,
  * marked used (one conditional UPDATE, so two concurrent posts cannot both win) before the tool runs. Rows older
- * than the approval lifetime are deleted, and an approval without its row is refused (server/runtime/tool-approvals.ts).
+ * than the approval lifetime are deleted, and an approval without its row is refused (framework/server/runtime/tool-approvals.ts).
  */
 export const toolApprovals = pgTable(
   'tool_approvals',

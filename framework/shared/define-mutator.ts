@@ -29,7 +29,7 @@ export interface TableAccess<TRow extends { id: string }> {
    * user has this id, where every other mutator answers NOT_FOUND for it. Ids are global (one primary key), so
    * "taken" cannot look like "free" (a free id succeeds; a taken one cannot be written), but "taken" can look the
    * same whoever holds it: the same code and message as a duplicate of one's own row (the client store gives that
-   * too, see client/sync/working-state.ts). What remains is inherent and small: a caller learns that a UUID it
+   * too, see framework/client/working-state.ts). What remains is inherent and small: a caller learns that a UUID it
    * already holds is in use, never by whom or with what; random UUIDs cannot be enumerated.
    */
   insert(row: TRow): Promise<void>;

@@ -1,5 +1,5 @@
 /**
- * The chat side of single-use approvals (server/runtime/tool-approvals.ts): each approval request the model's
+ * The chat side of single-use approvals (framework/server/runtime/tool-approvals.ts): each approval request the model's
  * stream carries is recorded before it reaches the browser, and each answer the browser sends back is claimed
  * before streamText may run the tool. A replayed or concurrent second answer claims nothing, so nothing runs.
  */

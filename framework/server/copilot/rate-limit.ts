@@ -1,6 +1,6 @@
 /**
  * The chat endpoint's rate limiter: what it needs of one. The app passes the database-backed model-call limit that
- * all processes share (server/limits/model-calls.ts); {@link createRateLimiter} is an in-memory one, per process, for
+ * all processes share (framework/server/limits/model-calls.ts); {@link createRateLimiter} is an in-memory one, per process, for
  * tests and benches.
  */
 import 'server-only';

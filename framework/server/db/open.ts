@@ -47,7 +47,7 @@ export interface PostgresConfig {
   postgresUrl: string;
   /** A connection that keeps its session (LISTEN, the migration lock); default `postgresUrl`. */
   directUrl?: string;
-  /** How long start-up waits for its probe NOTIFY before it concludes sessions do not work (db/session-probe.ts). */
+  /** How long start-up waits for its probe NOTIFY before it concludes sessions do not work (framework/server/db/session-probe.ts). */
   sessionProbeTimeoutMs?: number;
 }
 

@@ -56,7 +56,7 @@ function nodefsStreamOps(module: unknown): StreamOps {
     // A PGlite upgrade changed its internals: refuse to run "durable" without a way to flush.
     throw new Error(
       'PGlite no longer exposes NODEFS.stream_ops, so commits cannot be flushed to disk. ' +
-        'Update db/pglite-durable-fs.ts for this PGlite version, or set PGLITE_DURABILITY=relaxed to accept the risk.',
+        'Update framework/server/db/pglite-durable-fs.ts for this PGlite version, or set PGLITE_DURABILITY=relaxed to accept the risk.',
     );
   }
   return nodefs.stream_ops;

@@ -5,7 +5,7 @@
  *
  * Next hands route handlers and the proxy no socket, and it keeps a client's own X-Forwarded-For instead of the
  * socket's address; so the server stamps each connection's address into {@link PEER_ADDRESS_HEADER} as the request
- * arrives (server/limits/peer-address-stamp.ts, from instrumentation.ts), overwriting any value a client sent.
+ * arrives (framework/server/limits/peer-address-stamp.ts, from instrumentation.ts), overwriting any value a client sent.
  */
 import { isIPv4, isIPv6 } from 'node:net';
 

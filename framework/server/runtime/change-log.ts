@@ -142,7 +142,7 @@ export async function currentVersion(db: Queryable): Promise<number> {
 
 /**
  * The log's floor: every version above it is still in the log; versions at or below it may have been compacted away
- * (server/runtime/retention.ts deletes the oldest commits, always a prefix). A reader whose cursor is below the
+ * (framework/server/runtime/retention.ts deletes the oldest commits, always a prefix). A reader whose cursor is below the
  * floor cannot catch up from the log and starts over from a snapshot. 0 for a log never compacted.
  */
 export async function logFloor(db: Queryable): Promise<number> {

@@ -67,7 +67,7 @@ export interface Action<
   readonly tool?: ToolExposure<z.input<TInput>>;
   /**
    * It calls an AI model: each call, and each enqueued run (counted when enqueued, by whatever path), takes one
-   * point of the user's model-call budget (server/limits/model-calls.ts); over it, TOO_MANY_REQUESTS.
+   * point of the user's model-call budget (framework/server/limits/model-calls.ts); over it, TOO_MANY_REQUESTS.
    * tests/rate-limits.test.ts fails for an action that reaches a model without saying so.
    */
   readonly callsModel?: boolean;

@@ -37,7 +37,7 @@ export function toTRPCError(error: unknown): TRPCError {
 }
 
 /**
- * The error of a mutation call, with what became of its mutation id (the error formatter in server/trpc.ts sends it
+ * The error of a mutation call, with what became of its mutation id (the error formatter in framework/server/trpc.ts sends it
  * as `data.mutation`). A TRPCError, so every caller of the executor handles it as before.
  */
 export class MutationCallError extends TRPCError {
