@@ -1,15 +1,18 @@
 import { ActionsPanel } from './_components/actions-panel';
 import { SiteHeader } from './_components/site-header';
 import { TodoApp } from './_components/todo-app';
+import { TodoAppQuery } from './_components/todo-app-query';
 
-export default function HomePage() {
+/** `?list=hooks` shows the list written with the store's hooks; by default it is written the React Query way. */
+export default async function HomePage({ searchParams }: { searchParams: Promise<{ list?: string }> }) {
+  const { list } = await searchParams;
   return (
     <main className="page">
       <SiteHeader
         title="Todos"
         lede="Every change runs at once in your browser, commits on the server in one transaction, and streams live to every open tab."
       />
-      <TodoApp />
+      {list === 'hooks' ? <TodoApp /> : <TodoAppQuery />}
       <ActionsPanel />
     </main>
   );

@@ -1,14 +1,15 @@
 'use client';
 /**
  * The app's sync hooks, typed from its mutators and synced tables (framework/react). `<SyncProvider>` reads the
- * snapshot the server component prefetched and hands it, with the tRPC client, to the framework's store.
+ * snapshot the server component prefetched and hands it, with the tRPC client and its syncLink's slot, to the
+ * framework's store. Components may use these hooks or React Query's own (docs/guide.md shows both).
  */
 import { useSuspenseQuery } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { createSyncReact } from '@/framework/react';
 import { mutators } from '@/mutators/registry';
 import type { SyncedRows } from '@/mutators/synced-tables';
-import { useTRPC, useTRPCClient } from './react';
+import { useStoreSlot, useTRPC, useTRPCClient } from './react';
 
 const sync = createSyncReact<typeof mutators, SyncedRows>({ mutators });
 
@@ -18,11 +19,12 @@ export const { useSyncStore, useRows, useMutate, useConnectionState, useSendStat
 export function SyncProvider({ children }: { children: ReactNode }) {
   const trpc = useTRPC();
   const client = useTRPCClient();
+  const slot = useStoreSlot();
   const { data: snapshot } = useSuspenseQuery(
     trpc.sync.snapshot.queryOptions(undefined, { staleTime: Infinity }),
   );
   return (
-    <sync.SyncProvider snapshot={snapshot} client={client}>
+    <sync.SyncProvider snapshot={snapshot} client={client} slot={slot}>
       {children}
     </sync.SyncProvider>
   );

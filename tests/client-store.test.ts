@@ -37,7 +37,7 @@ describe('client store', () => {
     expect(store.pendingCount).toBe(1);
 
     await gate.releaseNext();
-    expect(await handle.settled).toEqual({ ok: true });
+    expect(await handle.settled).toMatchObject({ ok: true });
     expect(store.pendingCount).toBe(0);
     await eventually(() => seen.length >= 2, 'the view after the feed confirmed the mutation');
     // Every view since the mutation had the row: it never disappeared between the response and the feed.
@@ -74,7 +74,7 @@ describe('client store', () => {
     const firstResult = await first.settled;
     expect(firstResult).toMatchObject({ ok: false, failure: { code: 'NOT_FOUND' } });
     await gate.releaseNext();
-    expect(await second.settled).toEqual({ ok: true });
+    expect(await second.settled).toMatchObject({ ok: true });
     await eventually(() => store.pendingCount === 0, 'all settled');
 
     expect(store.rows('todos').some((todo) => todo.id === doomed.id)).toBe(false);
@@ -110,7 +110,7 @@ describe('client store', () => {
     const feed = pumpFeed(runtime, store);
     const id = crypto.randomUUID();
     const handle = store.mutate('addTodo', { id, text: 'Exactly once', position: 5, createdAt: now() });
-    expect(await handle.settled).toEqual({ ok: true });
+    expect(await handle.settled).toMatchObject({ ok: true });
     expect(deliveredTwice).toBe(true);
     const commits = await runtime.db
       .select()
@@ -154,7 +154,7 @@ describe('client store', () => {
       snapshot: await readSnapshot(runtime, userId, store.clientId),
     });
     expect(store.pendingCount).toBe(0);
-    expect(await handle.settled).toEqual({ ok: true });
+    expect(await handle.settled).toMatchObject({ ok: true });
     expect(store.rows('todos').filter((todo) => todo.id === id)).toHaveLength(1);
   });
 });

@@ -123,7 +123,7 @@ describe('issue 12 item 6: retention keeps storage bounded', () => {
     expect(ids(store.rows('todos'))).toEqual(ids([...server.tables.todos, { id: pendingId }]));
     // The pending mutation goes through afterwards and is confirmed by a normal `changes` message.
     await gate.releaseNext();
-    expect(await pending.settled).toEqual({ ok: true });
+    expect(await pending.settled).toMatchObject({ ok: true });
     await eventually(() => store.pendingCount === 0, 'the confirmation');
     expect(feed.messages.at(-1)?.type).toBe('changes');
     expect(ids(store.rows('todos'))).toEqual(ids((await readSnapshot(runtime, userId)).tables.todos));

@@ -1,77 +1,26 @@
 'use client';
-import { useState, type FormEvent } from 'react';
-import { useCopilotProperties } from '@/client/copilot/page-properties';
 import { useMutate, useRows } from '@/client/sync';
-import { TodoItem } from './todo-item';
+import { TodoListView } from './todo-list-view';
 
-/** The example app: a live, optimistic todo list built only from mutators and `useRows`. */
+/**
+ * The todo list written with the store's own hooks: `useRows` reads, `useMutate()` changes (fire and forget; a
+ * refusal rolls back and reaches the toaster). Shown at `/?list=hooks`; todo-app-query.tsx is the same list
+ * written the React Query way (the default).
+ */
 export function TodoApp() {
-  // In the table's declared order (position, then id), as the server lists them.
   const todos = useRows('todos');
   const mutate = useMutate();
-  const [text, setText] = useState('');
-  const done = todos.filter((todo) => todo.completed).length;
-  // The copilot may edit the selected todo (setTodoText is offered only while one is selected).
-  const [chosenId, setChosenId] = useState<string | null>(null);
-  const selectedTodoId = todos.some((todo) => todo.id === chosenId) ? chosenId : null;
-  useCopilotProperties(selectedTodoId ? { selectedTodoId } : {});
-
-  function add(event: FormEvent) {
-    event.preventDefault();
-    if (!text.trim()) return;
-    const last = todos.at(-1);
-    mutate.addTodo({
-      id: crypto.randomUUID(),
-      text,
-      position: (last?.position ?? 0) + 1,
-      createdAt: new Date(),
-    });
-    setText('');
-  }
-
   return (
-    <section className="card" aria-labelledby="todo-heading">
-      <div className="card-header">
-        <h2 id="todo-heading">Your list</h2>
-        <span className="count" data-testid="todo-count">
-          {done} of {todos.length} done
-        </span>
-      </div>
-      <form className="add-form" onSubmit={add}>
-        <input
-          aria-label="New todo"
-          placeholder="What needs doing?"
-          value={text}
-          maxLength={500}
-          onChange={(event) => setText(event.target.value)}
-        />
-        <button type="submit" disabled={!text.trim()}>
-          Add
-        </button>
-      </form>
-      {todos.length === 0 ? (
-        <p className="empty">Nothing to do. Enjoy the quiet.</p>
-      ) : (
-        <ul className="todos" data-testid="todo-list">
-          {todos.map((todo, index) => (
-            <TodoItem
-              key={todo.id}
-              todo={todo}
-              previous={todos.slice(Math.max(0, index - 2), index)}
-              next={todos.slice(index + 1, index + 3)}
-              selected={todo.id === selectedTodoId}
-              onSelect={() => setChosenId(todo.id === selectedTodoId ? null : todo.id)}
-            />
-          ))}
-        </ul>
-      )}
-      {done > 0 && (
-        <div className="card-footer">
-          <button type="button" className="link-button" onClick={() => mutate.clearCompleted({})}>
-            Clear completed
-          </button>
-        </div>
-      )}
-    </section>
+    <TodoListView
+      todos={todos}
+      addTodo={mutate.addTodo}
+      clearCompleted={() => mutate.clearCompleted({})}
+      itemActions={mutate}
+      footnote={
+        <>
+          Written with <code>useRows</code> / <code>useMutate</code> · <a href="/">React Query version</a>
+        </>
+      }
+    />
   );
 }

@@ -1,9 +1,17 @@
 'use client';
 import { useState, type KeyboardEvent } from 'react';
-import { useMutate } from '@/client/sync';
+import type { MutatorInput } from '@/framework/shared';
+import type { Mutators } from '@/mutators/registry';
 import type { SyncedRows } from '@/mutators/synced-tables';
 
 type Todo = SyncedRows['todos'];
+
+/** The mutators a row calls; the list hands them in (from `useMutate()` or from React Query's `useMutation`). */
+export type TodoItemActions = {
+  [TName in 'setTodoText' | 'setTodoCompleted' | 'moveTodo' | 'deleteTodo']: (
+    args: MutatorInput<Mutators[TName]>,
+  ) => void;
+};
 
 interface Props {
   todo: Todo;
@@ -14,6 +22,7 @@ interface Props {
   /** Selected for the copilot (it can then edit this todo). */
   selected: boolean;
   onSelect: () => void;
+  actions: TodoItemActions;
 }
 
 /** A position strictly between two neighbours (either may be missing at the ends of the list). */
@@ -24,8 +33,7 @@ function between(before: Todo | undefined, after: Todo | undefined): number {
   return 0;
 }
 
-export function TodoItem({ todo, previous, next, selected, onSelect }: Props) {
-  const mutate = useMutate();
+export function TodoItem({ todo, previous, next, selected, onSelect, actions: mutate }: Props) {
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(todo.text);
 

@@ -15,3 +15,10 @@ export {
 export type { MutationFailure } from './failure';
 export { followFeed } from './follow-feed';
 export { createTrpcTransport } from './trpc-transport';
+export {
+  STORE_SEND_CONTEXT,
+  StoreSlot,
+  syncLink,
+  type LinkedMutationResult,
+  type LinkedStore,
+} from './sync-link';

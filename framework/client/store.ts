@@ -14,7 +14,7 @@
  *
  * Framework-free (no React): framework/react/sync-react.tsx binds it to React Query; tests drive it directly.
  */
-import type { AnyMutators, AnyRows, MutatorInput } from '../shared/define-mutator';
+import { MutatorError, type AnyMutators, type AnyRows, type MutatorInput } from '../shared/define-mutator';
 import type { MutationIdState, Snapshot, SyncMessage } from '../shared/sync-protocol';
 import { compareRows } from '../shared/row-order';
 import type { SyncLayout } from '../shared/synced-table';
@@ -67,8 +67,11 @@ const TRANSIENT_CODES = new Set([
   'GATEWAY_TIMEOUT',
 ]);
 
-/** Settles once the server has committed the mutation (ok) or refused it (the failure). Never rejects. */
-export type MutationSettled = { ok: true } | { ok: false; failure: MutationFailure };
+/**
+ * Settles once the server has committed the mutation (ok, with the log version whose commit notice confirmed it;
+ * null when a feed reset confirmed it) or refused it (the failure). Never rejects.
+ */
+export type MutationSettled = { ok: true; version: number | null } | { ok: false; failure: MutationFailure };
 
 export interface MutationHandle {
   /** Settles once the server confirmed (through the feed) or refused the mutation. Never rejects. */
@@ -192,7 +195,9 @@ export class SyncStore<TMutators extends AnyMutators = AnyMutators, TRows extend
     args: MutatorInput<TMutators[TName]>,
   ): MutationHandle {
     const mutator = Object.hasOwn(this.options.mutators, name) ? this.options.mutators[name] : undefined;
-    if (!mutator) return this.refuse(name, new Error(`No mutator ${name}`));
+    // An internal mutator has no procedure a client may call (the server answers 404 too).
+    if (!mutator || mutator.internal)
+      return this.refuse(name, new MutatorError('NOT_FOUND', `No mutator ${name}`));
     const parsed = mutator.input.safeParse(args);
     if (!parsed.success) return this.refuse(name, parsed.error);
     let settle!: (result: MutationSettled) => void;
@@ -225,7 +230,7 @@ export class SyncStore<TMutators extends AnyMutators = AnyMutators, TRows extend
         // A reset replaces the commits this tab missed (say, retention deleted them): the snapshot says which of
         // this tab's mutations it already includes, so those leave the pending list instead of being replayed.
         const client = message.snapshot.client;
-        if (client?.id === this.clientId) this.confirm(client.lastMutationId, null);
+        if (client?.id === this.clientId) this.confirm(client.lastMutationId, null, null);
       } else {
         if (message.version <= this.serverVersion) return; // Already applied (a replayed event).
         const working = new WorkingState(this.server);
@@ -238,7 +243,7 @@ export class SyncStore<TMutators extends AnyMutators = AnyMutators, TRows extend
         this.serverVersion = message.version;
         for (const commit of message.commits) {
           if (commit.clientId !== this.clientId || commit.mutationId === null) continue;
-          this.confirm(commit.mutationId, commit.error);
+          this.confirm(commit.mutationId, commit.error, commit.version);
         }
       }
       await this.recompute();
@@ -247,14 +252,18 @@ export class SyncStore<TMutators extends AnyMutators = AnyMutators, TRows extend
   }
 
   /** Drops pending mutations up to `mutationId`: their effect is now part of server state. */
-  private confirm(mutationId: number, error: { code: string; message: string } | null) {
+  private confirm(
+    mutationId: number,
+    error: { code: string; message: string } | null,
+    version: number | null,
+  ) {
     while (this.pending[0] && this.pending[0].id <= mutationId) {
       const done = this.pending.shift();
       if (!done) break;
       if (done.id === mutationId && error) {
         done.settle({ ok: false, failure: this.report(done.name, error) });
       } else {
-        done.settle({ ok: true });
+        done.settle({ ok: true, version });
       }
     }
   }

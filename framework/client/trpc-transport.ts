@@ -5,11 +5,12 @@ import { TRPCClientError, type TRPCClient } from '@trpc/client';
 import type { MutationIdState } from '../shared/sync-protocol';
 import type { SyncClientRouter } from '../server/routers/sync';
 import { ServerRefusal, TransportError, type SyncTransport } from './store';
+import { STORE_SEND_CONTEXT } from './sync-link';
 
 /** Statuses that mean "the server (or a proxy in front of it) is not answering right now": retry. */
 const RETRYABLE_STATUS = new Set([502, 503, 504]);
 
-type MutateFn = (request: unknown) => Promise<unknown>;
+type MutateFn = (request: unknown, options: { context: Record<string, unknown> }) => Promise<unknown>;
 
 /** The part of the server's error data (framework/server/trpc.ts errorFormatter) the store acts on. */
 interface MutationErrorData {
@@ -23,7 +24,8 @@ export function createTrpcTransport(client: TRPCClient<SyncClientRouter>): SyncT
   return {
     async mutate(name, request) {
       try {
-        return await procedures[name]?.mutate(request);
+        // Flagged so that the app's syncLink lets it through to the network instead of back into the store.
+        return await procedures[name]?.mutate(request, { context: { [STORE_SEND_CONTEXT]: true } });
       } catch (error) {
         // No tRPC error body at all means the request never got a server answer (network down, server restarting).
         if (error instanceof TRPCClientError) {

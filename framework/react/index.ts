@@ -1,10 +1,11 @@
 /**
- * The framework's React public API: {@link createSyncReact} makes the app's typed provider and hooks.
+ * The framework's React public API: {@link createSyncReact} makes the app's typed provider and hooks;
+ * {@link rowsPublisher} feeds React Query's cache from a store (the provider uses it).
  */
 export {
   createSyncReact,
-  syncRowsKey,
   type MutateFunctions,
   type RowsOfMutators,
   type SyncReactOptions,
 } from './sync-react';
+export { rowsPublisher } from './rows-publisher';

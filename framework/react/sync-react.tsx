@@ -1,10 +1,10 @@
 'use client';
 /**
  * React bindings of the client store, typed from the app's registries by {@link createSyncReact}:
- * - `<SyncProvider snapshot client>` creates the store from the server-rendered snapshot and keeps it live over the
- *   SSE feed;
- * - `useRows('todos')` reads a synced table (also published into the React Query cache under `['sync', table]`);
- * - `useMutate().addTodo({...})` runs a mutator optimistically and sends it;
+ * - `<SyncProvider snapshot client slot>` creates the store from the server-rendered snapshot, keeps it live over
+ *   the SSE feed, attaches it to the app's {@link syncLink} (so React Query's `useMutation` / `useQuery` of
+ *   `mutators.*` and `sync.rows.*` go through it) and writes each table's rows into the React Query cache;
+ * - `useRows('todos')` reads a synced table; `useMutate().addTodo({...})` runs a mutator optimistically and sends it;
  * - `useConnectionState()`, `useSendState()` and `useMutationErrors()` for status and error UI.
  */
 import { useQueryClient } from '@tanstack/react-query';
@@ -33,9 +33,8 @@ import type { MutationFailure } from '../client/failure';
 import { followFeed } from '../client/follow-feed';
 import { SyncStore, type ConnectionState, type MutationHandle, type SendState } from '../client/store';
 import { createTrpcTransport } from '../client/trpc-transport';
-
-/** The React Query key under which a synced table's rows are published. */
-export const syncRowsKey = (table: string) => ['sync', table] as const;
+import type { StoreSlot, syncLink } from '../client/sync-link';
+import { rowsPublisher } from './rows-publisher';
 
 /** The synced tables a registry's mutators reach (their `tx` type), by name → row type. */
 export type RowsOfMutators<TMutators extends AnyMutators> =
@@ -65,32 +64,37 @@ export function createSyncReact<
   /**
    * Creates the store from `snapshot` (prefetched by the server component and hydrated: available on the first
    * render, on the server too) and follows the feed over `client`, the app's tRPC client (its router mounts the
-   * framework's `sync` and `mutators` routers, createSyncServer).
+   * framework's `sync` and `mutators` routers, createSyncServer). `slot` is the one the client's {@link syncLink}
+   * reads: with it, React Query's mutations and row queries of the options proxy run on this store.
    */
   function SyncProvider<TRouter extends AnyTRPCRouter>(props: {
     snapshot: Snapshot;
     client: TRPCClient<TRouter>;
+    slot?: StoreSlot;
     children: ReactNode;
   }) {
     // The app's router contains the framework's routers (createSyncServer's `routers`): seen as just those here.
     const client = props.client as unknown as TRPCClient<SyncClientRouter>;
     const queryClient = useQueryClient();
-    const [store] = useState<Store>(
-      () =>
-        new SyncStore<TMutators, TRows>({
-          mutators: options.mutators,
-          snapshot: props.snapshot,
-          transport: createTrpcTransport(client),
-        }),
-    );
+    const [{ store, publish }] = useState(() => {
+      const created = new SyncStore<TMutators, TRows>({
+        mutators: options.mutators,
+        snapshot: props.snapshot,
+        transport: createTrpcTransport(client),
+      });
+      const publisher = rowsPublisher(created, client, queryClient);
+      // Before the children's first render (on the server too): their `useQuery` finds the rows, never fetches.
+      publisher();
+      return { store: created, publish: publisher };
+    });
 
+    // Every change is written into the React Query cache synchronously, as the store emits it.
     useEffect(() => {
-      const publish = () => {
-        for (const table of store.tableNames) queryClient.setQueryData(syncRowsKey(table), store.rows(table));
-      };
       publish();
       return store.subscribe(publish);
-    }, [store, queryClient]);
+    }, [store, publish]);
+
+    useEffect(() => props.slot?.attach(store), [props.slot, store]);
 
     useEffect(() => followFeed(client, store), [client, store]);
 

@@ -77,8 +77,8 @@ export function createSyncServer<
     app,
     /** Mount these in the app's root router under these names (the client store calls `sync` and `mutators`). */
     routers: {
-      /** `sync.snapshot`, `sync.changes`: the read side of the data path. */
-      sync: createSyncRouter<SyncedRowsOf<TSchema>>(),
+      /** `sync.snapshot`, `sync.changes`, `sync.rows.<table>`: the read side of the data path. */
+      sync: createSyncRouter<SyncedRowsOf<TSchema>>(Object.keys(tables)),
       /** `mutators.<name>` for every public mutator. */
       mutators: createMutatorsRouter(config.mutators),
       /** `actions.<name>` for every public action. */

@@ -1,19 +1,42 @@
 import 'server-only';
-import type { TrackedEnvelope } from '@trpc/server';
+import { TRPCError, type TrackedEnvelope } from '@trpc/server';
 import { z } from 'zod';
 import type { AnyRows } from '../../shared/define-mutator';
 import type { Snapshot, SyncMessage } from '../../shared/sync-protocol';
 import { streamChanges } from '../runtime/change-stream';
-import { readSnapshot } from '../runtime/snapshot';
+import { readSnapshot, readTableRows } from '../runtime/snapshot';
 import type { MutatorProcedure } from '../runtime/mutator-procedures';
 import { router, userProcedure } from '../trpc';
 
 /**
- * The read side of the data path: a snapshot to start from, then live changes (SSE). `TRows` types the rows for
- * clients (the app's synced tables); the procedures are the same for every app.
+ * `sync.rows.<table>`: one synced table's rows of the user. In a browser with a sync store the framework's link
+ * answers it from the store (optimistic state included, no request: framework/client/sync-link.ts); here it serves
+ * scripts, server rendering and a page without a store.
  */
-export function createSyncRouter<TRows extends AnyRows = AnyRows>() {
+function rowsProcedure<TRow>(table: string) {
+  return userProcedure.query(async ({ ctx }) => {
+    const rows = await readTableRows(ctx.runtime, ctx.user.id, table);
+    if (!rows) throw new TRPCError({ code: 'NOT_FOUND', message: `No synced table ${table}` });
+    return rows as TRow[];
+  });
+}
+
+/** One query per synced table, typed with its row. */
+export type RowsProcedures<TRows extends AnyRows> = {
+  [TName in keyof TRows & string]: ReturnType<typeof rowsProcedure<TRows[TName]>>;
+};
+
+/**
+ * The read side of the data path: a snapshot to start from, then live changes (SSE), and each synced table as a
+ * query of its own (`tableNames`). `TRows` types the rows for clients (the app's synced tables).
+ */
+export function createSyncRouter<TRows extends AnyRows = AnyRows>(tableNames: readonly string[] = []) {
+  const rows: Record<string, unknown> = {};
+  for (const name of tableNames) rows[name] = rowsProcedure(name);
   return router({
+    /** `sync.rows.<table>`: the user's rows of one synced table (as the snapshot has them). */
+    rows: router(rows as RowsProcedures<TRows>),
+
     /** The user's synced rows and the log version they match. */
     snapshot: userProcedure.query(
       ({ ctx }) => readSnapshot(ctx.runtime, ctx.user.id) as Promise<Snapshot<TRows>>,

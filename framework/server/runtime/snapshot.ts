@@ -8,7 +8,7 @@ import { actionRuns, clientMutations } from '../schema';
 import type { Snapshot, SyncedTablesData } from '../../shared/sync-protocol';
 import { currentVersion } from './change-log';
 import type { Runtime } from './runtime';
-import { listOwnedRows, type AnyRow, type Queryable } from './synced-table';
+import { listOwnedRows, type AnyRow, type Queryable, type SyncedTableConfig } from './synced-table';
 
 /** Finished runs a snapshot carries per user (the most recent ones); unfinished runs are always all there. */
 export const SNAPSHOT_FINISHED_RUNS = 50;
@@ -26,14 +26,28 @@ export function readSnapshot(runtime: Runtime, userId: string, clientId?: string
         : {};
       const tables: Record<string, unknown[]> = {};
       for (const [name, config] of Object.entries(runtime.app.tables))
-        tables[name] =
-          config.table === actionRuns
-            ? await listRecentRuns(tx, userId)
-            : await listOwnedRows(tx, config, userId);
+        tables[name] = await readRows(tx, config, userId);
       return { version, userId, tables: tables as SyncedTablesData, layout: runtime.app.layout, ...client };
     },
     { isolationLevel: 'repeatable read' },
   );
+}
+
+/**
+ * One synced table's rows of a user, as a snapshot carries them (the `sync.rows.<table>` query: scripts and server
+ * rendering read a table without the store). Undefined for a name that is not a synced table.
+ */
+export async function readTableRows(
+  runtime: Runtime,
+  userId: string,
+  name: string,
+): Promise<AnyRow[] | undefined> {
+  const config = Object.hasOwn(runtime.app.tables, name) ? runtime.app.tables[name] : undefined;
+  return config ? readRows(runtime.db, config, userId) : undefined;
+}
+
+function readRows(db: Queryable, config: SyncedTableConfig, userId: string): Promise<AnyRow[]> {
+  return config.table === actionRuns ? listRecentRuns(db, userId) : listOwnedRows(db, config, userId);
 }
 
 async function lastMutationId(db: Queryable, userId: string, clientId: string): Promise<number> {
