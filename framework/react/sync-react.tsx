@@ -2,7 +2,7 @@
 /**
  * React bindings of the client store, typed from the app's registries by {@link createSyncReact}:
  * - `<SyncProvider snapshot client slot>` creates the store from the server-rendered snapshot, keeps it live over
- *   the SSE feed, attaches it to the app's {@link syncLink} (so React Query's `useMutation` / `useQuery` of
+ *   the SSE feed, attaches it to the app's syncLink (framework/client/sync-link.ts) (so React Query's `useMutation` / `useQuery` of
  *   `mutators.*` and `sync.rows.*` go through it) and writes each table's rows into the React Query cache;
  * - `useRows('todos')` reads a synced table; `useMutate().addTodo({...})` runs a mutator optimistically and sends it;
  * - `useConnectionState()`, `useSendState()` and `useMutationErrors()` for status and error UI.
@@ -33,7 +33,7 @@ import type { MutationFailure } from '../client/failure';
 import { followFeed } from '../client/follow-feed';
 import { SyncStore, type ConnectionState, type MutationHandle, type SendState } from '../client/store';
 import { createTrpcTransport } from '../client/trpc-transport';
-import type { StoreSlot, syncLink } from '../client/sync-link';
+import type { StoreSlot } from '../client/sync-link';
 import { rowsPublisher } from './rows-publisher';
 
 /** The synced tables a registry's mutators reach (their `tx` type), by name → row type. */
@@ -64,7 +64,7 @@ export function createSyncReact<
   /**
    * Creates the store from `snapshot` (prefetched by the server component and hydrated: available on the first
    * render, on the server too) and follows the feed over `client`, the app's tRPC client (its router mounts the
-   * framework's `sync` and `mutators` routers, createSyncServer). `slot` is the one the client's {@link syncLink}
+   * framework's `sync` and `mutators` routers, createSyncServer). `slot` is the one the client's syncLink (framework/client/sync-link.ts)
    * reads: with it, React Query's mutations and row queries of the options proxy run on this store.
    */
   function SyncProvider<TRouter extends AnyTRPCRouter>(props: {
