@@ -216,7 +216,7 @@ describe('React Query bridge: useMutation of mutators.* runs on the sync store',
     other.close();
   });
 
-  it('refuses bad input locally with the field named, without sending anything', async () => {
+  it('refuses bad input (field named) and internal mutators locally, without sending anything', async () => {
     const tab = await newTab();
     const observer = new MutationObserver(tab.queryClient, tab.trpc.mutators.addTodo.mutationOptions());
     const before = tab.todos();
@@ -239,6 +239,11 @@ describe('React Query bridge: useMutation of mutators.* runs on the sync store',
       data: { code: 'BAD_REQUEST' },
       message: expect.stringMatching(/^input: /),
     });
+    // An internal mutator has no procedure (not in the typed proxy); the store must not run it either.
+    const internal = await untyped.writeGeneratedText
+      ?.mutate({ args: { id: crypto.randomUUID(), text: 'x' } })
+      .catch((caught: unknown) => caught);
+    expect(internal).toMatchObject({ data: { code: 'NOT_FOUND' } });
     expect(tab.gate.seen.mutations).toBe(0);
     tab.close();
   });
