@@ -2,7 +2,8 @@
  * The data path as a user meets it, against the production build: a copy of the checkout's `.next` (so a rebuild
  * by someone else cannot pull it away mid-run; `npx next build` first), or with --build a private build of the
  * working tree. Measures:
- *   (a) click → optimistic DOM update while the server holds each mutation 300 ms;
+ *   (a) click → optimistic DOM update while the server holds each mutation 300 ms, both ways of writing the list:
+ *       the store's hooks (`/?list=hooks`) and React Query's useQuery / useMutation (`/`), in the same run;
  *   (b) a change committed from tab A → tab B's DOM;
  *   (c) addTodo mutations per second over HTTP from N typed clients.
  * Runs on a throwaway PGlite folder, and also on a fresh PostgreSQL database with --postgres[=URL] or
@@ -38,9 +39,17 @@ const options = {
   delayMs: numberOption(argv, 'delay', 300),
 };
 
+/** The two ways the example's list is written (app/_components/todo-app.tsx, todo-app-query.tsx). */
+const WAYS = [
+  { way: 'hooks', label: 'hooks (useRows / useMutate)', path: '/?list=hooks' },
+  { way: 'react-query', label: 'React Query (useQuery / useMutation)', path: '/' },
+] as const;
+
+type Way = (typeof WAYS)[number]['way'];
+
 interface EngineResults {
   engine: BenchDatabase['engine'];
-  optimistic: OptimisticResult;
+  optimistic: Record<Way, OptimisticResult>;
   crossTab: CrossTabResult;
   http: LoadResult;
 }
@@ -56,15 +65,17 @@ async function runOn(build: BuildSnapshot, database: BenchDatabase): Promise<Eng
   });
   try {
     const browser = await launchChromium();
-    let optimistic: OptimisticResult;
+    const optimistic = {} as Record<Way, OptimisticResult>;
     let crossTab: CrossTabResult;
     try {
-      console.log(`(a) ${options.samplesOptimistic} optimistic clicks …`);
-      optimistic = await measureOptimisticUpdate(browser, server.url, {
-        samples: options.samplesOptimistic,
-        delayMs: options.delayMs,
-        delayToken,
-      });
+      for (const { way, label, path } of WAYS) {
+        console.log(`(a) ${options.samplesOptimistic} optimistic clicks, ${label} …`);
+        optimistic[way] = await measureOptimisticUpdate(browser, `${server.url}${path}`, {
+          samples: options.samplesOptimistic,
+          delayMs: options.delayMs,
+          delayToken,
+        });
+      }
       console.log(`(b) ${options.samplesCrossTab} cross-tab changes …`);
       crossTab = await measureCrossTab(browser, server.url, { samples: options.samplesCrossTab });
     } finally {
@@ -85,34 +96,11 @@ async function runOn(build: BuildSnapshot, database: BenchDatabase): Promise<Eng
 }
 
 function printEngine({ engine, optimistic, crossTab, http }: EngineResults) {
-  const dom = summarize(optimistic.dom);
-  const withinFrame = optimistic.dom.filter((value) => value <= FRAME_MS).length;
-  const settled = summarize(optimistic.settled);
-  printTable(
-    `(a) ${engine}: click → optimistic DOM update, server holding each mutation ${optimistic.delayMs} ms (page clock)`,
-    ['measure', ...DISTRIBUTION_HEADER, 'target', 'verdict'],
-    [
-      [
-        'click → DOM shows new state',
-        ...distributionCells(dom),
-        `p95 ≤ ${ms(FRAME_MS)} ms`,
-        verdict(dom.p95 <= FRAME_MS),
-      ],
-      ['click → next frame (rAF)', ...distributionCells(summarize(optimistic.frame)), '—', '—'],
-      [
-        'click → settled (answer + feed)',
-        ...distributionCells(settled),
-        `≥ ${optimistic.delayMs} ms`,
-        verdict(settled.p50 >= optimistic.delayMs),
-      ],
-    ],
-    [
-      `DOM p50 = ${(dom.p50 / FRAME_MS).toFixed(2)}× one frame (${ms(FRAME_MS)} ms), p95 = ${(dom.p95 / FRAME_MS).toFixed(2)}×; ` +
-        `${withinFrame}/${dom.n} samples within one frame; DOM p50 is ${(settled.p50 / dom.p50).toFixed(0)}× faster than settling.`,
-      `"settled ≥ delay" checks that the server really was slow (ALLOW_TEST_DELAY honoured).`,
-      `reverted after settling: ${optimistic.revertedAfterSettle}; failed samples: ${optimistic.failures.length}` +
-        (optimistic.failures.length > 0 ? ` (${[...new Set(optimistic.failures)].join('; ')})` : ''),
-    ],
+  for (const { way, label } of WAYS) printOptimistic(engine, label, optimistic[way]);
+  const [hooks, query] = [summarize(optimistic.hooks.dom), summarize(optimistic['react-query'].dom)];
+  console.log(
+    `(a) ${engine}: React Query way vs hooks way, click → DOM p50 ${ms(query.p50)} vs ${ms(hooks.p50)} ms, ` +
+      `p95 ${ms(query.p95)} vs ${ms(hooks.p95)} ms.`,
   );
 
   const responseToDom = summarize(crossTab.responseToDom);
@@ -157,14 +145,6 @@ function printEngine({ engine, optimistic, crossTab, http }: EngineResults) {
   );
 
   recordFigure({
-    figure: 'click → optimistic DOM update (p50 / p95)',
-    database: engine,
-    value: `${ms(dom.p50)} / ${ms(dom.p95)} ms`,
-    target: `p95 ≤ ${ms(FRAME_MS)} ms`,
-    met: dom.p95 <= FRAME_MS,
-    bench: 'npm run bench:data-path',
-  });
-  recordFigure({
     figure: 'commit in tab A → DOM in tab B (p50 / p99)',
     database: engine,
     value: `${ms(responseToDom.p50)} / ${ms(responseToDom.p99)} ms`,
@@ -193,6 +173,47 @@ function printEngine({ engine, optimistic, crossTab, http }: EngineResults) {
   );
 }
 
+/** Table (a) for one way of writing the list, and its recorded figure. */
+function printOptimistic(engine: BenchDatabase['engine'], label: string, optimistic: OptimisticResult) {
+  const dom = summarize(optimistic.dom);
+  const withinFrame = optimistic.dom.filter((value) => value <= FRAME_MS).length;
+  const settled = summarize(optimistic.settled);
+  printTable(
+    `(a) ${engine}, ${label}: click → optimistic DOM update, server holding each mutation ${optimistic.delayMs} ms (page clock)`,
+    ['measure', ...DISTRIBUTION_HEADER, 'target', 'verdict'],
+    [
+      [
+        'click → DOM shows new state',
+        ...distributionCells(dom),
+        `p95 ≤ ${ms(FRAME_MS)} ms`,
+        verdict(dom.p95 <= FRAME_MS),
+      ],
+      ['click → next frame (rAF)', ...distributionCells(summarize(optimistic.frame)), '—', '—'],
+      [
+        'click → settled (answer + feed)',
+        ...distributionCells(settled),
+        `≥ ${optimistic.delayMs} ms`,
+        verdict(settled.p50 >= optimistic.delayMs),
+      ],
+    ],
+    [
+      `DOM p50 = ${(dom.p50 / FRAME_MS).toFixed(2)}× one frame (${ms(FRAME_MS)} ms), p95 = ${(dom.p95 / FRAME_MS).toFixed(2)}×; ` +
+        `${withinFrame}/${dom.n} samples within one frame; DOM p50 is ${(settled.p50 / dom.p50).toFixed(0)}× faster than settling.`,
+      `"settled ≥ delay" checks that the server really was slow (ALLOW_TEST_DELAY honoured).`,
+      `reverted after settling: ${optimistic.revertedAfterSettle}; failed samples: ${optimistic.failures.length}` +
+        (optimistic.failures.length > 0 ? ` (${[...new Set(optimistic.failures)].join('; ')})` : ''),
+    ],
+  );
+  recordFigure({
+    figure: `click → optimistic DOM update, ${label} (p50 / p95)`,
+    database: engine,
+    value: `${ms(dom.p50)} / ${ms(dom.p95)} ms`,
+    target: `p95 ≤ ${ms(FRAME_MS)} ms`,
+    met: dom.p95 <= FRAME_MS,
+    bench: 'npm run bench:data-path',
+  });
+}
+
 function printSummary(all: EngineResults[]) {
   if (all.length < 2) return;
   const row = (label: string, pick: (r: EngineResults) => string, target: string) => [
@@ -204,7 +225,13 @@ function printSummary(all: EngineResults[]) {
     'Summary',
     ['figure', ...all.map((r) => r.engine), 'target'],
     [
-      row('(a) click → DOM p95 ms', (r) => ms(summarize(r.optimistic.dom).p95), `≤ ${ms(FRAME_MS)}`),
+      ...WAYS.map(({ way, label }) =>
+        row(
+          `(a) click → DOM p95 ms, ${label}`,
+          (r) => ms(summarize(r.optimistic[way].dom).p95),
+          `≤ ${ms(FRAME_MS)}`,
+        ),
+      ),
       row(
         '(b) A response → B DOM p50 ms',
         (r) => ms(summarize(r.crossTab.responseToDom).p50),
