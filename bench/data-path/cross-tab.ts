@@ -48,8 +48,13 @@ interface ClickResult {
 export async function measureCrossTab(
   browser: Browser,
   url: string,
-  options: { samples: number },
+  options: {
+    samples: number;
+    /** Part of the URL of the mutation tab A sends (a peer arm's differs from the app's). */
+    mutationPath?: string;
+  },
 ): Promise<CrossTabResult> {
+  const mutationPath = options.mutationPath ?? MUTATION_PATH;
   const context = await newProbedContext(browser);
   const result: CrossTabResult = {
     clickToDom: [],
@@ -72,7 +77,7 @@ export async function measureCrossTab(
       await tabB.evaluate(armObserver, { id, timeoutMs: TIMEOUT_MS });
       const click = await tabA.evaluate(clickAndSettle, {
         id,
-        mutationPath: MUTATION_PATH,
+        mutationPath,
         timeoutMs: TIMEOUT_MS,
       });
       const seen = await tabB.evaluate(() => (window as unknown as ArmedWindow).__benchArm);

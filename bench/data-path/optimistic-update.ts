@@ -34,7 +34,13 @@ type Sample =
 export async function measureOptimisticUpdate(
   browser: Browser,
   url: string,
-  options: { samples: number; delayMs: number; delayToken: string },
+  options: {
+    samples: number;
+    delayMs: number;
+    delayToken: string;
+    /** Part of the URL of the mutation a click sends (a peer arm's differs from the app's). */
+    mutationPath?: string;
+  },
 ): Promise<OptimisticResult> {
   const context = await newProbedContext(browser, {
     extraHTTPHeaders: {
@@ -56,7 +62,7 @@ export async function measureOptimisticUpdate(
     for (let i = 0; i < WARM_UP + options.samples; i++) {
       const sample: Sample = await page.evaluate(clickAndWatch, {
         id,
-        mutationPath: MUTATION_PATH,
+        mutationPath: options.mutationPath ?? MUTATION_PATH,
         timeoutMs: options.delayMs + 5_000,
       });
       if (i < WARM_UP) continue;
