@@ -200,6 +200,7 @@ runMain(async () => {
       target: '—',
       met: null,
       bench: 'npm run bench:first-load',
+      amount: sizeOf(panel, 'gzip') / 1024,
     });
     const firstLoad = new Set(files.map((file) => file.src));
     // Scripts Chromium fetched while loading / beyond the HTML's script tags (e.g. link prefetches), shown apart.
