@@ -70,7 +70,9 @@ export function compareSmallerIsBetter(input: {
   format?: (value: number) => string;
 }): Comparison {
   const format = input.format ?? ((value: number) => value.toFixed(1));
-  const ratio = input.ours > 0 ? input.theirs / input.ours : null;
+  // A ratio of a zero or negative figure means nothing (e.g. "A response → B DOM" is negative when B's push beat
+  // A's own answer): no ratio then, and the figures speak for themselves.
+  const ratio = input.ours > 0 && input.theirs > 0 ? input.theirs / input.ours : null;
   return {
     figure: input.figure,
     peer: input.peer,

@@ -4,7 +4,7 @@
  * data-state="live"): click → optimistic DOM with a held server, and commit in tab A → DOM in tab B.
  */
 import type { Browser } from '@playwright/test';
-import { measureCrossTab, type CrossTabResult } from '../data-path/cross-tab';
+import { measureCrossTab, type Confirmation, type CrossTabResult } from '../data-path/cross-tab';
 import { measureOptimisticUpdate, type OptimisticResult } from '../data-path/optimistic-update';
 import { summarize } from '../support/stats';
 import { DISTRIBUTION_HEADER, distributionCells, printTable } from '../support/table';
@@ -24,7 +24,7 @@ export interface DataPathArm {
 /** Measures one arm's server at `url`; `mutationPath` is part of the URL its checkbox's mutation posts to. */
 export async function measureDataPathArm(
   browser: Browser,
-  arm: { name: string; url: string; mutationPath: string; delayToken: string },
+  arm: { name: string; url: string; mutationPath: string; delayToken: string; confirmation?: Confirmation },
   options: DataPathOptions,
 ): Promise<DataPathArm> {
   console.log(
@@ -35,11 +35,13 @@ export async function measureDataPathArm(
     delayMs: options.delayMs,
     delayToken: arm.delayToken,
     mutationPath: arm.mutationPath,
+    confirmation: arm.confirmation,
   });
   console.log(`  ${arm.name}: ${options.samplesCrossTab} cross-tab changes …`);
   const crossTab = await measureCrossTab(browser, arm.url, {
     samples: options.samplesCrossTab,
     mutationPath: arm.mutationPath,
+    confirmation: arm.confirmation,
   });
   return { name: arm.name, optimistic, crossTab };
 }
