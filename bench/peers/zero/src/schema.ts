@@ -14,6 +14,7 @@ import {
   number,
   string,
   table,
+  type Transaction,
 } from '@rocicorp/zero';
 import { z } from 'zod';
 
@@ -44,7 +45,15 @@ export const queries = defineQueries({
 export const mutators = defineMutators({
   setTodoCompleted: defineMutator(
     z.object({ id: z.string(), completed: z.boolean() }),
-    async ({ tx, args, ctx }: { tx: any; args: { id: string; completed: boolean }; ctx: Context }) => {
+    async ({
+      tx,
+      args,
+      ctx,
+    }: {
+      tx: Transaction<typeof schema>;
+      args: { id: string; completed: boolean };
+      ctx: Context;
+    }) => {
       // The authority check runs where it counts (the app checks ownership too): on the server, before writing.
       if (tx.location === 'server') {
         const row = await tx.run(zql.todos.where('id', args.id).one());
