@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import path from 'node:path';
+import { TRPCError } from '@trpc/server';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import * as esbuild from 'esbuild';
 import pg from 'pg';
@@ -63,7 +64,7 @@ const trpc = createHTTPHandler({
   basePath: '/api/trpc/',
   createContext: ({ req }) => {
     const userId = userIdOf(req);
-    if (!userId) throw new Error('no session');
+    if (!userId) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'no session cookie: open / first' });
     const held = req.headers['x-test-delay-token'] === delayToken && delayToken !== '';
     return { db, userId, holdMs: held ? Number(req.headers['x-test-delay-ms'] ?? 0) : 0 };
   },
