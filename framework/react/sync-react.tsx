@@ -2,8 +2,9 @@
 /**
  * React bindings of the client store, typed from the app's registries by {@link createSyncReact}:
  * - `<SyncProvider snapshot client slot>` creates the store from the server-rendered snapshot, keeps it live over
- *   the SSE feed, attaches it to the app's syncLink (framework/client/sync-link.ts) (so React Query's `useMutation` / `useQuery` of
- *   `mutators.*` and `sync.rows.*` go through it) and writes each table's rows into the React Query cache;
+ *   the SSE feed, attaches it to the slot of the app's syncLink (framework/client/sync-link.ts: React Query's
+ *   `mutators.*` mutations and `sync.rows.*` queries then run on it) and writes each table's rows into the React
+ *   Query cache (rows-publisher.ts);
  * - `useRows('todos')` reads a synced table; `useMutate().addTodo({...})` runs a mutator optimistically and sends it;
  * - `useConnectionState()`, `useSendState()` and `useMutationErrors()` for status and error UI.
  */
@@ -64,8 +65,8 @@ export function createSyncReact<
   /**
    * Creates the store from `snapshot` (prefetched by the server component and hydrated: available on the first
    * render, on the server too) and follows the feed over `client`, the app's tRPC client (its router mounts the
-   * framework's `sync` and `mutators` routers, createSyncServer). `slot` is the one the client's syncLink (framework/client/sync-link.ts)
-   * reads: with it, React Query's mutations and row queries of the options proxy run on this store.
+   * framework's `sync` and `mutators` routers, createSyncServer). `slot` is the one the client's syncLink reads
+   * (framework/client/sync-link.ts): with it, React Query's mutations and row queries run on this store.
    */
   function SyncProvider<TRouter extends AnyTRPCRouter>(props: {
     snapshot: Snapshot;
