@@ -36,8 +36,8 @@ export function UpdateNotice() {
       <div className="update-notice" role="status" data-testid="restore-notice">
         <p>
           <strong>
-            {restored.dropped.length} change{restored.dropped.length === 1 ? '' : 's'} made before the update could
-            not be applied:
+            {restored.dropped.length} change{restored.dropped.length === 1 ? '' : 's'} made before the update
+            could not be applied:
           </strong>
         </p>
         <ul>

@@ -74,7 +74,7 @@ export interface SchemaUpdate {
   /** After a reload that carried changes over: what became of them (replayed, already applied, dropped). */
   restored: RestoreReport | null;
   /** Saves the pending changes for the reloaded page, then reloads. False (no reload) when saving failed. */
-  reload(): boolean;
+  reload: () => boolean;
 }
 
 /**
@@ -228,7 +228,7 @@ export function createSyncReact<
         outdated,
         pendingCount,
         restored,
-        reload() {
+        reload: () => {
           if (!saveCarryOver(store.carryOver(schemaVersion))) return false;
           window.location.reload();
           return true;
