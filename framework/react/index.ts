@@ -6,6 +6,7 @@ export {
   createSyncReact,
   type MutateFunctions,
   type RowsOfMutators,
+  type SchemaUpdate,
   type SyncReactOptions,
 } from './sync-react';
 export { rowsPublisher } from './rows-publisher';
