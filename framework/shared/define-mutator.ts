@@ -145,12 +145,20 @@ export type AnyMutators = { [name: string]: AnyMutator };
  * createDefineMutator<SyncedRows>()`. The input type of `run` is inferred from the schema.
  */
 export function createDefineMutator<TRows extends AnyRows>() {
-  return function defineMutator<TSchema extends z.ZodType>(
-    definition: Mutator<TSchema, TRows>,
-  ): Mutator<TSchema, TRows> {
-    return definition;
+  return function defineMutator<TSchema extends z.ZodType, TInternal extends boolean = false>(
+    definition: Mutator<TSchema, TRows> & { readonly internal?: TInternal },
+  ): Mutator<TSchema, TRows> & InternalMark<TInternal> {
+    return definition as Mutator<TSchema, TRows> & InternalMark<TInternal>;
   };
 }
+
+/**
+ * Keeps `internal: true` in a definition's type, so that the generated routers' types leave it out as their run-time
+ * objects do (without it, `mutators.<internal>` would type-check and then answer NOT_FOUND).
+ */
+export type InternalMark<TInternal extends boolean> = TInternal extends true
+  ? { readonly internal: true }
+  : unknown;
 
 /** The input type a mutator accepts from callers (before zod defaults/transforms). */
 export type MutatorInput<TMutator> = TMutator extends { input: infer TSchema extends z.ZodType }

@@ -37,7 +37,7 @@ describe('executeMutation on the fixture app', () => {
       fixtureServer.executeMutation(runtime, userId, 'addNote', { args: { ...note(), text: '   ' } }),
     ).rejects.toMatchObject({
       code: 'BAD_REQUEST',
-      cause: { issues: [expect.objectContaining({ path: ['text'], message: 'must not be empty' })] },
+      cause: { issues: [expect.objectContaining({ path: ['args', 'text'], message: 'must not be empty' })] },
     });
     await expect(
       fixtureServer.executeMutation(runtime, userId, 'addNote', {
@@ -45,7 +45,7 @@ describe('executeMutation on the fixture app', () => {
       }),
     ).rejects.toMatchObject({
       code: 'BAD_REQUEST',
-      cause: { issues: [expect.objectContaining({ path: ['id'] })] },
+      cause: { issues: [expect.objectContaining({ path: ['args', 'id'] })] },
     });
     expect((await counts()).notes).toBe(before.notes);
   });
@@ -107,18 +107,18 @@ describe('executeMutation on the fixture app', () => {
     const { userId } = await newUser(runtime);
     const failing = { args: { id: crypto.randomUUID() }, clientId: 'tab-2', mutationId: 1 };
     const before = await counts();
-    await expect(
-      fixtureServer.executeMutation(runtime, userId, 'deleteNote', failing),
-    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(fixtureServer.executeMutation(runtime, userId, 'deleteNote', failing)).rejects.toMatchObject(
+      { code: 'NOT_FOUND' },
+    );
     const after = await counts();
     expect(after.notes).toBe(before.notes);
     expect(after.changes).toBe(before.changes);
     expect(after.commits).toBe(before.commits + 1);
     const [notice] = await runtime.db.select().from(syncCommits).where(eq(syncCommits.clientId, 'tab-2'));
     expect(notice?.error).toMatchObject({ code: 'NOT_FOUND' });
-    await expect(
-      fixtureServer.executeMutation(runtime, userId, 'deleteNote', failing),
-    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(fixtureServer.executeMutation(runtime, userId, 'deleteNote', failing)).rejects.toMatchObject(
+      { code: 'NOT_FOUND' },
+    );
     expect((await counts()).commits).toBe(after.commits);
     const next = { args: note(), clientId: 'tab-2', mutationId: 2 };
     expect(await fixtureServer.executeMutation(runtime, userId, 'addNote', next)).toMatchObject({

@@ -44,6 +44,7 @@ export interface Action<
   TOutput extends z.ZodType = z.ZodType,
   TClientEnqueue extends boolean = boolean,
   TMutators extends AnyMutators = AnyMutators,
+  TInternal extends boolean = boolean,
 > {
   readonly description: string;
   readonly input: TInput;
@@ -75,12 +76,12 @@ export interface Action<
    * Internal (like Convex's `internalAction`): runs from server code only (`ctx.enqueue`, `tx.enqueueAction`, the
    * queue); no `actions.<name>` or `enqueue.<name>` procedure, no tool, no MCP tool is made for it.
    */
-  readonly internal?: boolean;
+  readonly internal?: TInternal;
   run(ctx: ActionContext<TMutators>, input: z.output<TInput>): Promise<z.input<TOutput>>;
 }
 
 /** Any action, erased: what the framework's internals store and run. */
-export type AnyAction = Action<z.ZodType, z.ZodType, boolean, AnyMutators>;
+export type AnyAction = Action<z.ZodType, z.ZodType, boolean, AnyMutators, boolean>;
 
 /** A registry of actions by name. */
 export type AnyActions = { [name: string]: AnyAction };
@@ -95,9 +96,10 @@ export function createDefineAction<TMutators extends AnyMutators>() {
     TInput extends z.ZodType,
     TOutput extends z.ZodType,
     TClientEnqueue extends boolean = true,
+    TInternal extends boolean = false,
   >(
-    definition: Action<TInput, TOutput, TClientEnqueue, TMutators>,
-  ): Action<TInput, TOutput, TClientEnqueue, TMutators> {
+    definition: Action<TInput, TOutput, TClientEnqueue, TMutators, TInternal>,
+  ): Action<TInput, TOutput, TClientEnqueue, TMutators, TInternal> {
     return definition;
   };
 }
