@@ -1,6 +1,7 @@
 /**
  * The one executor on the framework's own fixture app (notes), not the example: input validation names the field,
  * authorization hides other users' rows, mutation ids are applied once, and a failure writes nothing but its notice.
+ * (Moved here from the todo example's tests/executor.test.ts.)
  */
 import { count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -48,13 +49,6 @@ describe('executeMutation on the fixture app', () => {
       cause: { issues: [expect.objectContaining({ path: ['args', 'id'] })] },
     });
     expect((await counts()).notes).toBe(before.notes);
-  });
-
-  it('refuses an unknown mutator by name, NOT_FOUND', async () => {
-    const { userId } = await newUser(runtime);
-    await expect(
-      fixtureServer.executeMutation(runtime, userId, 'noSuchMutator' as 'addNote', { args: note() }),
-    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
   it("answers NOT_FOUND for another user's note, the same as for a missing one, and leaves it alone", async () => {
@@ -149,5 +143,59 @@ describe('executeMutation on the fixture app', () => {
     const after = await counts();
     expect(after).toEqual(before);
     expect(await runtime.db.select().from(notes).where(eq(notes.id, first.id))).toEqual([]);
+  });
+
+  it('keeps client ids exactly, even one starting with U+FEFF (which PGlite drops from text it returns)', async () => {
+    const { userId } = await newUser(runtime);
+    const request = { args: note('BOM'), clientId: '\uFEFFtab', mutationId: 1 };
+    expect(await fixtureServer.executeMutation(runtime, userId, 'addNote', request)).toMatchObject({
+      duplicate: false,
+    });
+    expect(await fixtureServer.executeMutation(runtime, userId, 'addNote', request)).toMatchObject({
+      duplicate: true,
+    });
+  });
+
+  it('refuses an id that skips ahead, without consuming anything', async () => {
+    const { userId } = await newUser(runtime);
+    const before = await counts();
+    await expect(
+      fixtureServer.executeMutation(runtime, userId, 'addNote', {
+        args: note(),
+        clientId: 'tab-3',
+        mutationId: 5,
+      }),
+    ).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(await counts()).toEqual(before);
+  });
+
+  it('writes nothing at all for a failure without a client id', async () => {
+    const { userId } = await newUser(runtime);
+    const before = await counts();
+    await expect(
+      fixtureServer.executeMutation(runtime, userId, 'deleteNote', { args: { id: crypto.randomUUID() } }),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(
+      fixtureServer.executeMutation(runtime, userId, 'addNote', { args: { ...note(), text: 7 as never } }),
+    ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    expect(await counts()).toEqual(before);
+  });
+
+  it('rejects a name that is not an own mutator, and a malformed envelope, with NOT_FOUND / BAD_REQUEST', async () => {
+    const { userId } = await newUser(runtime);
+    for (const name of ['toString', '__proto__', 'constructor'])
+      await expect(
+        fixtureServer.executeMutation(runtime, userId, name as 'addNote', { args: note() }),
+      ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(
+      fixtureServer.executeMutation(runtime, userId, 'addNote', {
+        args: note(),
+        clientId: 'x',
+        mutationId: -1,
+      }),
+    ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(
+      fixtureServer.executeMutation(runtime, userId, 'addNote', { args: note(), clientId: 'x' }),
+    ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
   });
 });
