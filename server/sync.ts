@@ -8,12 +8,16 @@ import { createSyncServer } from '@/framework/server';
 import { mutators } from '@/mutators/registry';
 import { actions } from './actions/registry';
 import { getEnv } from './env';
+// example:start — the todo example (scripts/remove-example.ts deletes the lines between these markers)
 import { seedNewUser } from './seed';
+// example:end
 
 export const syncServer = createSyncServer({
   schema,
   mutators,
   actions,
+  // example:start
   onNewUser: seedNewUser,
+  // example:end
   sseMaxDurationMs: () => getEnv().SSE_MAX_DURATION_MS,
 });

@@ -1,0 +1,111 @@
+/**
+ * The todo example's own files: what scripts/remove-example.ts deletes (a folder: all of it). Everything else is
+ * the framework (framework/) or the app's shell that any app keeps (session, settings, API tokens, the copilot
+ * panel, MCP, health, the worker). Lines of shared files that belong to the example sit between `example:start` and
+ * `example:end` markers instead. tests/example-removal.test.ts proves that after deleting these the tree still
+ * type-checks, builds and passes the framework's suite: a file added that uses the example and is missing here
+ * fails it.
+ */
+export const EXAMPLE_FILES: readonly string[] = [
+  // Schema, mutators, actions, routers, seed: the data side of the example.
+  'db/todos.ts',
+  'mutators/todos.ts',
+  'server/seed.ts',
+  'server/actions/add-todos.ts',
+  'server/actions/generate-todo.ts',
+  'server/actions/import-todos.ts',
+  'server/actions/list-todos.ts',
+  'server/actions/start-fresh.ts',
+  'server/actions/summarize-todos.ts',
+  'server/actions/tidy-up.ts',
+  'server/ai/todo-text-stream.ts',
+  'server/routers/todos.ts',
+  'server/routers/streams.ts',
+  // CSV import and export of todos.
+  'server/http/todos-csv.ts',
+  'server/http/csv-formula.ts',
+  'app/api/todos',
+  // The list page (scripts/remove-example.ts writes a placeholder app/page.tsx) and its components.
+  'app/page.tsx',
+  'app/_components/todo-app.tsx',
+  'app/_components/todo-item.tsx',
+  'app/_components/actions-panel.tsx',
+  // The typed-client example script (and its npm script, removed with it).
+  'scripts/client-example.ts',
+];
+
+/** The example's tests, browser specs, benchmarks and test helpers (they drive the framework through the todos). */
+export const EXAMPLE_TESTS: readonly string[] = [
+  // Unit and fault tests that drive the framework through the todos (its own suite is tests/framework/).
+  'tests/action-queue-fencing.test.ts',
+  'tests/actions.test.ts',
+  'tests/change-feed.test.ts',
+  'tests/client-store.test.ts',
+  'tests/copilot-chat.test.ts',
+  'tests/csrf.test.ts',
+  'tests/dates.test.ts',
+  'tests/feed-cursor.test.ts',
+  'tests/feed-disconnects.test.ts',
+  'tests/fuzz.test.ts',
+  'tests/generate-todo.test.ts',
+  'tests/generate-unconfigured.test.ts',
+  'tests/group-commit.test.ts',
+  'tests/http.test.ts',
+  'tests/insert-oracle.test.ts',
+  'tests/mcp.test.ts',
+  'tests/mutation-retry.test.ts',
+  'tests/mutators.test.ts',
+  'tests/pglite-durability.test.ts',
+  'tests/pooler.test.ts',
+  'tests/rate-limits.test.ts',
+  'tests/retention.test.ts',
+  'tests/row-order.test.ts',
+  'tests/security-headers.test.ts',
+  'tests/server-only-secret-inputs.test.ts',
+  'tests/server-only-surfaces.test.ts',
+  'tests/server-only.test.ts',
+  'tests/sse-keepalive.test.ts',
+  'tests/sse-max-duration.test.ts',
+  'tests/sustained-load.test.ts',
+  'tests/test-delay.test.ts',
+  'tests/todos-csv.test.ts',
+  'tests/todos.test.ts',
+  'tests/token-revocation.test.ts',
+  'tests/tool-registry.test.ts',
+  'tests/tracing-off.test.ts',
+  'tests/tracing.test.ts',
+  'tests/worker.test.ts',
+  'tests/helpers/app-typed.ts',
+  'tests/helpers/sync.ts',
+  'tests/helpers/fuzz-db.ts',
+  'tests/helpers/fuzz-inputs.ts',
+  'tests/helpers/fuzz-schema.ts',
+  // Browser specs of the todo page, and the multi-process topology that drives it.
+  'e2e/actions.spec.ts',
+  'e2e/copilot.spec.ts',
+  'e2e/crash-two-processes.spec.ts',
+  'e2e/home.spec.ts',
+  'e2e/import-limits.spec.ts',
+  'e2e/live-sync.spec.ts',
+  'e2e/mcp.spec.ts',
+  'e2e/multi-process.spec.ts',
+  'e2e/queue-durability.spec.ts',
+  'e2e/security-headers.spec.ts',
+  'e2e/server-only.spec.ts',
+  'e2e/server-restart.spec.ts',
+  'e2e/topology.spec.ts',
+  'e2e/typed-client.spec.ts',
+  'e2e/support/topology',
+  // Benchmarks of the data path, measured on the todos.
+  'bench/data-path.ts',
+  'bench/data-path',
+  'bench/mutation-throughput.ts',
+  'bench/mutation-throughput',
+  'bench/fan-out.ts',
+  'bench/sustained-load.ts',
+  'bench/retention.ts',
+  'bench/action-queue.ts',
+  'bench/action-queue',
+  'bench/chat-tool-overhead.ts',
+  'bench/support/feed-subscribers.ts',
+];
