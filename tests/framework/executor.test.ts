@@ -1,7 +1,7 @@
 /**
  * The one executor on the framework's own fixture app (notes), not the example: input validation names the field,
  * authorization hides other users' rows, mutation ids are applied once, and a failure writes nothing but its notice.
- * (Moved here from the todo example's tests/executor.test.ts.)
+ * (Moved here from the todo example's executor tests.)
  */
 import { count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
