@@ -180,13 +180,14 @@ afterAll(() => runtime.close());
 it('runs the new app: its migration applied, its action writing through its mutator', async () => {
   const userId = crypto.randomUUID();
   await ensureUser(runtime, userId);
-  const ids = [crypto.randomUUID(), crypto.randomUUID()];
+  const first = crypto.randomUUID();
+  const ids = [first, crypto.randomUUID()];
   const signal = new AbortController().signal;
   expect(await syncServer.callAction(runtime, 'addNotes', { texts: ['a', 'b'], ids }, { userId, signal })).toEqual({
     added: 2,
   });
   await expect(
-    syncServer.executeMutation(runtime, userId, 'addNote', { args: { id: ids[0], text: 'again', position: 0 } }),
+    syncServer.executeMutation(runtime, userId, 'addNote', { args: { id: first, text: 'again', position: 0 } }),
   ).rejects.toMatchObject({ code: 'CONFLICT' });
 });
 `,
@@ -196,8 +197,10 @@ describe('removing the example (scripts/remove-example.ts) and starting a new ap
   it('leaves a tree that type-checks, lints, builds and passes the framework suite, with a new app added', async () => {
     const removal = await npx(['tsx', 'scripts/remove-example.ts', '--yes']);
     expect(removal).toContain('0000_init.sql');
-    for (const file of [...EXAMPLE_FILES, ...EXAMPLE_TESTS])
+    // Every listed file is gone; the home page is a placeholder of the script's.
+    for (const file of [...EXAMPLE_FILES, ...EXAMPLE_TESTS].filter((file) => file !== 'app/page.tsx'))
       expect(existsSync(path.join(copy, file)), file).toBe(false);
+    expect(readFileSync(path.join(copy, 'app', 'page.tsx'), 'utf8')).not.toMatch(/todo/i);
     // What stays holds nothing of the example: no marker, no import of a deleted module (tsc below proves the rest).
     const leftovers = (
       await run('grep', ['-rlE', 'example:(start|end)', 'app', 'server', 'mutators', 'db', 'client'], {
