@@ -151,6 +151,8 @@ export const addGeneratedTodo = defineMutator({
 
 /** Writes (part of) a generated todo's text; used by the generateTodo action as the model streams. */
 export const writeGeneratedText = defineMutator({
+  // Only the generateTodo action writes it (ctx.mutate); no client has a reason to.
+  internal: true,
   description: "Replace a todo's text and generation status.",
   input: z.object({
     id: z.uuid(),

@@ -89,11 +89,6 @@ const PROCEDURES: { path: string; input: (date: unknown) => unknown; field: (str
     field: ['args', 'createdAt'],
   },
   {
-    path: 'mutators.writeGeneratedText',
-    input: (d) => ({ args: { id: id(), text: '', status: 'ready', updatedAt: d } }),
-    field: ['args', 'updatedAt'],
-  },
-  {
     path: 'actions.addTodos',
     input: (d) => ({ items: [{ id: id(), text: 'x', position: 1 }], createdAt: d }),
     field: ['createdAt'],

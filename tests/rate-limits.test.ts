@@ -264,9 +264,13 @@ describe('issue 12 item 9: every model call takes a point of the user’s one bu
     return id;
   };
 
-  /** Each way to reach the model, as a call that must pass once and then be refused (points: 1). */
+  /**
+   * Each way to reach the model, as a call that must pass once and then be refused (points: 1). An internal action
+   * has no procedure of its own: clients reach it only through a public mutator that enqueues it (below).
+   */
+  const publicModelActions = modelActions.filter((name) => actions[name].internal !== true);
   const surfaces: { name: string; call(runtime: Runtime, userId: string): Promise<unknown> }[] = [
-    ...modelActions.flatMap((name) => [
+    ...publicModelActions.flatMap((name) => [
       {
         name: `actions.${name}`,
         async call(runtime: Runtime, userId: string) {
@@ -277,7 +281,11 @@ describe('issue 12 item 9: every model call takes a point of the user’s one bu
           await caller.mutators.addTodo({
             args: { id: input.todoId, text: 'placeholder', position: 1, createdAt: new Date() },
           });
-          return (caller.actions[name] as (input: unknown) => Promise<unknown>)(input);
+          const procedures = caller.actions as unknown as Record<
+            string,
+            (input: unknown) => Promise<unknown>
+          >;
+          return procedures[name]?.(input);
         },
       },
       {
@@ -384,10 +392,20 @@ describe('issue 12 item 9: every model call takes a point of the user’s one bu
     const cookie = await sessionCookie(user.id);
     const send = async () => {
       const response = await handler(
-        new Request('http://app.test/api/trpc/enqueue.generateTodo', {
+        // addGeneratedTodo enqueues the (internal) generateTodo: the point is taken in the mutation's commit.
+        new Request('http://app.test/api/trpc/mutators.addGeneratedTodo', {
           method: 'POST',
           headers: { 'content-type': 'application/json', cookie },
-          body: JSON.stringify({ json: sampleInputs.generateTodo() }),
+          body: JSON.stringify({
+            json: {
+              args: {
+                id: crypto.randomUUID(),
+                prompt: 'plants',
+                position: 1,
+                createdAt: new Date().toISOString(),
+              },
+            },
+          }),
         }),
       );
       return {

@@ -118,7 +118,11 @@ export interface ToolExposure<TInput = Record<string, unknown>> {
 }
 
 /** A mutator definition, as stored in the registry. `TRows`: the synced tables its `tx` reaches. */
-export interface Mutator<TSchema extends z.ZodType = z.ZodType, TRows extends AnyRows = AnyRows> {
+export interface Mutator<
+  TSchema extends z.ZodType = z.ZodType,
+  TRows extends AnyRows = AnyRows,
+  TInternal extends boolean = boolean,
+> {
   /** Validates input on both sides (the client before the optimistic run, the server before the transaction). */
   readonly input: TSchema;
   /** What the mutator does, for people and (later) for the copilot's tool list. */
@@ -129,13 +133,12 @@ export interface Mutator<TSchema extends z.ZodType = z.ZodType, TRows extends An
    * Internal (like Convex's `internalMutation`): callable from server code (an action's `ctx.mutate`, the queue),
    * never from a client: no `mutators.<name>` procedure, no tool, no MCP tool is made for it.
    */
-  readonly internal?: boolean;
+  readonly internal?: TInternal;
   run(tx: MutatorTx<TRows>, input: z.output<TSchema>): Promise<void>;
 }
 
 /** Any mutator, its input and tables erased: what the framework's internals store and run. */
-// oxlint-disable-next-line typescript/no-explicit-any -- erased at the boundary; the typed facades restore it
-export type AnyMutator = Mutator<z.ZodType, any>;
+export type AnyMutator = Mutator<z.ZodType, AnyRows>;
 
 /** A registry of mutators by name. */
 export type AnyMutators = { [name: string]: AnyMutator };
@@ -146,19 +149,11 @@ export type AnyMutators = { [name: string]: AnyMutator };
  */
 export function createDefineMutator<TRows extends AnyRows>() {
   return function defineMutator<TSchema extends z.ZodType, TInternal extends boolean = false>(
-    definition: Mutator<TSchema, TRows> & { readonly internal?: TInternal },
-  ): Mutator<TSchema, TRows> & InternalMark<TInternal> {
-    return definition as Mutator<TSchema, TRows> & InternalMark<TInternal>;
+    definition: Mutator<TSchema, TRows, TInternal>,
+  ): Mutator<TSchema, TRows, TInternal> {
+    return definition;
   };
 }
-
-/**
- * Keeps `internal: true` in a definition's type, so that the generated routers' types leave it out as their run-time
- * objects do (without it, `mutators.<internal>` would type-check and then answer NOT_FOUND).
- */
-export type InternalMark<TInternal extends boolean> = TInternal extends true
-  ? { readonly internal: true }
-  : unknown;
 
 /** The input type a mutator accepts from callers (before zod defaults/transforms). */
 export type MutatorInput<TMutator> = TMutator extends { input: infer TSchema extends z.ZodType }
@@ -167,5 +162,5 @@ export type MutatorInput<TMutator> = TMutator extends { input: infer TSchema ext
 
 /** The names of a registry's mutators that clients may call (all but `internal: true`). */
 export type PublicMutatorName<TMutators extends AnyMutators> = {
-  [TName in keyof TMutators & string]: TMutators[TName] extends { internal: true } ? never : TName;
+  [TName in keyof TMutators & string]: TMutators[TName] extends { readonly internal?: true } ? never : TName;
 }[keyof TMutators & string];

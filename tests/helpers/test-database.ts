@@ -29,9 +29,14 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   };
 }
 
-/** A server runtime (database, pokes, change feed) over a fresh test database. */
-export async function createTestRuntime(): Promise<Runtime & { url: string | null }> {
+/**
+ * A server runtime (database, pokes, change feed) over a fresh test database, for this app by default or for any
+ * app's sync server (createSyncServer over a fixture's own schema, mutators and actions).
+ */
+export async function createTestRuntime(
+  server: { createRuntime(database: DatabaseHandle): Promise<Runtime> } = syncServer,
+): Promise<Runtime & { url: string | null }> {
   const database = await createTestDatabase();
-  const runtime = await syncServer.createRuntime(database);
+  const runtime = await server.createRuntime(database);
   return { ...runtime, url: database.url };
 }

@@ -15,7 +15,7 @@ import { updateRun } from './action-runs';
 
 /** The actions clients may call: all but the internal ones. */
 type PublicActionName<TActions extends AnyActions> = {
-  [TName in keyof TActions & string]: TActions[TName] extends { internal?: true } ? never : TName;
+  [TName in keyof TActions & string]: TActions[TName] extends { readonly internal?: true } ? never : TName;
 }[keyof TActions & string];
 
 /** The actions clients may enqueue: the public ones but those defined with `clientEnqueue: false`. */
