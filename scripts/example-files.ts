@@ -75,6 +75,7 @@ export const EXAMPLE_TESTS: readonly string[] = [
   'tests/tracing-off.test.ts',
   'tests/tracing.test.ts',
   'tests/worker.test.ts',
+  'tests/internal-procedures.test.ts',
   'tests/helpers/app-typed.ts',
   'tests/helpers/sync.ts',
   'tests/helpers/fuzz-db.ts',
@@ -108,4 +109,15 @@ export const EXAMPLE_TESTS: readonly string[] = [
   'bench/action-queue',
   'bench/chat-tool-overhead.ts',
   'bench/support/feed-subscribers.ts',
+  // Comparisons of the example with peer stacks (the same todo app on t3, Zero, CopilotKit).
+  'bench/chat-tool-overhead',
+  'bench/peers-data-path.ts',
+  'bench/peers-copilot.ts',
+  'bench/peer-arms/data-path-arm.ts',
+  'bench/peer-arms/install.ts',
+  'bench/peer-arms/logical-postgres.ts',
+  'bench/peer-arms/peer-process.ts',
+  'bench/peer-arms/t3.ts',
+  'bench/peer-arms/zero.ts',
+  'bench/peers',
 ];
