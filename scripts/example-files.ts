@@ -76,6 +76,7 @@ export const EXAMPLE_TESTS: readonly string[] = [
   'tests/tracing.test.ts',
   'tests/worker.test.ts',
   'tests/internal-procedures.test.ts',
+  'tests/sync-server.test.ts',
   'tests/helpers/app-typed.ts',
   'tests/helpers/sync.ts',
   'tests/helpers/fuzz-db.ts',
