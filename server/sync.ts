@@ -6,6 +6,7 @@ import 'server-only';
 import * as schema from '@/db/schema';
 import { createSyncServer } from '@/framework/server';
 import { mutators } from '@/mutators/registry';
+import { schemaVersion } from '@/mutators/schema-version';
 import { actions } from './actions/registry';
 import { getEnv } from './env';
 // example:start — the todo example (scripts/remove-example.ts deletes the lines between these markers)
@@ -16,6 +17,7 @@ export const syncServer = createSyncServer({
   schema,
   mutators,
   actions,
+  schemaVersion,
   // example:start
   onNewUser: seedNewUser,
   // example:end
