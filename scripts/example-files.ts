@@ -77,6 +77,8 @@ export const EXAMPLE_TESTS: readonly string[] = [
   'tests/worker.test.ts',
   'tests/internal-procedures.test.ts',
   'tests/sync-server.test.ts',
+  'tests/schema-version.test.ts',
+  'tests/schema-version-store.test.ts',
   'tests/helpers/app-typed.ts',
   'tests/helpers/sync.ts',
   'tests/helpers/fuzz-db.ts',
@@ -97,6 +99,7 @@ export const EXAMPLE_TESTS: readonly string[] = [
   'e2e/server-restart.spec.ts',
   'e2e/topology.spec.ts',
   'e2e/typed-client.spec.ts',
+  'e2e/schema-version.spec.ts',
   'e2e/support/topology',
   // Benchmarks of the data path, measured on the todos.
   'bench/data-path.ts',
