@@ -27,6 +27,7 @@ export type {
   CommitNotice,
   MutationIdState,
   RowChange,
+  SchemaVersionMismatch,
   Snapshot,
   SyncedTablesData,
   SyncMessage,
