@@ -216,17 +216,29 @@ export const actionRunSecrets = serverOnly(
 );
 
 /**
- * Each user's copilot conversation (AI SDK UI messages, as the chat panel shows them), so that it survives a
- * reload. Not synced: only the chat endpoint writes it and only `copilot.conversation` reads it, for its owner.
+ * The copilot's conversations: several per user, each its AI SDK UI messages as the chat panel shows them. Not
+ * synced (tool results and what the user typed stay out of the change log, rule 10): the chat endpoint writes a
+ * thread and the `copilot.threads` queries read, rename and delete them, for their owner only. A thread's id is
+ * made by the panel and scoped to its user (part of the primary key), so one user's id never names another's thread.
  */
-export const copilotConversations = serverOnly(
-  pgTable('copilot_conversations', {
-    userId: uuid('user_id')
-      .primaryKey()
-      .references(() => users.id, { onDelete: 'cascade' }),
-    messages: jsonb('messages').notNull(),
-    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
-  }),
+export const copilotThreads = serverOnly(
+  pgTable(
+    'copilot_threads',
+    {
+      userId: uuid('user_id')
+        .notNull()
+        .references(() => users.id, { onDelete: 'cascade' }),
+      id: text('id').notNull(),
+      title: text('title').notNull(),
+      messages: jsonb('messages').notNull(),
+      createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+      updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    },
+    (table) => [
+      primaryKey({ columns: [table.userId, table.id] }),
+      index('copilot_threads_user_updated').on(table.userId, table.updatedAt),
+    ],
+  ),
 );
 
 /**

@@ -1,9 +1,16 @@
 'use client';
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { useCopilotProperties } from '@/client/copilot/page-properties';
 import { useMutate, useRows } from '@/client/sync/react';
 import { compareRows } from '@/mutators/row-order';
 import { TodoItem } from './todo-item';
+import { useListPageCopilot } from './todo-copilot-tools';
+
+/** The todo a link such as the copilot's "Added …" points at (`/#todo-<id>`). */
+function hashTodoId(): string | null {
+  const match = /^#todo-([0-9a-f-]{36})$/.exec(window.location.hash);
+  return match?.[1] ?? null;
+}
 
 /** The example app: a live, optimistic todo list built only from mutators and `useRows`. */
 export function TodoApp() {
@@ -17,6 +24,21 @@ export function TodoApp() {
   const [chosenId, setChosenId] = useState<string | null>(null);
   const selectedTodoId = todos.some((todo) => todo.id === chosenId) ? chosenId : null;
   useCopilotProperties(selectedTodoId ? { selectedTodoId } : {});
+  useListPageCopilot({ todos, selectedTodoId, select: setChosenId, fillAddBox: setText });
+
+  // A link to a todo highlights it and scrolls to it (the copilot's "Added …" links; also on arrival).
+  const [highlightedId, setHighlightedId] = useState<string | null>(null);
+  useEffect(() => {
+    const follow = () => setHighlightedId(hashTodoId());
+    follow();
+    window.addEventListener('hashchange', follow);
+    return () => window.removeEventListener('hashchange', follow);
+  }, []);
+  const highlightedExists = todos.some((todo) => todo.id === highlightedId);
+  useEffect(() => {
+    if (!highlightedId || !highlightedExists) return;
+    document.querySelector(`[data-id="${CSS.escape(highlightedId)}"]`)?.scrollIntoView({ block: 'center' });
+  }, [highlightedId, highlightedExists]);
 
   function add(event: FormEvent) {
     event.preventDefault();
@@ -62,6 +84,7 @@ export function TodoApp() {
               previous={todos.slice(Math.max(0, index - 2), index)}
               next={todos.slice(index + 1, index + 3)}
               selected={todo.id === selectedTodoId}
+              highlighted={todo.id === highlightedId}
               onSelect={() => setChosenId(todo.id === selectedTodoId ? null : todo.id)}
             />
           ))}

@@ -13,6 +13,8 @@ interface Props {
   next: Todo[];
   /** Selected for the copilot (it can then edit this todo). */
   selected: boolean;
+  /** Pointed at by a link (`/#todo-<id>`), e.g. the copilot's "Added …". */
+  highlighted?: boolean;
   onSelect: () => void;
 }
 
@@ -24,7 +26,7 @@ function between(before: Todo | undefined, after: Todo | undefined): number {
   return 0;
 }
 
-export function TodoItem({ todo, previous, next, selected, onSelect }: Props) {
+export function TodoItem({ todo, previous, next, selected, highlighted = false, onSelect }: Props) {
   const mutate = useMutate();
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(todo.text);
@@ -60,12 +62,14 @@ export function TodoItem({ todo, previous, next, selected, onSelect }: Props) {
         todo.completed && 'done',
         todo.status !== 'ready' && todo.status,
         selected && 'selected',
+        highlighted && 'highlighted',
       ]
         .filter(Boolean)
         .join(' ')}
       data-testid="todo-item"
       data-id={todo.id}
       data-status={todo.status}
+      data-highlighted={highlighted || undefined}
     >
       <input
         type="checkbox"

@@ -1,8 +1,9 @@
 /**
  * POST /api/chat: one copilot turn. In order — refuse other sites and other content types, parse and limit the
- * body, authenticate the session, rate-limit the user, pick the model, offer the tools allowed for {page URL,
- * properties, user}, then stream the model's answer (text, tool calls, approvals, results) back as the AI SDK UI
- * message stream, and save the conversation.
+ * body, authenticate the session, rate-limit the user, pick the model, load the thread and apply the panel's newest
+ * message, offer the tools allowed for {page URL, properties, user} (and the page's browser-run tools), then stream
+ * the model's answer (text, tool calls, approvals, results, notices) back as the AI SDK UI message stream, and save
+ * the thread.
  */
 import 'server-only';
 import { createHmac } from 'node:crypto';
@@ -14,6 +15,7 @@ import {
   safeValidateUIMessages,
   streamText,
   toUIMessageStream,
+  type ToolSet,
   type UIMessage,
 } from 'ai';
 import { eq } from 'drizzle-orm';
@@ -26,11 +28,19 @@ import { findUnstorable } from '../runtime/errors';
 import type { ToolApprovalGrant } from '../runtime/tool-approvals';
 import { BodyTooLargeError, CHAT_LIMITS, chatRequestSchema, readLimitedText } from './chat-request';
 import { claimAnsweredApprovals, recordApprovalRequests } from './approvals';
+import type { CopilotMessageMetadata } from '@/client/copilot/message-metadata';
+import { isRegisteredTool } from '../runtime/tool-registry';
 import { buildChatTools, type ToolTimingHook } from './chat-tools';
-import { saveConversation } from './conversation';
+import { buildClientTools } from './client-tools';
+import { createRepeatGuard } from './repeat-guard';
+import { noticeMetadata, sendSettledFirst, trackTurn } from './turn-progress';
+import { loadThread, saveThread } from './threads';
+import { applyIncomingMessage } from './thread-turn';
+import { describeToolCalls } from './tool-descriptions';
+import { trimHistory } from './trim-history';
 import { settleUnofferedToolCalls } from './unoffered-tool-calls';
 import type { RateLimiter } from './rate-limit';
-import { describeStreamError, endWithErrorPart } from './stream-errors';
+import { describeStreamError, endWithErrorPart, watchForAnswer } from './stream-errors';
 import { copilotSystemPrompt } from './system-prompt';
 
 /** What the handler is built from; the route passes the process's, tests their own. */
@@ -104,25 +114,47 @@ export async function handleChat(request: Request, deps: ChatDeps): Promise<Resp
     );
   }
 
-  // 4. Which model (the user's own settings may pick another model id or key).
+  // 4. Which model (the user's own settings may pick another model id or key, and add instructions).
   const [settings] = await runtime.db
-    .select({ model: providerSettings.model, apiKey: providerSettings.apiKey })
+    .select({
+      model: providerSettings.model,
+      apiKey: providerSettings.apiKey,
+      systemPrompt: providerSettings.systemPrompt,
+    })
     .from(providerSettings)
     .where(eq(providerSettings.userId, user.id));
   const choice = deps.chooseModel({ model: settings?.model, apiKey: settings?.apiKey });
   if (!choice.ok) return jsonError(503, choice.error);
 
-  // 5. Which tools, for this page, these properties and this user.
+  // 5. The thread, with the panel's newest message applied (only the server's copy of the rest counts).
+  const stored = (await loadThread(runtime.db, user.id, body.id))?.messages ?? [];
+  const incoming = body.messages.at(-1) as UIMessage;
+  const turn = applyIncomingMessage(stored, incoming, isRegisteredTool);
+  if (!turn.ok) return jsonError(turn.status, turn.error);
+
+  // 6. Which tools, for this page, these properties and this user; and the page's own browser-run tools.
   const context: ToolContext = { url: new URL(body.url), properties: body.properties, user: { id: user.id } };
   // Filled below with this request's claimed approvals, before any tool can run.
   const grants = new Map<string, ToolApprovalGrant>();
-  const tools = buildChatTools(runtime, context, request.signal, deps.onToolTiming, grants);
-  const validated = await safeValidateUIMessages<UIMessage>({
-    messages: settleUnofferedToolCalls(body.messages as UIMessage[], tools),
-    tools,
+  const repeatGuard = createRepeatGuard();
+  const serverTools = buildChatTools(runtime, context, request.signal, {
+    onToolTiming: deps.onToolTiming,
+    approvals: grants,
+    repeatGuard,
   });
+  const browser = buildClientTools(body.clientTools, isRegisteredTool);
+  if ('collision' in browser) {
+    return jsonError(
+      400,
+      `Invalid chat request: clientTools: ${browser.collision} is the name of a server tool`,
+    );
+  }
+  const tools: ToolSet = { ...serverTools, ...browser.tools };
+  const { messages, settled } = settleUnofferedToolCalls(turn.messages, tools);
+  // The rest of the thread was checked when it came in; the message this request changed is checked now.
+  const last = messages.at(-1);
+  const validated = await safeValidateUIMessages<UIMessage>({ messages: last ? [last] : [], tools });
   if (!validated.success) return jsonError(400, `Invalid chat messages: ${validated.error.message}`);
-  const messages = validated.data;
   // Each approval answer counts once: a replayed (or concurrent duplicate) answer runs nothing.
   const approvals = await claimAnsweredApprovals(runtime.db, user.id, messages, grants);
   if (approvals.refused.length > 0) {
@@ -131,15 +163,23 @@ export async function handleChat(request: Request, deps: ChatDeps): Promise<Resp
       `This approval of ${approvals.refused.join(', ')} was already answered (or has expired), so nothing ran again: ask the copilot again`,
     );
   }
-  await saveConversation(runtime.db, user.id, messages);
+  await saveThread(runtime.db, user.id, body.id, messages);
 
-  // 6. The model's answer, streamed; tools run through the one executor as the model calls them.
+  // 7. The model's answer, streamed; tools run through the one executor as the model calls them. A long thread
+  // is trimmed for the model (with a summary of what was cut), never refused.
+  const history = trimHistory(messages);
+  const progress = trackTurn(browser.tools);
   const result = streamText({
     model: choice.model,
-    system: copilotSystemPrompt(context, Object.keys(tools)),
-    messages: await convertToModelMessages(messages, { tools }),
+    system: copilotSystemPrompt({
+      context,
+      toolNames: Object.keys(tools),
+      userPrompt: settings?.systemPrompt,
+      historySummary: history.summary,
+    }),
+    messages: await convertToModelMessages(history.messages, { tools }),
     tools,
-    stopWhen: isStepCount(deps.maxSteps),
+    stopWhen: [isStepCount(deps.maxSteps), () => repeatGuard.stopped !== null],
     abortSignal: request.signal,
     onError: ({ error }) => console.error('Copilot: the model stream failed', error),
     // Approvals come back from the client: signed when issued, so a forged approval is refused.
@@ -147,20 +187,31 @@ export async function handleChat(request: Request, deps: ChatDeps): Promise<Resp
       .update('copilot tool approval')
       .digest(),
   });
+  // Errors become parts first: a stream that errors would drop the parts still queued in the transforms after it.
+  const watched = watchForAnswer(endWithErrorPart(result.stream));
+  const described = describeToolCalls(
+    progress.observe(recordApprovalRequests(watched.stream, runtime.db, user.id)),
+    runtime.db,
+    user.id,
+  );
   const stream = toUIMessageStream({
-    stream: endWithErrorPart(recordApprovalRequests(result.stream, runtime.db, user.id)),
+    stream: described.stream,
     tools,
     originalMessages: messages,
-    // Server-made ids, so the saved conversation and the browser's copy agree.
+    // Server-made ids, so the saved thread and the browser's copy agree.
     generateMessageId: generateId,
-    onError: describeStreamError,
+    onError: (error) => describeStreamError(error, watched.answered()),
     // Tool errors are already written for people and models (describeToolError); keep them.
     redactToolErrors: false,
+    messageMetadata: ({ part }): CopilotMessageMetadata | undefined =>
+      part.type === 'finish'
+        ? noticeMetadata(progress, repeatGuard.stopped, deps.maxSteps)
+        : described.metadataFor(part),
     onEnd: async ({ messages: finished }) => {
-      await saveConversation(runtime.db, user.id, finished).catch((error: unknown) =>
-        console.error('Could not save the copilot conversation', error),
+      await saveThread(runtime.db, user.id, body.id, finished).catch((error: unknown) =>
+        console.error('Could not save the copilot thread', error),
       );
     },
   });
-  return createUIMessageStreamResponse({ stream });
+  return createUIMessageStreamResponse({ stream: sendSettledFirst(stream, settled) });
 }

@@ -18,7 +18,7 @@ export const FINGERPRINTED_TABLES = [
   'client_mutations',
   'action_runs',
   'api_tokens',
-  'copilot_conversations',
+  'copilot_threads',
   'provider_settings',
 ] as const;
 
