@@ -16,6 +16,16 @@ import { callTool, listTools } from '../runtime/tool-registry';
 import type { Runtime } from '../runtime/runtime';
 import { RepeatedCallError, type RepeatGuard } from './repeat-guard';
 
+/**
+ * A tool's failure as the model and the panel read it: the AI SDK sends `error.toString()`, which for a plain Error
+ * starts with "Error: ". This one is just the sentence.
+ */
+export class ToolCallError extends Error {
+  override toString(): string {
+    return this.message;
+  }
+}
+
 /** Observes each tool execution (benchmarks measure handler time with it). */
 export type ToolTimingHook = (name: string, startedAt: number, endedAt: number) => void;
 
@@ -69,8 +79,8 @@ export function buildChatTools(
             return JSON.parse(JSON.stringify(result ?? null)) as unknown;
           } catch (error) {
             // The AI SDK turns a thrown error into a tool error: the model reads it, the panel shows it.
-            if (error instanceof RepeatedCallError) throw error;
-            throw new Error(describeToolError(descriptor.name, error));
+            if (error instanceof RepeatedCallError) throw new ToolCallError(error.message);
+            throw new ToolCallError(describeToolError(descriptor.name, error));
           } finally {
             options.onToolTiming?.(descriptor.name, startedAt, performance.now());
           }
