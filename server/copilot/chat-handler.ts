@@ -130,6 +130,12 @@ export async function handleChat(request: Request, deps: ChatDeps): Promise<Resp
   const stored = (await loadThread(runtime.db, user.id, body.id))?.messages ?? [];
   const incoming = body.messages.at(-1) as UIMessage;
   const turn = applyIncomingMessage(stored, incoming, isRegisteredTool);
+  if (!turn.ok && turn.status === 400) {
+    const path = ['messages', String(body.messages.length - 1), 'parts'];
+    return jsonError(400, `Invalid chat request: ${path.join('.')}: ${turn.problem}`, {
+      issues: [{ path, message: turn.problem }],
+    });
+  }
   if (!turn.ok) return jsonError(turn.status, turn.error);
 
   // 6. Which tools, for this page, these properties and this user; and the page's own browser-run tools.

@@ -56,7 +56,7 @@ const properties = z
     message: `must be at most ${CHAT_LIMITS.maxPropertiesChars} characters as JSON`,
   });
 
-/** A browser-run tool the page declares (client/copilot/browser-tools.tsx): name, description, JSON schema. */
+/** A browser-run tool the page declares (client/copilot/browser-tools.ts): name, description, JSON schema. */
 const clientTool = z
   .object({
     name: z

@@ -1,5 +1,5 @@
 /**
- * Browser-run tools (CopilotKit's frontend tools): a page declares them (client/copilot/browser-tools.tsx) and sends
+ * Browser-run tools (CopilotKit's frontend tools): a page declares them (client/copilot/browser-tools.ts) and sends
  * their declarations with each request; the model may call them, and the call waits, with no `execute` here, until
  * the tab runs it and sends its result back (thread-turn.ts takes it). They act on the page (select, scroll, fill a
  * field), never on data, so they need no approval and no server authorization: whatever they change goes through

@@ -13,7 +13,10 @@ import { getStaticToolName, isStaticToolUIPart, type UIMessage } from 'ai';
 type Part = UIMessage['parts'][number];
 
 export type TurnResult =
-  { ok: true; messages: UIMessage[] } | { ok: false; status: 400 | 409; error: string };
+  | { ok: true; messages: UIMessage[] }
+  | { ok: false; status: 409; error: string }
+  /** The message itself is wrong: `problem` says what, about its `parts`. */
+  | { ok: false; status: 400; problem: string };
 
 const WAITING = new Set(['input-streaming', 'input-available', 'approval-requested', 'approval-responded']);
 
@@ -35,12 +38,18 @@ function settleWaiting(message: UIMessage): UIMessage {
 }
 
 function appendUserMessage(stored: UIMessage[], incoming: UIMessage): TurnResult {
-  const text = incoming.parts.filter((part) => part.type === 'text' && part.text.trim() !== '');
-  if (text.length === 0)
-    return { ok: false, status: 400, error: 'Invalid chat request: the message has no text' };
+  // Only text from the user (a forged tool part in a user message would read as history to the model).
+  const text = incoming.parts.filter(
+    (part) => part.type === 'text' && typeof part.text === 'string' && part.text.trim() !== '',
+  );
+  if (text.length === 0) return { ok: false, status: 400, problem: 'a user message needs some text' };
   const earlier = stored.findIndex((message) => message.id === incoming.id);
   if (earlier >= 0 && stored[earlier]?.role !== 'user') {
-    return { ok: false, status: 409, error: 'Invalid chat request: that message id belongs to a reply' };
+    return {
+      ok: false,
+      status: 409,
+      error: 'That message id belongs to a reply in this thread: use a new id',
+    };
   }
   const base = earlier >= 0 ? stored.slice(0, earlier) : stored;
   const last = base.at(-1);
