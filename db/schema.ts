@@ -242,6 +242,43 @@ export const copilotThreads = serverOnly(
 );
 
 /**
+ * Copilot answers in progress, so that a reload or a dropped connection resumes one where it was and a second tab
+ * on the thread sees the same answer (server/copilot/stream-log.ts). An answer is generated once, whoever listens;
+ * its UI message chunks are logged here as they are made and replayed to whoever (re)connects. Finished answers
+ * are in the thread; their streams and chunks are deleted an hour later.
+ */
+export const copilotStreams = serverOnly(
+  pgTable(
+    'copilot_streams',
+    {
+      id: text('id').primaryKey(),
+      userId: uuid('user_id')
+        .notNull()
+        .references(() => users.id, { onDelete: 'cascade' }),
+      threadId: text('thread_id').notNull(),
+      /** streaming → done; `stopping` when the user pressed Stop (the generating process stops it). */
+      status: text('status', { enum: ['streaming', 'stopping', 'done'] }).notNull(),
+      createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    },
+    (table) => [index('copilot_streams_thread').on(table.userId, table.threadId, table.createdAt)],
+  ),
+);
+
+export const copilotStreamChunks = serverOnly(
+  pgTable(
+    'copilot_stream_chunks',
+    {
+      streamId: text('stream_id')
+        .notNull()
+        .references(() => copilotStreams.id, { onDelete: 'cascade' }),
+      seq: integer('seq').notNull(),
+      chunk: jsonb('chunk').notNull(),
+    },
+    (table) => [primaryKey({ columns: [table.streamId, table.seq] })],
+  ),
+);
+
+/**
  * API tokens for scripts and MCP clients (`Authorization: Bearer …`). Only a SHA-256 hash of each token is stored:
  * the token itself is shown once, when it is made. Revoked tokens stay (with `revokedAt`) so the list tells what
  * happened; they no longer authenticate.

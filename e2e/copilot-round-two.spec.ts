@@ -239,7 +239,7 @@ test.describe('layout and accessibility', () => {
     const panel = await page.getByTestId('copilot-panel').boundingBox();
     const list = await page.getByTestId('todo-list').boundingBox();
     expect(panel && list && list.x + list.width <= panel.x).toBe(true);
-    const buttons = page.getByTestId('todo-list').getByRole('button');
+    const buttons = page.getByTestId('todo-list').getByRole('button', { disabled: false });
     const count = await buttons.count();
     expect(count).toBeGreaterThan(0);
     // A trial click fails when another element (the panel) would receive it.
@@ -285,6 +285,10 @@ test.describe('layout and accessibility', () => {
     const serious = results.violations.filter(
       (violation) => violation.impact === 'serious' || violation.impact === 'critical',
     );
-    expect(serious.map((violation) => `${violation.id}: ${violation.help}`)).toEqual([]);
+    const described = serious.map(
+      (violation) =>
+        `${violation.id}: ${violation.help} (${violation.nodes.map((node) => node.target.join(' ')).join(', ')})`,
+    );
+    expect(described).toEqual([]);
   });
 });

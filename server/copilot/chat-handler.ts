@@ -37,6 +37,7 @@ import { noticeMetadata, sendSettledFirst, trackTurn } from './turn-progress';
 import { loadThread, saveThread } from './threads';
 import { applyIncomingMessage } from './thread-turn';
 import { describeToolCalls } from './tool-descriptions';
+import { readStream, startStream } from './stream-log';
 import { trimHistory } from './trim-history';
 import { settleUnofferedToolCalls } from './unoffered-tool-calls';
 import type { RateLimiter } from './rate-limit';
@@ -143,7 +144,8 @@ export async function handleChat(request: Request, deps: ChatDeps): Promise<Resp
   // Filled below with this request's claimed approvals, before any tool can run.
   const grants = new Map<string, ToolApprovalGrant>();
   const repeatGuard = createRepeatGuard();
-  const serverTools = buildChatTools(runtime, context, request.signal, {
+  const answerSignal = new AbortController();
+  const serverTools = buildChatTools(runtime, context, answerSignal.signal, {
     onToolTiming: deps.onToolTiming,
     approvals: grants,
     repeatGuard,
@@ -170,6 +172,9 @@ export async function handleChat(request: Request, deps: ChatDeps): Promise<Resp
     );
   }
   await saveThread(runtime.db, user.id, body.id, messages);
+  // The answer is generated once, whoever listens (stream-log.ts): a reload or a second tab reads the same one,
+  // and only Stop (not a closed connection) ends it early.
+  const answer = await startStream(runtime.db, user.id, body.id);
 
   // 7. The model's answer, streamed; tools run through the one executor as the model calls them. A long thread
   // is trimmed for the model (with a summary of what was cut), never refused.
@@ -186,7 +191,7 @@ export async function handleChat(request: Request, deps: ChatDeps): Promise<Resp
     messages: await convertToModelMessages(history.messages, { tools }),
     tools,
     stopWhen: [isStepCount(deps.maxSteps), () => repeatGuard.stopped !== null],
-    abortSignal: request.signal,
+    abortSignal: answer.signal,
     onError: ({ error }) => console.error('Copilot: the model stream failed', error),
     // Approvals come back from the client: signed when issued, so a forged approval is refused.
     experimental_toolApprovalSecret: createHmac('sha256', deps.contextDeps.sessionSecret)
@@ -219,5 +224,7 @@ export async function handleChat(request: Request, deps: ChatDeps): Promise<Resp
       );
     },
   });
-  return createUIMessageStreamResponse({ stream: sendSettledFirst(stream, settled) });
+  answer.signal.addEventListener('abort', () => answerSignal.abort(answer.signal.reason));
+  void answer.pump(sendSettledFirst(stream, settled));
+  return createUIMessageStreamResponse({ stream: readStream(runtime.db, answer.id, request.signal) });
 }

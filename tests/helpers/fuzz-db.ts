@@ -19,6 +19,8 @@ export const FINGERPRINTED_TABLES = [
   'action_runs',
   'api_tokens',
   'copilot_threads',
+  'copilot_streams',
+  'copilot_stream_chunks',
   'provider_settings',
 ] as const;
 

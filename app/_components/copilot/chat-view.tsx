@@ -61,10 +61,14 @@ export function ChatView({ threadId, initialMessages, model, onReply }: ChatView
         }),
       }),
   );
+  // Set by Stop, so that the end of the connection it causes is not taken for a dropped one.
+  const stopping = useRef(false);
   const chat = useChat({
     id: threadId,
     messages: initialMessages,
     transport,
+    // On open (after a reload, in a second tab) join the answer being generated on this thread, if any.
+    resume: true,
     // After Approve / Deny, or once the tab has run the browser tools the model called, the answers go back at once.
     sendAutomaticallyWhen: (options) =>
       lastAssistantMessageIsCompleteWithApprovalResponses(options) ||
@@ -83,7 +87,14 @@ export function ChatView({ threadId, initialMessages, model, onReply }: ChatView
         });
       }
     },
+    onError(failure) {
+      // A dropped connection (not Stop, not a refusal): the answer goes on on the server; follow it again.
+      if (!stopping.current && failure instanceof TypeError) {
+        setTimeout(() => void chat.resumeStream(), 500);
+      }
+    },
     onFinish({ message }) {
+      stopping.current = false;
       onReply();
       // Data the copilot changed that is not in the live feed (server-only rows such as the model settings) is
       // read again, so every view of it (the settings form) shows the change.
@@ -110,9 +121,17 @@ export function ChatView({ threadId, initialMessages, model, onReply }: ChatView
     inputRef.current?.focus();
   }, [threadId]);
 
+  /** Stop ends the answer on the server too (a closed connection alone does not: see stream-log.ts). */
+  function stopAnswer() {
+    stopping.current = true;
+    void stop();
+    void fetch(`/api/chat/${encodeURIComponent(threadId)}/stream`, { method: 'DELETE' });
+  }
+
   function say(text: string) {
     if (!text || busy) return;
     clearError();
+    stopping.current = false;
     void sendMessage({ text });
   }
 
@@ -191,7 +210,7 @@ export function ChatView({ threadId, initialMessages, model, onReply }: ChatView
         />
         <div className="copilot-buttons">
           {busy ? (
-            <button type="button" data-testid="copilot-stop" onClick={() => void stop()}>
+            <button type="button" data-testid="copilot-stop" onClick={stopAnswer}>
               Stop
             </button>
           ) : (

@@ -20,10 +20,13 @@ const CopilotPanel = dynamic(() => import('./copilot-panel'), {
 export function CopilotLauncher() {
   const [open, setOpen] = useState(false);
   const toggle = useRef<HTMLButtonElement>(null);
-  const close = useCallback(() => {
-    setOpen(false);
-    toggle.current?.focus();
-  }, []);
+  const close = useCallback(() => setOpen(false), []);
+  // Focus goes back to the button once it shows again (it is hidden while the panel is open).
+  const wasOpen = useRef(false);
+  useEffect(() => {
+    if (wasOpen.current && !open) toggle.current?.focus();
+    wasOpen.current = open;
+  }, [open]);
 
   useEffect(() => {
     if (!open) return;

@@ -15,7 +15,11 @@ export default function CopilotPanel({ onClose }: { onClose: () => void }) {
   const queryClient = useQueryClient();
   const status = useQuery(trpc.copilot.status.queryOptions());
   const threads = useQuery(trpc.copilot.threads.queryOptions());
-  const [chosen, setChosen] = useState<string>(() => rememberedThread() ?? newThreadId());
+  const [chosen, setChosen] = useState<string>(() => {
+    const id = rememberedThread() ?? newThreadId();
+    rememberThread(id);
+    return id;
+  });
   // Read when a thread opens; from then on the chat itself holds its messages.
   const thread = useQuery(
     trpc.copilot.thread.queryOptions({ id: chosen }, { staleTime: Infinity, gcTime: 0 }),
