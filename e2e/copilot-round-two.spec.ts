@@ -292,3 +292,36 @@ test.describe('layout and accessibility', () => {
     expect(described).toEqual([]);
   });
 });
+
+test.describe('resumable answers', () => {
+  const words = Array.from({ length: 30 }, (_, index) => `word${index} `);
+
+  test('a reload mid-answer resumes it, and it completes once', async ({ page }) => {
+    const token = await scriptConversation([{ kind: 'text', chunks: words, delayMs: 120 }]);
+    await openCopilot(page);
+    await ask(page, `${token} tell me a long story`);
+    await expect(lastAssistant(page)).toContainText('word2 ');
+    await page.reload();
+    await page.getByTestId('copilot-toggle').click();
+    await expect(lastAssistant(page)).toContainText('word29', { timeout: 15_000 });
+    await expect(page.locator('[data-testid="copilot-message"][data-role="assistant"]')).toHaveCount(1);
+    expect(await modelRequests(token)).toHaveLength(1);
+    // And once more after it ended: the thread holds the one answer.
+    await openCopilot(page);
+    await expect(page.locator('[data-testid="copilot-message"][data-role="assistant"]')).toHaveCount(1);
+    await expect(lastAssistant(page)).toHaveText(words.join('').trim());
+  });
+
+  test('two tabs on one thread see the same answer', async ({ page, context }) => {
+    const token = await scriptConversation([{ kind: 'text', chunks: words, delayMs: 100 }]);
+    await openCopilot(page);
+    await ask(page, `${token} tell both tabs`);
+    await expect(lastAssistant(page)).toContainText('word1 ');
+    const second = await context.newPage();
+    await openCopilot(second);
+    await expect(lastAssistant(second)).toContainText('word29', { timeout: 15_000 });
+    await expect(lastAssistant(page)).toContainText('word29');
+    expect(await lastAssistant(second).textContent()).toBe(await lastAssistant(page).textContent());
+    expect(await modelRequests(token)).toHaveLength(1);
+  });
+});
