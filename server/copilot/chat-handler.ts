@@ -144,8 +144,9 @@ export async function handleChat(request: Request, deps: ChatDeps): Promise<Resp
   // Filled below with this request's claimed approvals, before any tool can run.
   const grants = new Map<string, ToolApprovalGrant>();
   const repeatGuard = createRepeatGuard();
-  const answerSignal = new AbortController();
-  const serverTools = buildChatTools(runtime, context, answerSignal.signal, {
+  // Aborted when the answer is stopped (below: the answer starts once the request has passed every check).
+  const toolAbort = new AbortController();
+  const serverTools = buildChatTools(runtime, context, toolAbort.signal, {
     onToolTiming: deps.onToolTiming,
     approvals: grants,
     repeatGuard,
@@ -224,7 +225,7 @@ export async function handleChat(request: Request, deps: ChatDeps): Promise<Resp
       );
     },
   });
-  answer.signal.addEventListener('abort', () => answerSignal.abort(answer.signal.reason));
+  answer.signal.addEventListener('abort', () => toolAbort.abort(answer.signal.reason));
   void answer.pump(sendSettledFirst(stream, settled));
   return createUIMessageStreamResponse({ stream: readStream(runtime.db, answer.id, request.signal) });
 }
