@@ -151,6 +151,31 @@ test('a browser-run tool selects a todo in the tab, and the next turn is offered
   expect(offeredTools((await modelRequests(next))[0])).toContain('setTodoText');
 });
 
+test('a browser-run tool fills the add box for the user to review (it does not add)', async ({ page }) => {
+  const token = await scriptConversation([
+    { kind: 'tool-calls', calls: [{ name: 'fillAddBox', arguments: { text: 'Drafted by the copilot' } }] },
+    { kind: 'text', chunks: ['Review it and press Add.'] },
+  ]);
+  await openCopilot(page);
+  await ask(page, `${token} draft a todo`);
+  await expect(lastAssistant(page)).toContainText('Review it and press Add.');
+  await expect(page.getByLabel('New todo')).toHaveValue('Drafted by the copilot');
+  await expect(page.getByTestId('todo-text').filter({ hasText: 'Drafted by the copilot' })).toHaveCount(0);
+});
+
+test('a browser-run tool opens the settings page, and the panel stays open there', async ({ page }) => {
+  const token = await scriptConversation([
+    { kind: 'tool-calls', calls: [{ name: 'openSettings', arguments: {} }] },
+    { kind: 'text', chunks: ['Here are your settings.'] },
+  ]);
+  await openCopilot(page);
+  await ask(page, `${token} take me to settings`);
+  await expect(page).toHaveURL(/\/settings$/);
+  await expect(lastAssistant(page)).toContainText('Here are your settings.');
+  // The next step was asked from the settings page: its tools were offered.
+  expect(offeredTools((await modelRequests(token))[1])).toContain('saveModelSettings');
+});
+
 test('the page offers suggestions as chips, and a chip asks', async ({ page }) => {
   await openCopilot(page);
   const chip = page.getByTestId('copilot-suggestion').filter({ hasText: 'Summarize my list' });

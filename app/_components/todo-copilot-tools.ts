@@ -83,8 +83,14 @@ export function useListPageCopilot({ todos, selectedTodoId, select, fillAddBox }
     name: 'openSettings',
     description: 'Open the settings page (model id, system prompt, API key, API tokens).',
     parameters: { type: 'object', properties: {} },
-    execute() {
+    async execute() {
       router.push('/settings');
+      // Answer once there: the model's next step is then asked from the settings page (with its tools).
+      const deadline = Date.now() + 5_000;
+      while (window.location.pathname !== '/settings' && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      if (window.location.pathname !== '/settings') throw new Error('The settings page did not open');
       return { opened: '/settings' };
     },
   });

@@ -1,5 +1,5 @@
 /** Small reads of the chat's messages for the panel (pure functions, no React). */
-import { getToolName, isToolUIPart, type UIMessage } from 'ai';
+import { isToolUIPart, type UIMessage } from 'ai';
 
 /** The parts of a message's last step (after its last step-start). */
 function lastStep(message: UIMessage): UIMessage['parts'] {
@@ -8,19 +8,20 @@ function lastStep(message: UIMessage): UIMessage['parts'] {
 }
 
 /**
- * Whether the reply's last step called browser-run tools and every call of that step has its result: then the
+ * Whether the reply's last step called browser-run tools (`ranInTab`: this tab ran the call; the page that declared
+ * the tool may be gone, e.g. after openSettings) and every call of that step has its result: then the
  * results go back to the model. Only for browser tools: a step of server tools that ended the turn (the step
  * limit, the repeat guard) must not send itself again.
  */
 export function answeredBrowserToolsLast(
   messages: UIMessage[],
-  isBrowserTool: (name: string) => boolean,
+  ranInTab: (toolCallId: string) => boolean,
 ): boolean {
   const message = messages.at(-1);
   if (message?.role !== 'assistant') return false;
   const calls = lastStep(message).filter(isToolUIPart);
   return (
-    calls.some((part) => isBrowserTool(getToolName(part))) &&
+    calls.some((part) => ranInTab(part.toolCallId)) &&
     calls.every((part) => part.state === 'output-available' || part.state === 'output-error')
   );
 }

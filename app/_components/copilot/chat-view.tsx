@@ -63,6 +63,8 @@ export function ChatView({ threadId, initialMessages, model, onReply }: ChatView
   );
   // Set by Stop, so that the end of the connection it causes is not taken for a dropped one.
   const stopping = useRef(false);
+  // Calls of browser-run tools this tab ran: their results go back to the model.
+  const ranInTab = useRef(new Set<string>());
   const chat = useChat({
     id: threadId,
     messages: initialMessages,
@@ -72,9 +74,10 @@ export function ChatView({ threadId, initialMessages, model, onReply }: ChatView
     // After Approve / Deny, or once the tab has run the browser tools the model called, the answers go back at once.
     sendAutomaticallyWhen: (options) =>
       lastAssistantMessageIsCompleteWithApprovalResponses(options) ||
-      answeredBrowserToolsLast(options.messages, isBrowserTool),
+      answeredBrowserToolsLast(options.messages, (id) => ranInTab.current.has(id)),
     async onToolCall({ toolCall }) {
       if (!isBrowserTool(toolCall.toolName)) return;
+      ranInTab.current.add(toolCall.toolCallId);
       try {
         const output = await runBrowserTool(toolCall.toolName, toolCall.input);
         void chat.addToolOutput({ tool: toolCall.toolName, toolCallId: toolCall.toolCallId, output });
