@@ -349,4 +349,24 @@ test.describe('resumable answers', () => {
     expect(await lastAssistant(second).textContent()).toBe(await lastAssistant(page).textContent());
     expect(await modelRequests(token)).toHaveLength(1);
   });
+
+  test('a panel already open in another tab catches up when the user comes back to it', async ({
+    page,
+    context,
+  }) => {
+    const second = await context.newPage();
+    await openCopilot(second);
+    const token = await scriptConversation([{ kind: 'text', chunks: words, delayMs: 80 }]);
+    await openCopilot(page);
+    await ask(page, `${token} for the other tab too`);
+    await expect(lastAssistant(page)).toContainText('word1 ');
+    // The user switches back to the other tab (Playwright's pages do not get focus events by themselves).
+    await second.bringToFront();
+    await second.evaluate(() => window.dispatchEvent(new Event('focus')));
+    await expect(lastAssistant(second)).toContainText('word29', { timeout: 15_000 });
+    await expect(second.locator('[data-testid="copilot-message"][data-role="user"]').last()).toContainText(
+      token,
+    );
+    expect(await modelRequests(token)).toHaveLength(1);
+  });
 });

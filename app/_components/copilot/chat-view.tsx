@@ -17,6 +17,7 @@ import { readMetadata } from '@/client/copilot/message-metadata';
 import { useCopilotPropertiesReader } from '@/client/copilot/page-properties';
 import { answeredBrowserToolsLast, replyText, touchedData } from './chat-state';
 import { MessageView } from './message-view';
+import { useThreadCatchUp } from './use-thread-catch-up';
 
 /** The endpoint answers refusals (400, 401, 409, 429, 503) as `{ error }` JSON; the transport hands us that text. */
 function readableError(error: Error): string {
@@ -108,6 +109,7 @@ export function ChatView({ threadId, initialMessages, model, onReply }: ChatView
     },
   });
   const { messages, sendMessage, status, stop, error, clearError, addToolApprovalResponse } = chat;
+  useThreadCatchUp(threadId, chat);
   const [input, setInput] = useState('');
   const [announcement, setAnnouncement] = useState('');
   const busy = status === 'submitted' || status === 'streaming';
