@@ -135,5 +135,15 @@ describe('resumable answers', () => {
       contextDeps(),
     );
     expect(anonymous.status).toBe(401);
+    // Stop changes state: another site's page cannot send it with the user's cookie.
+    const foreign = await handleAnswerStream(
+      new Request('http://app.test/api/chat/resume-d/stream', {
+        method: 'DELETE',
+        headers: { cookie: owner.cookie, origin: 'https://evil.example' },
+      }),
+      'resume-d',
+      contextDeps(),
+    );
+    expect(foreign.status).toBe(403);
   });
 });
