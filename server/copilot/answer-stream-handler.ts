@@ -22,10 +22,14 @@ export async function handleAnswerStream(
     if (refused) return refused;
   }
   if (!THREAD_ID.test(threadId)) {
-    return Response.json({ error: 'Invalid thread id: must be 1 to 100 letters, digits, _ or -' }, { status: 400 });
+    return Response.json(
+      { error: 'Invalid thread id: must be 1 to 100 letters, digits, _ or -' },
+      { status: 400 },
+    );
   }
   const { runtime, user } = await createRequestContext(request, deps);
-  if (!user) return Response.json({ error: 'No valid session: open the app in a browser first' }, { status: 401 });
+  if (!user)
+    return Response.json({ error: 'No valid session: open the app in a browser first' }, { status: 401 });
   if (request.method === 'DELETE') {
     const stopped = await requestStop(runtime.db, user.id, threadId);
     return new Response(null, { status: stopped ? 202 : 204 });

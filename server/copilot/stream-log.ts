@@ -54,7 +54,12 @@ export async function startStream(db: Db, userId: string, threadId: string): Pro
     .delete(copilotStreams)
     .where(lt(copilotStreams.createdAt, sql`now() - make_interval(secs => ${STREAM_LOG.keepMs / 1000})`));
   await db.insert(copilotStreams).values({ id, userId, threadId, status: 'streaming' });
-  const entry: LiveStream = { chunks: [], done: false, events: new EventEmitter(), abort: new AbortController() };
+  const entry: LiveStream = {
+    chunks: [],
+    done: false,
+    events: new EventEmitter(),
+    abort: new AbortController(),
+  };
   entry.events.setMaxListeners(0);
   live.set(id, entry);
 
@@ -78,7 +83,9 @@ export async function startStream(db: Db, userId: string, threadId: string): Pro
   async function pump(stream: ReadableStream<UIMessageChunk>) {
     let flushing: Promise<void> = Promise.resolve();
     const timer = setInterval(() => {
-      flushing = flushing.then(flush).catch((error: unknown) => console.error('Copilot: could not log', error));
+      flushing = flushing
+        .then(flush)
+        .catch((error: unknown) => console.error('Copilot: could not log', error));
     }, STREAM_LOG.flushMs);
     try {
       for await (const chunk of stream) {
