@@ -9,7 +9,7 @@ import { NextResponse, type NextRequest } from 'next/server';
 import { getEnv } from '@/server/env';
 import { contentSecurityPolicy, createNonce } from '@/server/http/security-headers';
 import { getRuntime } from '@/server/instance';
-import { refuseNewVisitor } from '@/server/limits/new-visitors';
+import { refuseNewVisitor } from '@/framework/server';
 import {
   newSession,
   SESSION_COOKIE,

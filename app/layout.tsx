@@ -2,7 +2,7 @@ import type { Metadata, Viewport } from 'next';
 import type { ReactNode } from 'react';
 import { CopilotPropertiesProvider } from '@/client/copilot/page-properties';
 import { TRPCReactProvider } from '@/client/react';
-import { SyncProvider } from '@/client/sync/react';
+import { SyncProvider } from '@/client/sync';
 import { HydrateClient, prefetch, trpc } from '@/server/rsc';
 import { CopilotLauncher } from './_components/copilot/copilot-launcher';
 import { Toaster } from './_components/toaster';

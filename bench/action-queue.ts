@@ -11,9 +11,9 @@
  */
 import './support/require-react-server';
 import { randomUUID } from 'node:crypto';
-import { startActionQueue } from '@/server/runtime/action-queue';
-import type { Runtime } from '@/server/runtime/runtime';
-import { ensureUser } from '@/server/users';
+import { startActionQueue } from '@/framework/server';
+import type { Runtime } from '@/framework/server';
+import { ensureUser } from '@/framework/server';
 import { numberListOption, numberOption } from './support/args';
 import { forEachDatabase, runMain, type BenchDatabase } from './support/databases';
 import { recordFigure } from './support/results';
@@ -63,7 +63,7 @@ async function runPickup(runtime: Runtime): Promise<PickupArm[]> {
       [`idle queue (${options.pauseMs} ms pause before each enqueue)`, options.pauseMs],
       ['back to back (next enqueue once the previous run is done)', 0],
     ] as const) {
-      const user = await ensureUser(runtime.db, randomUUID());
+      const user = await ensureUser(runtime, randomUUID());
       const result = await measurePickup(runtime, queue, user.id, {
         samples: options.samples,
         warmUp: options.warmUp,

@@ -3,11 +3,13 @@
  * private build of the working tree, as data-path.ts): N subscribers to `sync.changes`, all of ONE user (one session
  * cookie, made by a first request: N tabs of one browser), then M changes made one at a time through the typed
  * client. Per change: the time from the mutation's HTTP response to the moment the LAST subscriber received it, and
- * every single delivery; lost = expected deliveries (N × M) − received. Target: p99 ≤ 200 ms at 1,000 subscribers,
+ * every single delivery; lost = expected deliveries (N × M) − received. Target: p99 ≤ 100 ms at 1,000 subscribers (issue 17; it was 200),
  * lost = 0.
  *
  * Runs on a throwaway PGlite folder, and also on a fresh PostgreSQL database with --postgres[=URL] or
- * BENCH_DATABASE_URL. Options: --subscribers=100,1000 --changes=50 --warm-up=3 --spacing-ms=100 --wait-ms=5000.
+ * BENCH_DATABASE_URL. Options: --subscribers=100,1000 --changes=50 --warm-up=3 --spacing-ms=100 --wait-ms=5000
+ * --servers=1. With --servers=2 (PostgreSQL only) the subscribers are spread over two `next start` processes on
+ * the one database: issue 17's 10,000 subscribers, p99 ≤ 1 s (`--postgres --servers=2 --subscribers=10000`).
  *
  *   npx tsx bench/fan-out.ts [--build] [--postgres]
  */
@@ -23,11 +25,16 @@ import { newUserCookie, openFeedSubscribers } from './support/feed-subscribers';
 import { withProductionBuild } from './support/production-build';
 import { cpuSeconds, mb, pidListeningOn, readRssBytes } from './support/process-stats';
 import { recordFigure } from './support/results';
-import { startProductionServer } from './support/server';
+import { startProductionServer, type RunningServer } from './support/server';
 import { summarize } from './support/stats';
 import { DISTRIBUTION_HEADER, distributionCells, ms, printTable, verdict } from './support/table';
 
-const TARGET_P99_MS = 200;
+const TARGET_P99_MS = 100;
+/** Issue 17: 10,000 subscribers (over 2 processes on PostgreSQL) within 1 s at p99. */
+const LARGE_FAN_OUT = 10_000;
+const LARGE_TARGET_P99_MS = 1_000;
+/** The p99 target for N subscribers. */
+const targetFor = (n: number) => (n >= LARGE_FAN_OUT ? LARGE_TARGET_P99_MS : TARGET_P99_MS);
 const BENCH = 'npm run bench:fan-out';
 
 const argv = process.argv.slice(2);
@@ -39,10 +46,16 @@ const options = {
   spacingMs: numberOption(argv, 'spacing-ms', 100),
   /** How long one change may take to reach every subscriber before the next is made anyway. */
   waitMs: numberOption(argv, 'wait-ms', 5_000),
+  /**
+   * `next start` processes on the one database, subscribers spread over them round-robin and the writer on the
+   * first (pokes cross processes by LISTEN/NOTIFY): PostgreSQL only, PGlite is one process's database.
+   */
+  servers: numberOption(argv, 'servers', 1),
 };
 
 interface FanOutResult {
   subscribers: number;
+  servers: number;
   connectMs: number;
   /** Changes whose mutation succeeded (measured ones only). */
   changes: number;
@@ -64,6 +77,7 @@ interface FanOutResult {
   subscriptionErrors: number;
   reconnects: number;
   errorMessages: readonly string[];
+  /** Summed over the servers. */
   serverRss: { before: number; connected: number; end: number };
   benchRss: { before: number; end: number };
   benchHeapEnd: number;
@@ -81,8 +95,21 @@ interface Tracked {
   allReceived: () => void;
 }
 
-async function measureFanOut(url: string, serverPid: number | null, n: number): Promise<FanOutResult> {
-  const rssOfServer = () => (serverPid === null ? Number.NaN : readRssBytes(serverPid));
+/** One `next start` process: its URL and (found by its port) its pid, for RSS and CPU. */
+interface Target {
+  url: string;
+  pid: number | null;
+}
+
+async function measureFanOut(targets: readonly Target[], n: number): Promise<FanOutResult> {
+  const [first] = targets;
+  if (!first) throw new Error('no server to measure');
+  const url = first.url;
+  const pids = targets.map((target) => target.pid);
+  const known = pids.every((pid) => pid !== null);
+  const rssOfServer = () =>
+    known ? pids.reduce<number>((sum, pid) => sum + readRssBytes(pid ?? 0), 0) : Number.NaN;
+  const cpuOfServers = () => pids.reduce<number>((sum, pid) => sum + cpuSeconds(pid ?? 0), 0);
   const serverBefore = rssOfServer();
   const benchBefore = process.memoryUsage().rss;
   const cookie = await newUserCookie(url);
@@ -93,7 +120,10 @@ async function measureFanOut(url: string, serverPid: number | null, n: number): 
   const connectStart = performance.now();
   const subscribers = await openFeedSubscribers({
     url,
+    urls: targets.map((target) => target.url),
     cookies: Array.from({ length: n }, () => cookie),
+    // 1,000 subscribers connect in ~15 s on a busy machine; 10,000 over 2 processes managed ~21/s at load 11–20.
+    timeoutMs: 120_000 + 60 * n,
     onTodoSet: (subscriber, todoId, at) => {
       const entry = tracked.get(todoId);
       if (!entry) return; // A row this bench did not make (none are expected).
@@ -111,6 +141,7 @@ async function measureFanOut(url: string, serverPid: number | null, n: number): 
 
   const result: FanOutResult = {
     subscribers: n,
+    servers: targets.length,
     connectMs,
     changes: 0,
     failedMutations: 0,
@@ -140,7 +171,7 @@ async function measureFanOut(url: string, serverPid: number | null, n: number): 
     const busy = { active: 0, idle: 0 };
     let cpuStart = Number.NaN;
     for (let k = 0; k < options.warmUp + options.changes; k++) {
-      if (k === options.warmUp && serverPid !== null) cpuStart = cpuSeconds(serverPid);
+      if (k === options.warmUp && known) cpuStart = cpuOfServers();
       const id = randomUUID();
       let allReceived = () => {};
       const all = new Promise<void>((resolve) => (allReceived = resolve));
@@ -171,8 +202,7 @@ async function measureFanOut(url: string, serverPid: number | null, n: number): 
       await sleep(options.spacingMs);
     }
     result.benchElu = busy.active / (busy.active + busy.idle);
-    if (serverPid !== null)
-      result.serverCpuPerChangeMs = ((cpuSeconds(serverPid) - cpuStart) * 1000) / options.changes;
+    if (known) result.serverCpuPerChangeMs = ((cpuOfServers() - cpuStart) * 1000) / options.changes;
   } finally {
     result.serverRss.end = rssOfServer();
     result.loadAverage[1] = os.loadavg()[0] ?? Number.NaN;
@@ -219,14 +249,14 @@ function met(result: FanOutResult): boolean {
     result.expected > 0 &&
     result.received === result.expected &&
     result.responseToAll.length === result.changes &&
-    p99 <= TARGET_P99_MS
+    p99 <= targetFor(result.subscribers)
   );
 }
 
 function print(engine: BenchDatabase['engine'], results: FanOutResult[]) {
-  const target = `p99 ≤ ${TARGET_P99_MS} ms, lost 0`;
   const rows = results.flatMap((r) => {
     const lost = r.expected - r.received;
+    const target = `p99 ≤ ${targetFor(r.subscribers)} ms, lost 0`;
     return [
       [
         r.subscribers,
@@ -251,12 +281,14 @@ function print(engine: BenchDatabase['engine'], results: FanOutResult[]) {
   });
   const notes = results.map(
     (r) =>
-      `${r.subscribers} subscribers: connected in ${(r.connectMs / 1000).toFixed(1)} s; ${r.changes} changes, ` +
+      `${r.subscribers} subscribers over ${r.servers} server process${r.servers > 1 ? 'es' : ''}: connected in ` +
+      `${(r.connectMs / 1000).toFixed(1)} s; ${r.changes} changes, ` +
       `deliveries expected ${r.expected}, received ${r.received}, lost ${r.expected - r.received}, duplicates ` +
       `${r.duplicates}; failed mutations ${r.failedMutations}, subscription errors ${r.subscriptionErrors}, ` +
-      `reconnects ${r.reconnects}. Server RSS ${mb(r.serverRss.before)} → ${mb(r.serverRss.connected)} MB with ` +
-      `the subscribers (${((r.serverRss.connected - r.serverRss.before) / 1024 / r.subscribers).toFixed(0)} kB ` +
-      `each) → ${mb(r.serverRss.end)} MB after the changes. This process: RSS ${mb(r.benchRss.before)} → ` +
+      `reconnects ${r.reconnects}. Server RSS${r.servers > 1 ? ' (all processes)' : ''} ${mb(r.serverRss.before)} → ` +
+      `${mb(r.serverRss.connected)} MB with the subscribers (${mb(((r.serverRss.connected - r.serverRss.before) * 1000) / r.subscribers)} MB ` +
+      `per 1,000; ${(r.serverRss.connected / r.serverRss.before).toFixed(2)}× idle) → ${mb(r.serverRss.end)} MB ` +
+      `after the changes. This process: RSS ${mb(r.benchRss.before)} → ` +
       `${mb(r.benchRss.end)} MB (heap ${mb(r.benchHeapEnd)} MB), event loop busy ` +
       `${(r.benchElu * 100).toFixed(0)}% from send to last delivery. Server CPU per change ` +
       `${ms(r.serverCpuPerChangeMs)} ms. Machine load average ` +
@@ -279,11 +311,12 @@ function print(engine: BenchDatabase['engine'], results: FanOutResult[]) {
   );
   for (const r of results) {
     const all = summarize(r.responseToAll);
+    const over = r.servers > 1 ? ` over ${r.servers} processes` : '';
     recordFigure({
-      figure: `fan-out to ${r.subscribers.toLocaleString('en')} subscribers: change → all delivered (p50 / p99), lost`,
+      figure: `fan-out to ${r.subscribers.toLocaleString('en')} subscribers${over}: change → all delivered (p50 / p99), lost`,
       database: engine,
       value: `${ms(all.p50)} / ${ms(all.p99)} ms, lost ${r.expected - r.received}`,
-      target: `p99 ≤ ${TARGET_P99_MS} ms, lost 0`,
+      target: `p99 ≤ ${targetFor(r.subscribers)} ms, lost 0`,
       met: met(r),
       bench: BENCH,
     });
@@ -291,20 +324,33 @@ function print(engine: BenchDatabase['engine'], results: FanOutResult[]) {
 }
 
 async function runOn(build: BuildSnapshot, database: BenchDatabase): Promise<void> {
-  console.log(`\n══ ${database.engine} ══ starting next start (build ${build.buildId}) …`);
-  const server = await startProductionServer({ appDir: build.dir, database });
+  if (options.servers > 1 && database.engine === 'pglite') {
+    console.log(
+      `\n══ pglite ══ skipped: --servers=${options.servers} needs PostgreSQL (a PGlite folder is one process's)`,
+    );
+    return;
+  }
+  const servers: RunningServer[] = [];
   try {
-    const serverPid = pidListeningOn(Number(new URL(server.url).port));
-    if (serverPid === null)
-      console.warn('warning: could not find the server process (ss -ltnp): no server RSS');
+    const targets: Target[] = [];
+    for (let index = 0; index < options.servers; index++) {
+      console.log(
+        `\n══ ${database.engine} ══ starting next start ${index + 1}/${options.servers} (build ${build.buildId}) …`,
+      );
+      const server = await startProductionServer({ appDir: build.dir, database });
+      servers.push(server);
+      const pid = pidListeningOn(Number(new URL(server.url).port));
+      if (pid === null) console.warn('warning: could not find the server process (ss -ltnp): no server RSS');
+      targets.push({ url: server.url, pid });
+    }
     const results: FanOutResult[] = [];
     for (const n of options.subscribers) {
       console.log(`${n} subscribers, ${options.warmUp} + ${options.changes} changes …`);
-      results.push(await measureFanOut(server.url, serverPid, n));
+      results.push(await measureFanOut(targets, n));
     }
     print(database.engine, results);
   } finally {
-    await server.stop();
+    for (const server of servers) await server.stop();
   }
 }
 

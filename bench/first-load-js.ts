@@ -17,7 +17,8 @@ import { recordFigure } from './support/results';
 import { startProductionServer } from './support/server';
 import { printTable, verdict } from './support/table';
 
-const TARGET_KB = 250;
+/** Issue 17's target (it was 250 kB before). */
+const TARGET_KB = 200;
 /** The copilot panel's lazy chunk (issue 15): what opening it may add on top of the first load. */
 const PANEL_TARGET_KB = 80;
 /** Script downloads count as finished once none has started or been in flight for this long… */
@@ -202,6 +203,7 @@ runMain(async () => {
       target: `≤ ${PANEL_TARGET_KB} kB`,
       met: sizeOf(panel, 'gzip') / 1024 <= PANEL_TARGET_KB,
       bench: 'npm run bench:first-load',
+      amount: sizeOf(panel, 'gzip') / 1024,
     });
     const firstLoad = new Set(files.map((file) => file.src));
     // Scripts Chromium fetched while loading / beyond the HTML's script tags (e.g. link prefetches), shown apart.
@@ -245,7 +247,10 @@ runMain(async () => {
           ? [
               `first-load scripts Chromium did not download: ${missing
                 .map((file) => `${file.src}${noModule.has(file.src) ? ' (nomodule)' : ''}`)
-                .join(', ')}`,
+                .join(
+                  ', ',
+                )}; what it did download of the first load: ${kb(total - sizeOf(missing, 'gzip'))} kB ` +
+                '(the figure above keeps them: a browser without modules needs them)',
             ]
           : []),
       ],

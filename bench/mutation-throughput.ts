@@ -13,7 +13,7 @@
  */
 import './support/require-react-server';
 import { Worker } from 'node:worker_threads';
-import type { Runtime } from '@/server/runtime/runtime';
+import type { Runtime } from '@/framework/server';
 import { numberOption } from './support/args';
 import { createPgliteFolder, forEachDatabase, runMain, type BenchDatabase } from './support/databases';
 import { recordFigure } from './support/results';

@@ -13,12 +13,12 @@
 import './support/require-react-server';
 import { eq, sql } from 'drizzle-orm';
 import { todos } from '@/db/schema';
-import { insertRun, updateRun } from '@/server/runtime/action-runs';
-import { currentVersion } from '@/server/runtime/change-log';
-import { executeMutation } from '@/server/runtime/executor';
-import { startRetention, type RetentionReport } from '@/server/runtime/retention';
-import type { Runtime } from '@/server/runtime/runtime';
-import { ensureUser } from '@/server/users';
+import { insertRun, updateRun } from '@/framework/server';
+import { currentVersion } from '@/framework/server';
+import { executeMutation } from '@/framework/server';
+import { startRetention, type RetentionReport } from '@/framework/server';
+import type { Runtime } from '@/framework/server';
+import { ensureUser } from '@/framework/server';
 import { numberOption } from './support/args';
 import {
   createPostgresDatabase,
@@ -118,7 +118,7 @@ async function measure(database: BenchDatabase): Promise<void> {
     console.log(`\n${database.engine}: ${options.commits} commits, ${options.writers} writers`);
     console.log(HEADER.join('  '));
     const writer = async (index: number) => {
-      const user = await ensureUser(runtime.db, crypto.randomUUID());
+      const user = await ensureUser(runtime, crypto.randomUUID());
       const [todo] = await runtime.db.select().from(todos).where(eq(todos.ownerId, user.id)).limit(1);
       if (!todo) throw new Error('ensureUser seeded no todo');
       let client = 0;

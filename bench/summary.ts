@@ -7,6 +7,7 @@
  */
 import { hasFlag } from './support/args';
 import { runMain } from './support/databases';
+import { clearComparisons, PEERS_FILE, readComparisons, times } from './peer-arms/comparison';
 import { clearFigures, readFigures, RESULTS_FILE, type Figure } from './support/results';
 import { printTable, verdict } from './support/table';
 
@@ -31,7 +32,8 @@ runMain(async () => {
   const argv = process.argv.slice(2);
   if (hasFlag(argv, 'clear')) {
     clearFigures();
-    console.log(`bench summary: cleared ${RESULTS_FILE}`);
+    clearComparisons();
+    console.log(`bench summary: cleared ${RESULTS_FILE} and ${PEERS_FILE}`);
     return;
   }
 
@@ -40,8 +42,39 @@ runMain(async () => {
     console.log(
       `No figures recorded yet (${RESULTS_FILE}): run \`npm run bench\`, or any bench script, first.`,
     );
+  } else {
+    printFigures(figures);
+  }
+  printSideBySide();
+});
+
+/** The last table of `npm run bench`: this project beside each peer, figure by figure, with the ratio. */
+function printSideBySide() {
+  const comparisons = readComparisons();
+  if (comparisons.length === 0) {
+    console.log(`\nNo side-by-side figures recorded yet (${PEERS_FILE}): run \`npm run bench:peers\`.`);
     return;
   }
+  printTable(
+    'Side by side: this project and the peers users would pick instead (one run, same machine, same database and model script)',
+    ['figure', 'this project', 'peer', "peer's figure", 'ratio (peer ÷ ours)', 'target', 'verdict'],
+    comparisons.map((row) => [
+      row.figure,
+      row.ours,
+      row.peer,
+      row.theirs,
+      times(row.ratio),
+      row.target,
+      row.met === null ? '—' : verdict(row.met),
+    ]),
+    [
+      'ratio > 1: this project is that many times faster / smaller. Distributions and set-ups: `npm run bench:peers` ' +
+        'prints them; bench/README.md describes each arm.',
+    ],
+  );
+}
+
+function printFigures(figures: Figure[]) {
   // One row per figure, in the order the benches recorded them.
   const rows = new Map<string, Row>();
   for (const figure of figures) {
@@ -83,4 +116,4 @@ runMain(async () => {
   console.log(
     `Figures from ${RESULTS_FILE}; a "build" figure does not depend on the database (shown under PGlite).`,
   );
-});
+}

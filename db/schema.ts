@@ -1,9 +1,10 @@
 /**
- * The database schema: one set of drizzle `pg-core` tables for PGlite and PostgreSQL alike.
- * After editing, run `npm run db:generate` and commit the migration it writes to db/migrations.
+ * The app's tables: drizzle `pg-core` tables for PGlite and PostgreSQL alike, beside the framework's own
+ * (framework/server/schema.ts). A table declared with `syncedTable(…)` flows to clients under its export name; any
+ * other table is server-only. After editing, run `npm run db:generate` and commit the migration it writes to
+ * db/migrations.
  */
 import {
-  bigint,
   boolean,
   doublePrecision,
   index,
@@ -15,205 +16,49 @@ import {
   timestamp,
   uuid,
 } from 'drizzle-orm/pg-core';
-import { serverOnly } from './server-only';
-
-/**
- * Everyone who has a session. Today every user is anonymous (a signed cookie made on first visit); `kind` leaves
- * room for real sign-in without a migration of the id space.
- */
-export const users = serverOnly(
-  pgTable('users', {
-    id: uuid('id').primaryKey(),
-    kind: text('kind', { enum: ['anonymous'] })
-      .notNull()
-      .default('anonymous'),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-  }),
-);
+import { syncedTable, users } from '@/framework/server/schema';
 
 /** The example app's todos. Each belongs to one user, who alone may read or change it. */
-export const todos = pgTable(
-  'todos',
-  {
-    /** Made by the caller (not the database) so an optimistic client and the server compute the same row. */
-    id: uuid('id').primaryKey(),
-    ownerId: uuid('owner_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
-    text: text('text').notNull(),
-    completed: boolean('completed').notNull().default(false),
-    /** `generating` while an action writes the text (e.g. generate-with-AI); `failed` if it gave up. */
-    status: text('status', { enum: ['ready', 'generating', 'failed'] })
-      .notNull()
-      .default('ready'),
-    /** Sort key; a double so that an item can be moved between two others without renumbering the list. */
-    position: doublePrecision('position').notNull(),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
-  },
-  (table) => [index('todos_owner_position_idx').on(table.ownerId, table.position)],
-);
-
-export type User = typeof users.$inferSelect;
-export type Todo = typeof todos.$inferSelect;
-
-// ─── Sync: the change log, client mutation ids, durable action runs ────────────────────────────────────────────
-
-/**
- * A single-row counter. Each committing mutation increments it as its last statement, holding the row lock until
- * commit, so versions are handed out — and become visible — strictly in commit order (no gaps for readers).
- */
-export const syncState = serverOnly(
-  pgTable('sync_state', {
-    id: integer('id').primaryKey(),
-    version: bigint('version', { mode: 'number' }).notNull(),
-  }),
-);
-
-/** One row per committed (or permanently failed) mutation: what the change feed walks, in version order. */
-export const syncCommits = serverOnly(
+export const todos = syncedTable(
   pgTable(
-    'sync_commits',
+    'todos',
     {
-      version: bigint('version', { mode: 'number' }).primaryKey(),
-      userId: uuid('user_id').notNull(),
-      mutator: text('mutator').notNull(),
-      /** The browser tab (or script) that sent it, with its own sequence number: confirms its optimistic effect. */
-      clientId: text('client_id'),
-      mutationId: bigint('mutation_id', { mode: 'number' }),
-      /** Set when the mutation failed permanently: it consumed its id but changed nothing. */
-      error: jsonb('error').$type<{ code: string; message: string }>(),
-      committedAt: timestamp('committed_at', { withTimezone: true }).notNull().defaultNow(),
-    },
-    (table) => [index('sync_commits_user_version_idx').on(table.userId, table.version)],
-  ),
-);
-
-/** The row-level changes of each commit, in the order the mutator made them. */
-export const syncChanges = serverOnly(
-  pgTable(
-    'sync_changes',
-    {
-      version: bigint('version', { mode: 'number' }).notNull(),
-      seq: integer('seq').notNull(),
-      tableName: text('table_name').notNull(),
-      rowId: uuid('row_id').notNull(),
-      op: text('op', { enum: ['set', 'delete'] }).notNull(),
-      /** The row as committed (superjson, so Dates stay Dates); null for a delete. */
-      row: jsonb('row'),
-      /** Who may read this change (the row's owner): the feed filters on it. */
-      ownerId: uuid('owner_id').notNull(),
-    },
-    (table) => [
-      primaryKey({ columns: [table.version, table.seq] }),
-      index('sync_changes_owner_version_idx').on(table.ownerId, table.version),
-    ],
-  ),
-);
-
-/** The last mutation id applied per client, written in the same transaction as the mutation (idempotency). */
-export const clientMutations = serverOnly(
-  pgTable(
-    'client_mutations',
-    {
-      userId: uuid('user_id').notNull(),
-      clientId: text('client_id').notNull(),
-      lastMutationId: bigint('last_mutation_id', { mode: 'number' }).notNull(),
-      /** The error of `lastMutationId` if it failed, so a retry of it gets the same answer. */
-      lastError: jsonb('last_error').$type<{ code: string; message: string }>(),
+      /** Made by the caller (not the database) so an optimistic client and the server compute the same row. */
+      id: uuid('id').primaryKey(),
+      ownerId: uuid('owner_id')
+        .notNull()
+        .references(() => users.id, { onDelete: 'cascade' }),
+      text: text('text').notNull(),
+      completed: boolean('completed').notNull().default(false),
+      /** `generating` while an action writes the text (e.g. generate-with-AI); `failed` if it gave up. */
+      status: text('status', { enum: ['ready', 'generating', 'failed'] })
+        .notNull()
+        .default('ready'),
+      /** Sort key; a double so that an item can be moved between two others without renumbering the list. */
+      position: doublePrecision('position').notNull(),
+      createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
       updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
     },
-    (table) => [
-      primaryKey({ columns: [table.userId, table.clientId] }),
-      // Retention (server/runtime/retention.ts) prunes clients idle for longer than a window.
-      index('client_mutations_updated_idx').on(table.updatedAt),
-    ],
+    (table) => [index('todos_owner_position_idx').on(table.ownerId, table.position)],
   ),
+  { owner: 'ownerId', order: ['position', 'id'] },
 );
 
-/**
- * Durable action runs, enqueued by mutators (`tx.enqueueAction`) in the same commit as the mutation.
- * A synced table: clients see their runs' status and progress through the change feed.
- */
-export const actionRuns = pgTable(
-  'action_runs',
-  {
-    id: uuid('id').primaryKey(),
-    ownerId: uuid('owner_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
-    action: text('action').notNull(),
-    input: jsonb('input').notNull(),
-    status: text('status', { enum: ['queued', 'running', 'succeeded', 'failed', 'cancelled'] })
-      .notNull()
-      .default('queued'),
-    attempts: integer('attempts').notNull().default(0),
-    maxAttempts: integer('max_attempts').notNull().default(3),
-    /** 0..1 while running, with an optional message for the UI. */
-    progress: doublePrecision('progress'),
-    progressMessage: text('progress_message'),
-    result: jsonb('result'),
-    error: text('error'),
-    /** Not before this time (retry backoff). */
-    runAfter: timestamp('run_after', { withTimezone: true }).notNull().defaultNow(),
-    /** While running: the claim expires then, and another worker may take the run over (its process died). */
-    leaseUntil: timestamp('lease_until', { withTimezone: true }),
-    cancelRequested: boolean('cancel_requested').notNull().default(false),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
-  },
-  (table) => [
-    index('action_runs_status_idx').on(table.status, table.runAfter),
-    // The snapshot's recent runs of one user, and retention's finished runs past their window.
-    index('action_runs_owner_created_idx').on(table.ownerId, table.createdAt),
-    index('action_runs_status_updated_idx').on(table.status, table.updatedAt),
-  ],
-);
-
-/**
- * Where each action run was enqueued, as a W3C traceparent, so the span of its execution (in any process, later)
- * joins the enqueuing trace. Server-only: trace ids never enter the synced `action_runs` row. Written only while
- * tracing is on; goes with its run.
- */
-export const actionRunTraces = serverOnly(
-  pgTable('action_run_traces', {
-    runId: uuid('run_id')
-      .primaryKey()
-      .references(() => actionRuns.id, { onDelete: 'cascade' }),
-    traceParent: text('trace_parent').notNull(),
-  }),
-);
+export type Todo = typeof todos.$inferSelect;
 
 /**
  * Per-user model settings, server-only: an action reads them (generate-with-AI); no query, feed or client store
  * ever carries them. `apiKey` is the user's own provider key, used instead of the server's when set.
  */
-export const providerSettings = serverOnly(
-  pgTable('provider_settings', {
-    userId: uuid('user_id')
-      .primaryKey()
-      .references(() => users.id, { onDelete: 'cascade' }),
-    model: text('model'),
-    systemPrompt: text('system_prompt'),
-    apiKey: text('api_key'),
-    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
-  }),
-);
-
-export type ActionRun = typeof actionRuns.$inferSelect;
-
-/**
- * The secret fields of an enqueued run's input (an action's `secret` fields, e.g. an API key), kept out of the synced
- * `action_runs.input`. The worker merges them back in; the row is deleted as soon as the run finishes.
- */
-export const actionRunSecrets = serverOnly(
-  pgTable('action_run_secrets', {
-    runId: uuid('run_id')
-      .primaryKey()
-      .references(() => actionRuns.id, { onDelete: 'cascade' }),
-    input: jsonb('input').notNull(),
-  }),
-);
+export const providerSettings = pgTable('provider_settings', {
+  userId: uuid('user_id')
+    .primaryKey()
+    .references(() => users.id, { onDelete: 'cascade' }),
+  model: text('model'),
+  systemPrompt: text('system_prompt'),
+  apiKey: text('api_key'),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
 
 /**
  * The copilot's conversations: several per user, each its AI SDK UI messages as the chat panel shows them. Not
@@ -221,24 +66,22 @@ export const actionRunSecrets = serverOnly(
  * thread and the `copilot.threads` queries read, rename and delete them, for their owner only. A thread's id is
  * made by the panel and scoped to its user (part of the primary key), so one user's id never names another's thread.
  */
-export const copilotThreads = serverOnly(
-  pgTable(
-    'copilot_threads',
-    {
-      userId: uuid('user_id')
-        .notNull()
-        .references(() => users.id, { onDelete: 'cascade' }),
-      id: text('id').notNull(),
-      title: text('title').notNull(),
-      messages: jsonb('messages').notNull(),
-      createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-      updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
-    },
-    (table) => [
-      primaryKey({ columns: [table.userId, table.id] }),
-      index('copilot_threads_user_updated').on(table.userId, table.updatedAt),
-    ],
-  ),
+export const copilotThreads = pgTable(
+  'copilot_threads',
+  {
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    id: text('id').notNull(),
+    title: text('title').notNull(),
+    messages: jsonb('messages').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.userId, table.id] }),
+    index('copilot_threads_user_updated').on(table.userId, table.updatedAt),
+  ],
 );
 
 /**
@@ -247,35 +90,31 @@ export const copilotThreads = serverOnly(
  * its UI message chunks are logged here as they are made and replayed to whoever (re)connects. Finished answers
  * are in the thread; their streams and chunks are deleted an hour later.
  */
-export const copilotStreams = serverOnly(
-  pgTable(
-    'copilot_streams',
-    {
-      id: text('id').primaryKey(),
-      userId: uuid('user_id')
-        .notNull()
-        .references(() => users.id, { onDelete: 'cascade' }),
-      threadId: text('thread_id').notNull(),
-      /** streaming → done; `stopping` when the user pressed Stop (the generating process stops it). */
-      status: text('status', { enum: ['streaming', 'stopping', 'done'] }).notNull(),
-      createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-    },
-    (table) => [index('copilot_streams_thread').on(table.userId, table.threadId, table.createdAt)],
-  ),
+export const copilotStreams = pgTable(
+  'copilot_streams',
+  {
+    id: text('id').primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    threadId: text('thread_id').notNull(),
+    /** streaming → done; `stopping` when the user pressed Stop (the generating process stops it). */
+    status: text('status', { enum: ['streaming', 'stopping', 'done'] }).notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [index('copilot_streams_thread').on(table.userId, table.threadId, table.createdAt)],
 );
 
-export const copilotStreamChunks = serverOnly(
-  pgTable(
-    'copilot_stream_chunks',
-    {
-      streamId: text('stream_id')
-        .notNull()
-        .references(() => copilotStreams.id, { onDelete: 'cascade' }),
-      seq: integer('seq').notNull(),
-      chunk: jsonb('chunk').notNull(),
-    },
-    (table) => [primaryKey({ columns: [table.streamId, table.seq] })],
-  ),
+export const copilotStreamChunks = pgTable(
+  'copilot_stream_chunks',
+  {
+    streamId: text('stream_id')
+      .notNull()
+      .references(() => copilotStreams.id, { onDelete: 'cascade' }),
+    seq: integer('seq').notNull(),
+    chunk: jsonb('chunk').notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.streamId, table.seq] })],
 );
 
 /**
@@ -283,58 +122,21 @@ export const copilotStreamChunks = serverOnly(
  * the token itself is shown once, when it is made. Revoked tokens stay (with `revokedAt`) so the list tells what
  * happened; they no longer authenticate.
  */
-export const apiTokens = serverOnly(
-  pgTable(
-    'api_tokens',
-    {
-      id: uuid('id').primaryKey(),
-      userId: uuid('user_id')
-        .notNull()
-        .references(() => users.id, { onDelete: 'cascade' }),
-      name: text('name').notNull(),
-      /** SHA-256 of the whole token, hex. Tokens are 256 random bits, so a fast hash is enough. */
-      tokenHash: text('token_hash').notNull().unique(),
-      /** The first characters of the token, to tell tokens apart in the list. */
-      prefix: text('prefix').notNull(),
-      createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-      lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
-      revokedAt: timestamp('revoked_at', { withTimezone: true }),
-    },
-    (table) => [index('api_tokens_user_idx').on(table.userId)],
-  ),
-);
-
-/**
- * Tool approvals the copilot asked for, so that each is honoured once: recorded when the approval request is sent,
- * marked used (one conditional UPDATE, so two concurrent posts cannot both win) before the tool runs. Rows older
- * than the approval lifetime are deleted, and an approval without its row is refused (server/runtime/tool-approvals.ts).
- */
-export const toolApprovals = serverOnly(
-  pgTable(
-    'tool_approvals',
-    {
-      approvalId: text('approval_id').primaryKey(),
-      userId: uuid('user_id')
-        .notNull()
-        .references(() => users.id, { onDelete: 'cascade' }),
-      toolName: text('tool_name').notNull(),
-      toolCallId: text('tool_call_id').notNull(),
-      issuedAt: timestamp('issued_at', { withTimezone: true }).notNull().defaultNow(),
-      usedAt: timestamp('used_at', { withTimezone: true }),
-    },
-    (table) => [index('tool_approvals_issued_idx').on(table.issuedAt)],
-  ),
-);
-
-/**
- * Rate-limit counters shared by every server process (rate-limiter-flexible's RateLimiterDrizzle store): one row per
- * key (`model:<userId>`, `visitor:<address>`), its points in the current window and when the window ends. Expired
- * rows are deleted by the limiter itself (an hour after they expire), so the table stays as small as the active keys.
- */
-export const rateLimits = serverOnly(
-  pgTable('rate_limits', {
-    key: text('key').primaryKey(),
-    points: integer('points').notNull(),
-    expire: timestamp('expire', { withTimezone: true }),
-  }),
+export const apiTokens = pgTable(
+  'api_tokens',
+  {
+    id: uuid('id').primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    /** SHA-256 of the whole token, hex. Tokens are 256 random bits, so a fast hash is enough. */
+    tokenHash: text('token_hash').notNull().unique(),
+    /** The first characters of the token, to tell tokens apart in the list. */
+    prefix: text('prefix').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  (table) => [index('api_tokens_user_idx').on(table.userId)],
 );

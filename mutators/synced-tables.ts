@@ -1,16 +1,8 @@
 /**
- * The tables whose rows flow to clients, by the name mutators and `useRows` use. Type-only: the server maps the
- * names to drizzle tables in server/sync-tables.ts. A table not listed here is server-only: no mutator on the client
- * can reach it, and its rows never enter the change feed.
+ * The app's synced tables by name → row type, derived from the one declaration of each (`syncedTable(…)` in
+ * db/schema.ts) plus the framework's own (`actionRuns`). Type-only: the browser never loads drizzle for it.
  */
-import type { ActionRun, Todo } from '@/db/schema';
+import type * as schema from '@/db/schema';
+import type { SyncedRowsOf } from '@/framework/shared';
 
-export interface SyncedRows {
-  todos: Todo;
-  actionRuns: ActionRun;
-}
-
-export type SyncedTableName = keyof SyncedRows;
-
-/** Every synced table name, for code that iterates them at run time. */
-export const SYNCED_TABLE_NAMES = ['todos', 'actionRuns'] as const satisfies readonly SyncedTableName[];
+export type SyncedRows = SyncedRowsOf<typeof schema>;

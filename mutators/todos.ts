@@ -4,15 +4,16 @@
  */
 import { z } from 'zod';
 import {
-  defineMutator,
+  dateInput,
   MCP_PATH,
   MutatorError,
   onPages,
   type MutatorTx,
   type ToolFillContext,
   type ToolReadContext,
-} from './define';
-import { dateInput } from './date-input';
+} from '@/framework/shared';
+import { defineMutator } from './define';
+import type { SyncedRows } from './synced-tables';
 
 const todoText = z.string().trim().min(1, 'must not be empty').max(500, 'must be at most 500 characters');
 
@@ -21,7 +22,10 @@ const onTodoPage = onPages('/', MCP_PATH);
 
 /** A todo as a person names it: its text in quotes, or "a todo that is not on your list" for a bad id. */
 async function todoName(read: ToolReadContext, id: unknown): Promise<string> {
-  const todo = typeof id === 'string' ? await read.get('todos', id).catch(() => undefined) : undefined;
+  const todo =
+    typeof id === 'string'
+      ? await read.get<SyncedRows['todos']>('todos', id).catch(() => undefined)
+      : undefined;
   return todo ? `the todo ‘${todo.text || '(being written)'}’` : 'a todo that is not on your list';
 }
 
@@ -57,7 +61,7 @@ export const addTodo = defineMutator({
 
 /** Adds a new, open todo; CONFLICT if the id is taken. */
 async function insertTodo(
-  tx: MutatorTx,
+  tx: MutatorTx<SyncedRows>,
   todo: { id: string; text: string; status: 'ready' | 'generating'; position: number; createdAt: Date },
 ) {
   await tx.table('todos').insert({
@@ -73,7 +77,7 @@ async function insertTodo(
 }
 
 /** Finds the user's todo or fails with NOT_FOUND (which is also what another user's todo looks like). */
-async function requireTodo(tx: MutatorTx, id: string) {
+async function requireTodo(tx: MutatorTx<SyncedRows>, id: string) {
   const todo = await tx.table('todos').get(id);
   if (!todo) throw new MutatorError('NOT_FOUND', `No todo with id ${id}`);
   return todo;
@@ -170,6 +174,8 @@ export const addGeneratedTodo = defineMutator({
 
 /** Writes (part of) a generated todo's text; used by the generateTodo action as the model streams. */
 export const writeGeneratedText = defineMutator({
+  // Only the generateTodo action writes it (ctx.mutate); no client has a reason to.
+  internal: true,
   description: "Replace a todo's text and generation status.",
   input: z.object({
     id: z.uuid(),

@@ -3,7 +3,7 @@
  * folder in PGLITE_DIR). Refuses, like the app, to open a PGlite folder that another live process holds.
  */
 import './load-env';
-import { openDatabase } from '@/db/open';
+import { openDatabase } from '@/framework/server/db';
 import { databaseConfigOf, getEnv } from '@/server/env';
 
 async function main() {

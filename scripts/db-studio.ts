@@ -4,7 +4,7 @@
  */
 import './load-env';
 import { spawn } from 'node:child_process';
-import { acquirePgliteFolderLock } from '@/db/pglite-lock';
+import { acquirePgliteFolderLock } from '@/framework/server/db';
 import { getEnv } from '@/server/env';
 
 const env = getEnv();

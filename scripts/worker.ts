@@ -3,7 +3,7 @@
  * started with ACTION_QUEUE_WORKERS=0. Stops cleanly on SIGTERM (finishes running actions first).
  */
 import './load-env';
-import { registerTracing, tracingConfigured } from '@/server/telemetry/register';
+import { registerTracing, tracingConfigured } from '@/framework/server';
 import { startWorker } from '@/server/worker';
 
 (tracingConfigured() ? registerTracing() : Promise.resolve()).then(startWorker).catch((error: unknown) => {

@@ -4,8 +4,8 @@
  */
 import 'server-only';
 import { timingSafeEqual } from 'node:crypto';
-import type { Db } from '@/db/open';
-import type { Runtime } from './runtime/runtime';
+import type { Db } from '@/framework/server';
+import type { Runtime } from '@/framework/server';
 import { bearerToken, findLiveApiToken } from './auth/api-tokens';
 import {
   DEFAULT_CREDENTIAL_RECHECK_MS,
@@ -13,7 +13,7 @@ import {
   type CredentialWatch,
 } from './auth/credential-watch';
 import { readCookie, SESSION_COOKIE, verifySession } from './session';
-import { ensureUser, type SessionUser } from './users';
+import { ensureUser, type SessionUser } from '@/framework/server';
 
 export interface Context {
   runtime: Runtime;
@@ -84,7 +84,7 @@ export function createInnerContext(options: {
  */
 export async function contextFromBearerToken(token: string, deps: ContextDeps): Promise<Context> {
   const owner = token ? await findLiveApiToken(deps.runtime.db, token) : null;
-  const user = owner ? await ensureUser(deps.runtime.db, owner.userId) : null;
+  const user = owner ? await ensureUser(deps.runtime, owner.userId) : null;
   return createInnerContext({
     runtime: deps.runtime,
     user,
@@ -100,7 +100,7 @@ export async function contextFromSessionCookie(
   deps: ContextDeps,
 ): Promise<Context> {
   const session = await verifySession(cookie, deps.sessionSecret);
-  const user = session ? await ensureUser(deps.runtime.db, session.userId) : null;
+  const user = session ? await ensureUser(deps.runtime, session.userId) : null;
   return createInnerContext({ runtime: deps.runtime, user });
 }
 

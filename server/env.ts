@@ -3,7 +3,7 @@
  * A missing or malformed variable stops start-up with a message that names it.
  */
 import { z } from 'zod';
-import type { DatabaseConfig } from '@/db/open';
+import type { DatabaseConfig } from '@/framework/server';
 
 /** Used only outside production so that `npm run dev` works on a fresh clone with no set-up. */
 const DEVELOPMENT_SESSION_SECRET = 'development-only-session-secret-do-not-use-in-production';
@@ -113,7 +113,7 @@ const envSchema = z
     STREAM_TOKEN_RECHECK_MS: optional(z.coerce.number().int().min(100).max(600_000)).transform(
       (ms) => ms ?? 5_000,
     ),
-    /** Retention (server/runtime/retention.ts): log versions always kept. */
+    /** Retention (framework/server/runtime/retention.ts): log versions always kept. */
     RETENTION_LOG_KEEP_VERSIONS: optional(z.coerce.number().int().min(1_000).max(100_000_000)).transform(
       (value) => value ?? 100_000,
     ),

@@ -3,13 +3,14 @@
  * `globalThis` so that Next dev's hot reloads reuse it instead of opening the PGlite folder a second time.
  */
 import 'server-only';
-import { openDatabase } from '@/db/open';
+import { openDatabase } from '@/framework/server';
 import type { ContextDeps } from './context';
 import { databaseConfigOf, getEnv, type Env } from './env';
-import { createRuntime, type Runtime, type RuntimeOptions } from './runtime/runtime';
-import { startActionQueue } from './runtime/action-queue';
-import { startRetention, type RetentionOptions } from './runtime/retention';
-import { installShutdownHandlers } from './shutdown';
+import { type Runtime, type RuntimeOptions } from '@/framework/server';
+import { startActionQueue } from '@/framework/server';
+import { startRetention, type RetentionOptions } from '@/framework/server';
+import { installShutdownHandlers } from '@/framework/server';
+import { syncServer } from './sync';
 
 const holder = globalThis as typeof globalThis & { __starterRuntime?: Promise<Runtime> };
 
@@ -31,7 +32,7 @@ export function getRuntime(): Promise<Runtime> {
   if (!holder.__starterRuntime) {
     const env = getEnv();
     const opening = openDatabase(databaseConfigOf(env))
-      .then((database) => createRuntime(database, runtimeOptionsOf(env)))
+      .then((database) => syncServer.createRuntime(database, runtimeOptionsOf(env)))
       .then((runtime) => {
         installShutdownHandlers(runtime);
         // Enqueued actions run in every server process (FOR UPDATE SKIP LOCKED keeps them from running one twice),
@@ -53,7 +54,7 @@ export function getRuntime(): Promise<Runtime> {
 }
 
 /** What every process's runtime is built with (web processes here, the queue worker in server/worker.ts). */
-export function runtimeOptionsOf(env: Env): RuntimeOptions {
+export function runtimeOptionsOf(env: Env): Omit<RuntimeOptions, 'app'> {
   return {
     limits: {
       modelCalls: { points: env.MODEL_RATE_LIMIT, durationSeconds: env.MODEL_RATE_WINDOW_SECONDS },

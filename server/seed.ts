@@ -2,7 +2,7 @@
  * The example app's starting data for a new user: a few todos that point at where to go next.
  */
 import 'server-only';
-import type { Db } from '@/db/open';
+import type { Db } from '@/framework/server';
 import { todos } from '@/db/schema';
 
 /** Shown to every new user, in this order. */

@@ -5,13 +5,13 @@
  * claims runs with FOR UPDATE SKIP LOCKED, so any number of workers and web processes may share the queue.
  */
 import 'server-only';
-import { openDatabase } from '@/db/open';
+import { openDatabase } from '@/framework/server';
 import { databaseConfigOf, getEnv } from './env';
 import { retentionOptions, runtimeOptionsOf } from './instance';
-import { startActionQueue } from './runtime/action-queue';
-import { startRetention } from './runtime/retention';
-import { createRuntime } from './runtime/runtime';
-import { installWorkerShutdownHandlers } from './shutdown';
+import { startActionQueue } from '@/framework/server';
+import { startRetention } from '@/framework/server';
+import { installWorkerShutdownHandlers } from '@/framework/server';
+import { syncServer } from './sync';
 
 /** Starts the worker; resolves once it is claiming runs. Throws (naming the variable) on a configuration it cannot run. */
 export async function startWorker(): Promise<void> {
@@ -27,7 +27,10 @@ export async function startWorker(): Promise<void> {
       'ACTION_QUEUE_WORKERS=0 leaves the worker nothing to do: set it to 1 or more for the worker.',
     );
   }
-  const runtime = await createRuntime(await openDatabase(databaseConfigOf(env)), runtimeOptionsOf(env));
+  const runtime = await syncServer.createRuntime(
+    await openDatabase(databaseConfigOf(env)),
+    runtimeOptionsOf(env),
+  );
   const queue = startActionQueue(runtime, {
     leaseMs: env.ACTION_LEASE_MS,
     concurrency: env.ACTION_QUEUE_WORKERS,

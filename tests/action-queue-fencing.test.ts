@@ -7,22 +7,27 @@
 import { and, count, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '@/db/open';
-import { actionRuns, syncChanges, todos } from '@/db/schema';
-import { startActionQueue, type ActionQueue } from '@/server/runtime/action-queue';
-import { extendLease, insertRun, LeaseLostError, updateRun } from '@/server/runtime/action-runs';
-import { defineAction, type ActionContext } from '@/server/runtime/define-action';
-import { createRuntime, type Runtime } from '@/server/runtime/runtime';
-import { ensureUser } from '@/server/users';
+import { openDatabase } from '@/framework/server/db/open';
+import { todos } from '@/db/schema';
+import { actionRuns, syncChanges } from '@/framework/server/schema';
+import { startActionQueue, type ActionQueue } from '@/framework/server/runtime/action-queue';
+import { extendLease, insertRun, LeaseLostError, updateRun } from '@/framework/server/runtime/action-runs';
+import type { ActionContext } from '@/framework/server';
+import { defineAction } from '@/server/actions/define';
+import { type Runtime } from '@/framework/server/runtime/runtime';
+import { ensureUser } from '@/framework/server/users';
 import { createTestRuntime } from './helpers/test-database';
 import { eventually } from './helpers/sync';
+import { syncServer } from '@/server/sync';
 
 let runtimeA: Awaited<ReturnType<typeof createTestRuntime>>;
 /** The second worker's runtime: its own connections on PostgreSQL, the same runtime on PGlite. */
 let runtimeB: Runtime;
 beforeAll(async () => {
   runtimeA = await createTestRuntime();
-  runtimeB = runtimeA.url ? await createRuntime(await openDatabase({ postgresUrl: runtimeA.url })) : runtimeA;
+  runtimeB = runtimeA.url
+    ? await syncServer.createRuntime(await openDatabase({ postgresUrl: runtimeA.url }))
+    : runtimeA;
 });
 afterAll(async () => {
   if (runtimeB !== runtimeA) await runtimeB.close();
@@ -85,7 +90,7 @@ describe('issue 12 item 5: the queue is fenced', () => {
   });
 
   it('item 5: a worker whose lease lapsed is refused everything and stopped; the new owner’s result stands', async () => {
-    const user = await ensureUser(runtimeA.db, crypto.randomUUID());
+    const user = await ensureUser(runtimeA, crypto.randomUUID());
     const probe = probeAction();
     const actions = { fencingProbe: probe.action };
     // Worker A: a short lease and a heartbeat that never comes in time (as if its event loop were blocked).
@@ -172,7 +177,7 @@ describe('issue 12 item 5: the queue is fenced', () => {
   });
 
   it('item 5: heartbeats extend the lease without a change-log entry', async () => {
-    const user = await ensureUser(runtimeA.db, crypto.randomUUID());
+    const user = await ensureUser(runtimeA, crypto.randomUUID());
     const probe = probeAction();
     const queue = startActionQueue(runtimeA, {
       leaseMs: 1_500,
@@ -201,7 +206,7 @@ describe('issue 12 item 5: the queue is fenced', () => {
   it('item 5: a worker never takes over a run it is executing itself when its own heartbeat is late', async () => {
     // PGlite has one connection: a heartbeat can wait behind a backlog of commits past its lease. The worker that
     // still runs the handler must not claim the run again (it would run twice, in this very worker).
-    const user = await ensureUser(runtimeA.db, crypto.randomUUID());
+    const user = await ensureUser(runtimeA, crypto.randomUUID());
     const probe = probeAction();
     const queue = startActionQueue(runtimeA, {
       leaseMs: 300,

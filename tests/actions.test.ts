@@ -4,14 +4,15 @@
 import { count, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { actionRuns, syncChanges, syncCommits, todos } from '@/db/schema';
-import { runActionDefinition } from '@/server/runtime/action-executor';
-import { startActionQueue, type ActionQueue } from '@/server/runtime/action-queue';
-import { defineAction } from '@/server/runtime/define-action';
+import { todos } from '@/db/schema';
+import { actionRuns, syncChanges, syncCommits } from '@/framework/server/schema';
+import { runActionDefinition } from '@/framework/server/runtime/action-executor';
+import { startActionQueue, type ActionQueue } from '@/framework/server/runtime/action-queue';
+import { defineAction } from '@/server/actions/define';
 import { createInnerContext } from '@/server/context';
 import { createCaller } from '@/server/routers/_app';
-import { readSnapshot } from '@/server/runtime/snapshot';
-import { ensureUser } from '@/server/users';
+import { readSnapshot } from './helpers/app-typed';
+import { ensureUser } from '@/framework/server/users';
 import { createTestRuntime } from './helpers/test-database';
 import { eventually } from './helpers/sync';
 
@@ -27,7 +28,7 @@ afterAll(async () => {
 });
 
 async function newCaller() {
-  const user = await ensureUser(runtime.db, crypto.randomUUID());
+  const user = await ensureUser(runtime, crypto.randomUUID());
   return { user, caller: createCaller(createInnerContext({ runtime, user })) };
 }
 

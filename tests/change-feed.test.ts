@@ -2,19 +2,21 @@
  * The change feed: per-user visibility, resume by last event id, and — on a real PostgreSQL server with concurrent
  * writers — every change delivered exactly once, in commit order, across server processes.
  */
+import type { SyncedRows } from '@/mutators/synced-tables';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '@/db/open';
-import type { RowChange, SyncMessage } from '@/mutators/sync-protocol';
-import { readUserLog } from '@/server/runtime/change-log';
-import { streamChanges } from '@/server/runtime/change-stream';
-import { recordCommit } from '@/server/runtime/commit';
-import { executeMutation } from '@/server/runtime/executor';
-import { POKE_CHANNEL } from '@/server/runtime/pokes';
-import { createRuntime, type Runtime } from '@/server/runtime/runtime';
-import { readSnapshot } from '@/server/runtime/snapshot';
-import { ensureUser } from '@/server/users';
+import { openDatabase } from '@/framework/server/db/open';
+import type { RowChange, SyncMessage } from '@/framework/shared/sync-protocol';
+import { readUserLog } from '@/framework/server/runtime/change-log';
+import { streamChanges } from './helpers/app-typed';
+import { recordCommit } from '@/framework/server/runtime/commit';
+import { executeMutation } from '@/framework/server/runtime/executor';
+import { POKE_CHANNEL } from '@/framework/server/runtime/pokes';
+import { type Runtime } from '@/framework/server/runtime/runtime';
+import { readSnapshot } from './helpers/app-typed';
+import { ensureUser } from '@/framework/server/users';
 import { createTestRuntime } from './helpers/test-database';
+import { syncServer } from '@/server/sync';
 
 let runtime: Awaited<ReturnType<typeof createTestRuntime>>;
 beforeAll(async () => {
@@ -24,7 +26,7 @@ afterAll(() => runtime.close());
 
 async function newUser(on: Runtime = runtime) {
   const id = crypto.randomUUID();
-  await ensureUser(on.db, id);
+  await ensureUser(on, id);
   return id;
 }
 
@@ -39,12 +41,12 @@ async function collect(
   on: Runtime,
   userId: string,
   lastEventId: string | null,
-  until: (messages: SyncMessage[]) => boolean,
+  until: (messages: SyncMessage<SyncedRows>[]) => boolean,
   timeoutMs = 20_000,
 ) {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
-  const messages: SyncMessage[] = [];
+  const messages: SyncMessage<SyncedRows>[] = [];
   const eventIds: string[] = [];
   for await (const [id, message] of streamChanges(on, userId, lastEventId, controller.signal)) {
     messages.push(message);
@@ -55,11 +57,11 @@ async function collect(
   return { messages, eventIds, timedOut: controller.signal.aborted };
 }
 
-const changesOf = (messages: SyncMessage[]) =>
+const changesOf = (messages: SyncMessage<SyncedRows>[]) =>
   messages.flatMap((message) => (message.type === 'changes' ? message.changes : []));
 
 /** The text of each todo written by these messages, in order. */
-const todoTexts = (messages: SyncMessage[]) =>
+const todoTexts = (messages: SyncMessage<SyncedRows>[]) =>
   changesOf(messages).flatMap((change) =>
     change.table === 'todos' && change.op === 'set' ? [change.row.text] : [],
   );
@@ -185,7 +187,7 @@ describe('change feed', () => {
       const user = await newUser();
       // Some history before the reader's process starts, so it also catches up from the database.
       for (let i = 0; i < 20; i++) await addTodo(runtime, user, `before ${i}`);
-      const reader = await createRuntime(await openDatabase({ postgresUrl: runtime.url }));
+      const reader = await syncServer.createRuntime(await openDatabase({ postgresUrl: runtime.url }));
       try {
         const readAll = (on: Runtime) =>
           collect(

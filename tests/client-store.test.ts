@@ -3,10 +3,11 @@
  * rollback of only the rejected mutation, and retries that reuse the mutation id.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TransportError, type SyncTransport } from '@/client/sync/store';
-import { syncCommits, todos } from '@/db/schema';
-import { executeMutation } from '@/server/runtime/executor';
-import { readSnapshot } from '@/server/runtime/snapshot';
+import { TransportError, type SyncTransport } from '@/framework/client/store';
+import { todos } from '@/db/schema';
+import { syncCommits } from '@/framework/server/schema';
+import { executeMutation } from '@/framework/server/runtime/executor';
+import { readSnapshot } from './helpers/app-typed';
 import { eq } from 'drizzle-orm';
 import { createTestRuntime } from './helpers/test-database';
 import { directTransport, eventually, gatedTransport, newClient, pumpFeed } from './helpers/sync';

@@ -6,12 +6,13 @@
 import { and, count, eq } from 'drizzle-orm';
 import type { UIMessage } from 'ai';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { syncCommits, todos } from '@/db/schema';
+import { todos } from '@/db/schema';
+import { syncCommits } from '@/framework/server/schema';
 import { loadThread } from '@/server/copilot/threads';
-import { createRateLimiter } from '@/server/copilot/rate-limit';
+import { createRateLimiter } from '@/framework/server/copilot/rate-limit';
 import { handleChat } from '@/server/copilot/chat-handler';
-import { readSnapshot } from '@/server/runtime/snapshot';
-import { ensureUser } from '@/server/users';
+import { readSnapshot } from './helpers/app-typed';
+import { ensureUser } from '@/framework/server/users';
 
 /** The thread the chat helper below talks in (the transport's chat id). */
 const loadConversation = async (db: typeof runtime.db, userId: string) =>
@@ -33,7 +34,7 @@ afterAll(async () => {
 });
 
 async function newUser() {
-  const user = await ensureUser(runtime.db, crypto.randomUUID());
+  const user = await ensureUser(runtime, crypto.randomUUID());
   return { id: user.id, cookie: await sessionCookie(user.id) };
 }
 

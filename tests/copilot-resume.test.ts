@@ -9,7 +9,7 @@ import { handleAnswerStream } from '@/server/copilot/answer-stream-handler';
 import { handleChat } from '@/server/copilot/chat-handler';
 import { activeStream, readLogged } from '@/server/copilot/stream-log';
 import { loadThread } from '@/server/copilot/threads';
-import { ensureUser } from '@/server/users';
+import { ensureUser } from '@/framework/server/users';
 import { startModelServer, type ModelServer } from '../e2e/support/model-server';
 import { chatDeps, chatRequest, readChat, sessionCookie, TEST_SECRET, userMessage } from './helpers/chat';
 import { createTestRuntime } from './helpers/test-database';
@@ -30,7 +30,7 @@ const words = Array.from({ length: 20 }, (_, index) => `word${index} `);
 const contextDeps = () => ({ runtime, sessionSecret: TEST_SECRET });
 
 async function newUser() {
-  const user = await ensureUser(runtime.db, crypto.randomUUID());
+  const user = await ensureUser(runtime, crypto.randomUUID());
   return { id: user.id, cookie: await sessionCookie(user.id) };
 }
 

@@ -13,8 +13,8 @@ import { handleChat } from '@/server/copilot/chat-handler';
 import { loadThread } from '@/server/copilot/threads';
 import { HISTORY_BUDGET } from '@/server/copilot/trim-history';
 import { createCaller } from '@/server/routers/_app';
-import { readSnapshot } from '@/server/runtime/snapshot';
-import { ensureUser } from '@/server/users';
+import { readSnapshot } from './helpers/app-typed';
+import { ensureUser } from '@/framework/server/users';
 import { startModelServer, type ModelServer } from '../e2e/support/model-server';
 import { chatDeps, chatRequest, readChat, sessionCookie, userMessage } from './helpers/chat';
 import { createTestRuntime } from './helpers/test-database';
@@ -32,7 +32,7 @@ afterAll(async () => {
 });
 
 async function newUser() {
-  const user = await ensureUser(runtime.db, crypto.randomUUID());
+  const user = await ensureUser(runtime, crypto.randomUUID());
   return { id: user.id, cookie: await sessionCookie(user.id) };
 }
 

@@ -4,7 +4,7 @@
  */
 import type { UIMessage } from 'ai';
 import { describe, expect, it } from 'vitest';
-import { createRepeatGuard, RepeatedCallError } from '@/server/copilot/repeat-guard';
+import { createRepeatGuard, RepeatedCallError } from '@/framework/server/copilot/repeat-guard';
 import { applyIncomingMessage } from '@/server/copilot/thread-turn';
 import { HISTORY_BUDGET, trimHistory } from '@/server/copilot/trim-history';
 

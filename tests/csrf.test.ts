@@ -15,7 +15,7 @@ import { foreignOriginReason } from '@/server/http/request-guards';
 import { importTodosFromRequest } from '@/server/http/todos-csv';
 import { createTrpcHandler } from '@/server/http/trpc';
 import { handleMcp } from '@/server/mcp/mcp-handler';
-import { ensureUser } from '@/server/users';
+import { ensureUser } from '@/framework/server/users';
 import { startModelServer, type ModelServer } from '../e2e/support/model-server';
 import { chatDeps, sessionCookie, TEST_SECRET, userMessage } from './helpers/chat';
 import { fingerprint } from './helpers/fuzz-db';
@@ -42,7 +42,7 @@ afterAll(async () => {
 
 /** A user who already exists (so that a refused request cannot be blamed for creating it) and their cookie. */
 async function newUser() {
-  const user = await ensureUser(runtime.db, crypto.randomUUID());
+  const user = await ensureUser(runtime, crypto.randomUUID());
   return { id: user.id, cookie: await sessionCookie(user.id) };
 }
 

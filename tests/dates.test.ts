@@ -8,9 +8,9 @@ import { eq } from 'drizzle-orm';
 import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { todos } from '@/db/schema';
-import { dateInput } from '@/mutators/date-input';
+import { dateInput } from '@/framework/shared/date-input';
 import { createTrpcHandler } from '@/server/http/trpc';
-import { ensureUser } from '@/server/users';
+import { ensureUser } from '@/framework/server/users';
 import { sessionCookie, TEST_SECRET } from './helpers/chat';
 import { fingerprint } from './helpers/fuzz-db';
 import { createTestRuntime } from './helpers/test-database';
@@ -22,7 +22,7 @@ let cookie = '';
 beforeAll(async () => {
   runtime = await createTestRuntime();
   trpc = createTrpcHandler(async () => ({ runtime, sessionSecret: TEST_SECRET }));
-  cookie = await sessionCookie((await ensureUser(runtime.db, crypto.randomUUID())).id);
+  cookie = await sessionCookie((await ensureUser(runtime, crypto.randomUUID())).id);
 });
 afterAll(() => runtime?.close());
 
@@ -87,11 +87,6 @@ const PROCEDURES: { path: string; input: (date: unknown) => unknown; field: (str
     path: 'mutators.addGeneratedTodo',
     input: (d) => ({ args: { id: id(), prompt: 'p', position: 1, createdAt: d } }),
     field: ['args', 'createdAt'],
-  },
-  {
-    path: 'mutators.writeGeneratedText',
-    input: (d) => ({ args: { id: id(), text: '', status: 'ready', updatedAt: d } }),
-    field: ['args', 'updatedAt'],
   },
   {
     path: 'actions.addTodos',

@@ -14,6 +14,7 @@ const README_MAX_BYTES = 10_240;
 
 /** Top-level folders whose files comments may name (a source file under server/, a page under docs/). */
 const TOP_LEVEL = [
+  'framework',
   'app',
   'server',
   'client',
@@ -44,7 +45,18 @@ const EXTENSIONS = [
 ];
 
 /** Folders whose .ts/.tsx sources are scanned, plus the top-level .ts files. */
-const SOURCE_FOLDERS = ['app', 'server', 'client', 'mutators', 'db', 'scripts', 'tests', 'e2e', 'bench'];
+const SOURCE_FOLDERS = [
+  'framework',
+  'app',
+  'server',
+  'client',
+  'mutators',
+  'db',
+  'scripts',
+  'tests',
+  'e2e',
+  'bench',
+];
 
 function walk(dir: string, accept: (file: string) => boolean): string[] {
   const out: string[] = [];
@@ -294,14 +306,14 @@ describe('the comment scanner', () => {
 
   it('names repository paths only with a known folder and an extension, or a bare .md name', () => {
     const named = (text: string) => pathsIn(text);
-    expect(named('see server/runtime/executor.ts and docs/architecture.md (rule 3)')).toEqual([
-      'server/runtime/executor.ts',
+    expect(named('see framework/server/runtime/executor.ts and docs/architecture.md (rule 3)')).toEqual([
+      'framework/server/runtime/executor.ts',
       'docs/architecture.md',
     ]);
     expect(named('the ' + 'DESIGN' + '.md rule 5')).toEqual(['DESIGN' + '.md']);
     expect(named('app/api/trpc/[trpc]/route.ts.')).toEqual(['app/api/trpc/[trpc]/route.ts']);
     expect(named('deploy/nginx/app.conf.template')).toEqual([]);
     expect(named('node_modules/next/dist/docs/01-app/guide.md, https://example.com/docs/x.md')).toEqual([]);
-    expect(named('server/runtime/ and db/migrations, tests/*.test.ts, @/server/env')).toEqual([]);
+    expect(named('framework/server/runtime/ and db/migrations, tests/*.test.ts, @/server/env')).toEqual([]);
   });
 });

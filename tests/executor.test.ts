@@ -3,8 +3,9 @@
  */
 import { count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { actionRuns, clientMutations, syncChanges, syncCommits, todos } from '@/db/schema';
-import { executeMutation } from '@/server/runtime/executor';
+import { todos } from '@/db/schema';
+import { actionRuns, clientMutations, syncChanges, syncCommits } from '@/framework/server/schema';
+import { executeMutation } from '@/framework/server/runtime/executor';
 import { createTestRuntime } from './helpers/test-database';
 import { newClient } from './helpers/sync';
 

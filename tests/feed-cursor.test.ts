@@ -5,22 +5,24 @@
  * on PostgreSQL each with its own connections, on PGlite sharing the one (the second then never hears the first's
  * commits until it reads the log, the widest such window).
  */
+import type { SyncedRows } from '@/mutators/synced-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '@/db/open';
-import type { SyncMessage } from '@/mutators/sync-protocol';
-import type { ChangeFeed } from '@/server/runtime/change-feed';
-import { streamChanges } from '@/server/runtime/change-stream';
-import { executeMutation } from '@/server/runtime/executor';
-import { createRuntime, type Runtime } from '@/server/runtime/runtime';
-import { ensureUser } from '@/server/users';
+import { openDatabase } from '@/framework/server/db/open';
+import type { SyncMessage } from '@/framework/shared/sync-protocol';
+import type { ChangeFeed } from '@/framework/server/runtime/change-feed';
+import { streamChanges } from './helpers/app-typed';
+import { executeMutation } from '@/framework/server/runtime/executor';
+import { type Runtime } from '@/framework/server/runtime/runtime';
+import { ensureUser } from '@/framework/server/users';
 import { createTestRuntime } from './helpers/test-database';
+import { syncServer } from '@/server/sync';
 
 let writer: Awaited<ReturnType<typeof createTestRuntime>>;
 let reader: Runtime;
 
 beforeAll(async () => {
   writer = await createTestRuntime();
-  reader = await createRuntime(
+  reader = await syncServer.createRuntime(
     writer.url
       ? await openDatabase({ postgresUrl: writer.url })
       : { db: writer.db, engine: writer.engine, close: async () => {} },
@@ -39,7 +41,7 @@ const addTodo = (userId: string, text: string, on: Runtime = writer) =>
 describe('issue 12 item 16: the feed cursor never moves backwards', () => {
   it('item 16: a snapshot newer than the process feed is followed only by newer commits', async () => {
     const userId = crypto.randomUUID();
-    await ensureUser(writer.db, userId);
+    await ensureUser(writer, userId);
     await addTodo(userId, 'before');
 
     // The reader's feed reads the log, then the other process commits before the snapshot is read: the snapshot
@@ -64,7 +66,7 @@ describe('issue 12 item 16: the feed cursor never moves backwards', () => {
 
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), 20_000);
-    const messages: { id: string; message: SyncMessage }[] = [];
+    const messages: { id: string; message: SyncMessage<SyncedRows> }[] = [];
     const stream = (async () => {
       for await (const [id, message] of streamChanges(readerWithRace, userId, null, controller.signal)) {
         messages.push({ id, message });

@@ -6,11 +6,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '@/client/create-client';
 import type { SyncedRows } from '@/mutators/synced-tables';
-import { currentVersion } from '@/server/runtime/change-log';
-import { executeMutation } from '@/server/runtime/executor';
-import { readSnapshot } from '@/server/runtime/snapshot';
+import { currentVersion } from '@/framework/server/runtime/change-log';
+import { executeMutation } from '@/framework/server/runtime/executor';
+import { readSnapshot } from './helpers/app-typed';
 import { signSession } from '@/server/session';
-import { ensureUser } from '@/server/users';
+import { ensureUser } from '@/framework/server/users';
 import { cuttableFetch } from './helpers/cuttable-fetch';
 import { createTestRuntime } from './helpers/test-database';
 import { startTrpcHttpServer, type TrpcHttpServer } from './helpers/trpc-http-server';
@@ -79,7 +79,7 @@ function followingClient(cookie: string) {
 describe('the change feed under random disconnects', () => {
   it(`${CLIENTS} clients, ${MUTATIONS} mutations, connections cut at random: every client ends equal to the database`, async () => {
     const userId = crypto.randomUUID();
-    await ensureUser(runtime.db, userId);
+    await ensureUser(runtime, userId);
     const cookie = await signSession({ userId }, SECRET);
     const clients = Array.from({ length: CLIENTS }, () => followingClient(cookie));
     await expect

@@ -41,10 +41,10 @@ import { createApiToken } from '@/server/auth/api-tokens';
 import { handleChat } from '@/server/copilot/chat-handler';
 import { createTrpcHandler } from '@/server/http/trpc';
 import { handleMcp } from '@/server/mcp/mcp-handler';
-import { mcpTools } from '@/server/mcp/mcp-server';
+import { mcpTools } from '@/framework/server/mcp/mcp-server';
 import { appRouter } from '@/server/routers/_app';
 import { SESSION_COOKIE, signSession } from '@/server/session';
-import { ensureUser } from '@/server/users';
+import { ensureUser } from '@/framework/server/users';
 import { startModelServer, type ModelServer } from '../e2e/support/model-server';
 import { chatDeps, chatRequest, TEST_SECRET } from './helpers/chat';
 import { changedTables, fingerprint, type Fingerprint, type TableName } from './helpers/fuzz-db';
@@ -92,7 +92,7 @@ beforeAll(async () => {
   runtime = await createTestRuntime();
   trpc = createTrpcHandler(async () => ({ runtime, sessionSecret: TEST_SECRET }));
   for (const key of ['trpc', 'chat', 'mcp'] as const) {
-    users[key] = (await ensureUser(runtime.db, crypto.randomUUID())).id;
+    users[key] = (await ensureUser(runtime, crypto.randomUUID())).id;
   }
   cookies.trpc = await cookieFor(users.trpc);
   cookies.chat = await cookieFor(users.chat);
@@ -198,7 +198,7 @@ const INVALID_ONLY = new Set(['streams.draftTodo', 'sync.changes', 'actions.gene
 /** Input that goes to a model and is never stored: text the database could not store is harmless there. */
 const NOT_STORED = new Set(['streams.draftTodo']);
 
-/** Mirrors the envelope check of server/runtime/executor.ts (it is not exported). */
+/** Mirrors the envelope check of framework/server/runtime/executor.ts (it is not exported). */
 const envelopeSchema = z
   .object({
     args: z.unknown(),
@@ -992,7 +992,7 @@ describe(`MCP endpoint (fast-check seed ${SEED})`, () => {
   });
 
   it('lists the tools to fuzz, with the same names as the server’s own tool list', () => {
-    const { tools } = mcpTools({ id: users.mcp }, 'http://app.test');
+    const { tools } = mcpTools(runtime, { id: users.mcp }, 'http://app.test');
     expect(listed.map((tool) => tool.name).sort()).toEqual(tools.map((tool) => tool.name).sort());
     expect(listed.length).toBeGreaterThan(0);
   });
@@ -1000,7 +1000,7 @@ describe(`MCP endpoint (fast-check seed ${SEED})`, () => {
   it(
     `tools/call on every listed tool with hostile arguments: never 5xx, errors name the field, nothing written (seed ${SEED})`,
     async () => {
-      const { tools } = mcpTools({ id: users.mcp }, 'http://app.test');
+      const { tools } = mcpTools(runtime, { id: users.mcp }, 'http://app.test');
       let id = 0;
       for (const [index, listedTool] of listed.entries()) {
         const schema = tools.find((tool) => tool.name === listedTool.name)?.inputSchema;

@@ -4,12 +4,13 @@
  */
 import { and, asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { actionRuns, providerSettings, syncChanges, syncCommits, todos } from '@/db/schema';
-import { startActionQueue, type ActionQueue } from '@/server/runtime/action-queue';
-import { executeMutation } from '@/server/runtime/executor';
+import { providerSettings, todos } from '@/db/schema';
+import { actionRuns, syncChanges, syncCommits } from '@/framework/server/schema';
+import { startActionQueue, type ActionQueue } from '@/framework/server/runtime/action-queue';
+import { executeMutation } from '@/framework/server/runtime/executor';
 import { createInnerContext } from '@/server/context';
 import { createCaller } from '@/server/routers/_app';
-import { ensureUser } from '@/server/users';
+import { ensureUser } from '@/framework/server/users';
 import { startModelServer, type ModelServer } from '../e2e/support/model-server';
 import { createTestRuntime } from './helpers/test-database';
 import { eventually } from './helpers/sync';
@@ -33,7 +34,7 @@ afterAll(async () => {
 
 async function generate(prompt: string) {
   const userId = crypto.randomUUID();
-  await ensureUser(runtime.db, userId);
+  await ensureUser(runtime, userId);
   const id = crypto.randomUUID();
   await executeMutation(runtime, userId, 'addGeneratedTodo', {
     args: { id, prompt, position: 9, createdAt: new Date() },
@@ -135,7 +136,7 @@ describe('generateTodo', () => {
 
   it('streams a draft straight to the caller (a tRPC streaming response, nothing stored)', async () => {
     model.enqueue({ kind: 'text', chunks: ['Fix ', 'the ', 'bike'] });
-    const user = await ensureUser(runtime.db, crypto.randomUUID());
+    const user = await ensureUser(runtime, crypto.randomUUID());
     const caller = createCaller(createInnerContext({ runtime, user }));
     const drafts: { text: string; done: boolean }[] = [];
     for await (const draft of await caller.streams.draftTodo({ prompt: 'bike' })) drafts.push(draft);
@@ -147,7 +148,7 @@ describe('generateTodo', () => {
 
   it("uses the user's server-only model settings", async () => {
     const userId = crypto.randomUUID();
-    await ensureUser(runtime.db, userId);
+    await ensureUser(runtime, userId);
     await runtime.db
       .insert(providerSettings)
       .values({ userId, model: 'my-own-model', systemPrompt: 'Be terse.' });

@@ -4,11 +4,12 @@
  */
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { actionRuns, todos } from '@/db/schema';
+import { todos } from '@/db/schema';
+import { actionRuns } from '@/framework/server/schema';
 import { NOT_CONFIGURED_MESSAGE } from '@/server/ai/model';
-import { startActionQueue, type ActionQueue } from '@/server/runtime/action-queue';
-import { executeMutation } from '@/server/runtime/executor';
-import { ensureUser } from '@/server/users';
+import { startActionQueue, type ActionQueue } from '@/framework/server/runtime/action-queue';
+import { executeMutation } from '@/framework/server/runtime/executor';
+import { ensureUser } from '@/framework/server/users';
 import { createTestRuntime } from './helpers/test-database';
 import { eventually } from './helpers/sync';
 
@@ -28,7 +29,7 @@ afterAll(async () => {
 
 it('fails with a clear, user-visible message naming what to configure', async () => {
   const userId = crypto.randomUUID();
-  await ensureUser(runtime.db, userId);
+  await ensureUser(runtime, userId);
   const id = crypto.randomUUID();
   await executeMutation(runtime, userId, 'addGeneratedTodo', {
     args: { id, prompt: 'x', position: 1, createdAt: new Date() },

@@ -4,9 +4,10 @@
  */
 import { count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientMutations, syncCommits, todos } from '@/db/schema';
-import { executeMutation } from '@/server/runtime/executor';
-import { createBatcher } from '@/server/runtime/group-commit';
+import { todos } from '@/db/schema';
+import { clientMutations, syncCommits } from '@/framework/server/schema';
+import { executeMutation } from '@/framework/server/runtime/executor';
+import { createBatcher } from '@/framework/server/runtime/group-commit';
 import { createTestRuntime } from './helpers/test-database';
 import { newClient } from './helpers/sync';
 

@@ -6,10 +6,10 @@
  */
 import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SyncStore } from '@/client/sync/store';
+import { AppStore } from './helpers/app-typed';
 import { createTrpcHandler } from '@/server/http/trpc';
-import { executeMutation } from '@/server/runtime/executor';
-import { readSnapshot } from '@/server/runtime/snapshot';
+import { executeMutation } from '@/framework/server/runtime/executor';
+import { readSnapshot } from './helpers/app-typed';
 import { sessionCookie, TEST_SECRET } from './helpers/chat';
 import { fingerprint } from './helpers/fuzz-db';
 import { directTransport, newClient } from './helpers/sync';
@@ -87,7 +87,7 @@ describe('issue 12 item 16: addTodo with a taken id reveals nothing about whose 
     // Alice's store knows the row: it refuses before sending anything.
     const ownFailure = await alice.store.mutate('addTodo', addArgs(alicesTodo.id)).settled;
     // Bob's store cannot know it: the optimistic insert is sent, and the server's answer comes back.
-    const bobStore = new SyncStore({
+    const bobStore = new AppStore({
       snapshot: await readSnapshot(runtime, bob.userId),
       transport: directTransport(runtime, bob.userId),
       retryDelayMs: 5,

@@ -6,13 +6,14 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { syncCommits, todos } from '@/db/schema';
+import { todos } from '@/db/schema';
+import { syncCommits } from '@/framework/server/schema';
 import { createApiToken, revokeApiToken, userForApiToken } from '@/server/auth/api-tokens';
 import { createInnerContext } from '@/server/context';
 import { handleMcp } from '@/server/mcp/mcp-handler';
 import { createCaller } from '@/server/routers/_app';
-import { readSnapshot } from '@/server/runtime/snapshot';
-import { ensureUser } from '@/server/users';
+import { readSnapshot } from './helpers/app-typed';
+import { ensureUser } from '@/framework/server/users';
 import { createTestRuntime } from './helpers/test-database';
 
 let runtime: Awaited<ReturnType<typeof createTestRuntime>>;
@@ -38,7 +39,7 @@ async function connect(token: string | null) {
 }
 
 async function userWithToken() {
-  const user = await ensureUser(runtime.db, crypto.randomUUID());
+  const user = await ensureUser(runtime, crypto.randomUUID());
   const { token, id } = await createApiToken(runtime.db, user.id, 'test');
   return { userId: user.id, token, tokenId: id };
 }
@@ -180,7 +181,7 @@ describe('issue 12 item 16: GET and DELETE /api/mcp', () => {
 
 describe('API tokens', () => {
   it('are made and revoked by a browser session; the value is shown once and only its hash is stored', async () => {
-    const user = await ensureUser(runtime.db, crypto.randomUUID());
+    const user = await ensureUser(runtime, crypto.randomUUID());
     const caller = createCaller(createInnerContext({ runtime, user }));
     const made = await caller.tokens.create({ name: 'laptop script' });
     expect(made.token).toMatch(/^tas_/);
@@ -199,7 +200,7 @@ describe('API tokens', () => {
   });
 
   it('cannot manage tokens with a token', async () => {
-    const user = await ensureUser(runtime.db, crypto.randomUUID());
+    const user = await ensureUser(runtime, crypto.randomUUID());
     const caller = createCaller(createInnerContext({ runtime, user, auth: 'token' }));
     await expect(caller.tokens.create({ name: 'more' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
     await expect(caller.tokens.list()).rejects.toMatchObject({ code: 'FORBIDDEN' });

@@ -1,9 +1,10 @@
 import { getTableName, is, sql } from 'drizzle-orm';
 import { PgTable } from 'drizzle-orm/pg-core';
 import * as schema from '@/db/schema';
+import * as frameworkSchema from '@/framework/server/schema';
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from '@/db/open';
-import { migrateDatabase } from '@/db/migrate';
+import { openDatabase } from '@/framework/server/db/open';
+import { migrateDatabase } from '@/framework/server/db/migrate';
 import { createPostgresDatabase, createTestDatabase } from './helpers/test-database';
 
 describe('migrations', () => {
@@ -14,8 +15,8 @@ describe('migrations', () => {
       const result = await database.db.execute<{ table_name: string }>(
         sql`select table_name from information_schema.tables where table_schema = 'public' order by table_name`,
       );
-      // Every table in db/schema.ts exists: the committed migrations match the schema.
-      const expected = Object.values(schema)
+      // Every table of both schema files exists: the committed migrations match them.
+      const expected = [...Object.values(frameworkSchema), ...Object.values(schema)]
         .filter((value) => is(value, PgTable))
         .map((table) => getTableName(table))
         .sort();

@@ -7,13 +7,15 @@ import { TRPCClientError } from '@trpc/client';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type AppClient } from '@/client/create-client';
-import { SyncStore, type SendState } from '@/client/sync/store';
-import { createTrpcTransport } from '@/client/sync/trpc-transport';
-import { syncCommits, todos } from '@/db/schema';
+import { type SendState } from '@/framework/client/store';
+import { AppStore } from './helpers/app-typed';
+import { createTrpcTransport } from '@/framework/client/trpc-transport';
+import { todos } from '@/db/schema';
+import { syncCommits } from '@/framework/server/schema';
 import type { AppRouter } from '@/server/router-type';
-import { readSnapshot } from '@/server/runtime/snapshot';
+import { readSnapshot } from './helpers/app-typed';
 import { signSession } from '@/server/session';
-import { ensureUser } from '@/server/users';
+import { ensureUser } from '@/framework/server/users';
 import { withFailingCommits, type FailingCommits } from './helpers/failing-commits';
 import { pumpFeed } from './helpers/sync';
 import { createTestRuntime } from './helpers/test-database';
@@ -37,7 +39,7 @@ afterAll(async () => {
 
 async function newUserClient(): Promise<{ userId: string; client: AppClient }> {
   const userId = crypto.randomUUID();
-  await ensureUser(runtime.db, userId);
+  await ensureUser(runtime, userId);
   const client = createClient({ url: server.url, sessionCookie: await signSession({ userId }, SECRET) });
   // The server's first request of a user runs a transaction of its own (users.ts): out of the way of the failures.
   await client.sync.snapshot.query();
@@ -47,7 +49,7 @@ async function newUserClient(): Promise<{ userId: string; client: AppClient }> {
 /** A store over HTTP, as a browser tab has it, following the feed. */
 async function newTab(options: { maxServerRetries?: number } = {}) {
   const { userId, client } = await newUserClient();
-  const store = new SyncStore({
+  const store = new AppStore({
     snapshot: await readSnapshot(runtime, userId),
     transport: createTrpcTransport(client),
     retryDelayMs: 5,

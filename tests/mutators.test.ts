@@ -3,9 +3,9 @@
  * commits to the database for the same inputs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SyncStore } from '@/client/sync/store';
-import { executeMutation } from '@/server/runtime/executor';
-import { readSnapshot } from '@/server/runtime/snapshot';
+import { AppStore } from './helpers/app-typed';
+import { executeMutation } from '@/framework/server/runtime/executor';
+import { readSnapshot } from './helpers/app-typed';
 import { createTestRuntime } from './helpers/test-database';
 import { newClient } from './helpers/sync';
 
@@ -22,7 +22,7 @@ describe('mutators on client and server', () => {
     const { userId, store: serverSide } = await newClient(runtime);
     const start = await readSnapshot(runtime, userId);
     // A store that never reaches the server: its view is the client-side result alone.
-    const offline = new SyncStore({ snapshot: start, transport: { mutate: () => new Promise(() => {}) } });
+    const offline = new AppStore({ snapshot: start, transport: { mutate: () => new Promise(() => {}) } });
 
     const [first, second, third] = start.tables.todos.filter((todo) => !todo.completed);
     if (!first || !second || !third) throw new Error('expected seeded todos');
@@ -52,7 +52,7 @@ describe('mutators on client and server', () => {
   it('refuse a taken id identically on both sides (insert), writing nothing', async () => {
     const { userId } = await newClient(runtime);
     const start = await readSnapshot(runtime, userId);
-    const offline = new SyncStore({ snapshot: start, transport: { mutate: () => new Promise(() => {}) } });
+    const offline = new AppStore({ snapshot: start, transport: { mutate: () => new Promise(() => {}) } });
     const [existing] = start.tables.todos;
     if (!existing) throw new Error('expected seeded todos');
     const args = { id: existing.id, text: 'Again', position: 99, createdAt: new Date() };
@@ -71,7 +71,7 @@ describe('mutators on client and server', () => {
   it('trim and validate input identically on both sides', async () => {
     const { userId } = await newClient(runtime);
     const start = await readSnapshot(runtime, userId);
-    const offline = new SyncStore({ snapshot: start, transport: { mutate: () => new Promise(() => {}) } });
+    const offline = new AppStore({ snapshot: start, transport: { mutate: () => new Promise(() => {}) } });
     const failure = await offline.mutate('addTodo', {
       id: crypto.randomUUID(),
       text: '   ',

@@ -9,11 +9,11 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase } from '@/db/open';
-import { PGLITE_FSYNC_CHANNEL, type PgliteFsyncMessage } from '@/db/pglite-durable-fs';
-import { executeMutation } from '@/server/runtime/executor';
-import { createRuntime } from '@/server/runtime/runtime';
+import { openDatabase } from '@/framework/server/db/open';
+import { PGLITE_FSYNC_CHANNEL, type PgliteFsyncMessage } from '@/framework/server/db/pglite-durable-fs';
+import { executeMutation } from '@/framework/server/runtime/executor';
 import { newClient } from './helpers/sync';
+import { syncServer } from '@/server/sync';
 
 const tsxCli = createRequire(import.meta.url).resolve('tsx/cli');
 const folders: string[] = [];
@@ -99,7 +99,7 @@ describe('issue 12 item 1: PGlite commits are flushed to disk before they are ac
   );
 
   it('item 1: with group commit, no mutation is answered before the WAL holding it was flushed', async () => {
-    const runtime = await createRuntime(await openDatabase({ pgliteDir: tempFolder() }));
+    const runtime = await syncServer.createRuntime(await openDatabase({ pgliteDir: tempFolder() }));
     const events: string[] = [];
     const onFsync = (message: unknown) => {
       if ((message as PgliteFsyncMessage).path.includes('/pg_wal/')) events.push('wal-fsync');

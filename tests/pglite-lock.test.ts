@@ -8,9 +8,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { openDatabase } from '@/db/open';
+import { openDatabase } from '@/framework/server/db/open';
 import { sql } from 'drizzle-orm';
-import { acquirePgliteFolderLock, lockFileFor, PgliteFolderInUseError } from '@/db/pglite-lock';
+import {
+  acquirePgliteFolderLock,
+  lockFileFor,
+  PgliteFolderInUseError,
+} from '@/framework/server/db/pglite-lock';
 
 const tsxCli = createRequire(import.meta.url).resolve('tsx/cli');
 const folders: string[] = [];

@@ -10,19 +10,20 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MIGRATIONS_FOLDER } from '@/db/migrate';
-import { openDatabase, type DatabaseHandle } from '@/db/open';
-import { notificationsReachSession } from '@/db/session-probe';
-import type { SyncMessage } from '@/mutators/sync-protocol';
-import { streamChanges } from '@/server/runtime/change-stream';
-import { executeMutation } from '@/server/runtime/executor';
-import { createRuntime, type Runtime } from '@/server/runtime/runtime';
-import { ensureUser } from '@/server/users';
+import { MIGRATIONS_FOLDER } from '@/framework/server/db/migrate';
+import { openDatabase, type DatabaseHandle } from '@/framework/server/db/open';
+import { notificationsReachSession } from '@/framework/server/db/session-probe';
+import type { SyncMessage } from '@/framework/shared/sync-protocol';
+import { streamChanges } from './helpers/app-typed';
+import { executeMutation } from '@/framework/server/runtime/executor';
+import { type Runtime } from '@/framework/server/runtime/runtime';
+import { ensureUser } from '@/framework/server/users';
 import { startPgBouncer, type PgBouncer } from './helpers/pgbouncer';
 import { createPostgresDatabase } from './helpers/postgres-database';
+import { syncServer } from '@/server/sync';
 
 const baseUrl = process.env.DATABASE_URL;
-/** The advisory lock key of db/migrate.ts. */
+/** The advisory lock key of framework/server/db/migrate.ts. */
 const MIGRATION_LOCK_KEY = 727_001;
 
 describe.runIf(baseUrl)(
@@ -81,12 +82,12 @@ describe.runIf(baseUrl)(
     it('with DATABASE_DIRECT_URL, two runtimes through the pooler see each other’s commits within ~100 ms', async () => {
       const { direct, pooled } = await newDatabase();
       const config = { postgresUrl: pooled, directUrl: direct };
-      const writer = await createRuntime(await openDatabase(config));
-      const reader = await createRuntime(await openDatabase(config));
+      const writer = await syncServer.createRuntime(await openDatabase(config));
+      const reader = await syncServer.createRuntime(await openDatabase(config));
       const stop = new AbortController();
       try {
         const userId = crypto.randomUUID();
-        await ensureUser(writer.db, userId);
+        await ensureUser(writer, userId);
         const follower = follow(reader, userId, stop.signal);
         await follower.next(); // The snapshot: the reader's stream is live.
 

@@ -9,29 +9,31 @@ import type { AddressInfo } from 'node:net';
 import { count, eq } from 'drizzle-orm';
 import { NextRequest } from 'next/server';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { openDatabase } from '@/db/open';
-import { actionRuns, todos, users } from '@/db/schema';
+import { openDatabase } from '@/framework/server/db/open';
+import { todos } from '@/db/schema';
+import { actionRuns, users } from '@/framework/server/schema';
 import { actions, type ActionName } from '@/server/actions/registry';
 import { createInnerContext } from '@/server/context';
 import { handleChat } from '@/server/copilot/chat-handler';
 import { getEnv, parseEnv } from '@/server/env';
 import type * as Instance from '@/server/instance';
 import { createTrpcHandler } from '@/server/http/trpc';
-import { addressKey, clientAddress, PEER_ADDRESS_HEADER } from '@/server/limits/client-address';
-import { takeModelCall } from '@/server/limits/model-calls';
-import { installPeerAddressStamp } from '@/server/limits/peer-address-stamp';
-import type { LimitPolicies } from '@/server/limits/policies';
+import { addressKey, clientAddress, PEER_ADDRESS_HEADER } from '@/framework/server/limits/client-address';
+import { takeModelCall } from '@/framework/server/limits/model-calls';
+import { installPeerAddressStamp } from '@/framework/server/limits/peer-address-stamp';
+import type { LimitPolicies } from '@/framework/server/limits/policies';
 import { createCaller } from '@/server/routers/_app';
-import { callAction } from '@/server/runtime/action-executor';
-import { startActionQueue } from '@/server/runtime/action-queue';
-import { createRuntime, type Runtime } from '@/server/runtime/runtime';
+import { callAction } from '@/framework/server/runtime/action-executor';
+import { startActionQueue } from '@/framework/server/runtime/action-queue';
+import { type Runtime } from '@/framework/server/runtime/runtime';
 import { contextFromSessionCookie } from '@/server/context';
 import { SESSION_COOKIE } from '@/server/session';
-import { ensureUser } from '@/server/users';
+import { ensureUser } from '@/framework/server/users';
 import { startModelServer, type ModelServer } from '../e2e/support/model-server';
 import { chatDeps, chatRequest, readChat, sessionCookie, userMessage, TEST_SECRET } from './helpers/chat';
 import { eventually } from './helpers/sync';
 import { createTestDatabase, type TestDatabase } from './helpers/test-database';
+import { syncServer } from '@/server/sync';
 
 const limits = vi.hoisted(() => ({ runtime: null as Runtime | null }));
 // proxy.ts asks the process runtime; here that is this file's.
@@ -62,7 +64,7 @@ afterAll(async () => {
 
 /** A runtime over the file's database with its own limits (they are read from the runtime, as in the app). */
 async function runtimeWith(policies: Partial<LimitPolicies>): Promise<Runtime> {
-  const runtime = await createRuntime(database, { limits: policies });
+  const runtime = await syncServer.createRuntime(database, { limits: policies });
   runtimes.push(runtime);
   return runtime;
 }
@@ -71,7 +73,7 @@ const rowCount = async (runtime: Runtime, table: typeof users | typeof todos | t
   (await runtime.db.select({ n: count() }).from(table))[0]?.n ?? 0;
 
 async function newUser(runtime: Runtime) {
-  const user = await ensureUser(runtime.db, crypto.randomUUID());
+  const user = await ensureUser(runtime, crypto.randomUUID());
   return { user, caller: createCaller(createInnerContext({ runtime, user })) };
 }
 
@@ -187,7 +189,7 @@ describe('issue 12 item 9: new anonymous visitors are limited per client address
     async () => {
       const policy = { newVisitors: { points: 4, durationSeconds: 3_600 } };
       const first = await runtimeWith(policy);
-      const second = await createRuntime(await openDatabase({ postgresUrl: database.url ?? '' }), {
+      const second = await syncServer.createRuntime(await openDatabase({ postgresUrl: database.url ?? '' }), {
         limits: policy,
       });
       try {
@@ -262,9 +264,13 @@ describe('issue 12 item 9: every model call takes a point of the user’s one bu
     return id;
   };
 
-  /** Each way to reach the model, as a call that must pass once and then be refused (points: 1). */
+  /**
+   * Each way to reach the model, as a call that must pass once and then be refused (points: 1). An internal action
+   * has no procedure of its own: clients reach it only through a public mutator that enqueues it (below).
+   */
+  const publicModelActions = modelActions.filter((name) => actions[name].internal !== true);
   const surfaces: { name: string; call(runtime: Runtime, userId: string): Promise<unknown> }[] = [
-    ...modelActions.flatMap((name) => [
+    ...publicModelActions.flatMap((name) => [
       {
         name: `actions.${name}`,
         async call(runtime: Runtime, userId: string) {
@@ -275,7 +281,11 @@ describe('issue 12 item 9: every model call takes a point of the user’s one bu
           await caller.mutators.addTodo({
             args: { id: input.todoId, text: 'placeholder', position: 1, createdAt: new Date() },
           });
-          return (caller.actions[name] as (input: unknown) => Promise<unknown>)(input);
+          const procedures = caller.actions as unknown as Record<
+            string,
+            (input: unknown) => Promise<unknown>
+          >;
+          return procedures[name]?.(input);
         },
       },
       {
@@ -382,10 +392,20 @@ describe('issue 12 item 9: every model call takes a point of the user’s one bu
     const cookie = await sessionCookie(user.id);
     const send = async () => {
       const response = await handler(
-        new Request('http://app.test/api/trpc/enqueue.generateTodo', {
+        // addGeneratedTodo enqueues the (internal) generateTodo: the point is taken in the mutation's commit.
+        new Request('http://app.test/api/trpc/mutators.addGeneratedTodo', {
           method: 'POST',
           headers: { 'content-type': 'application/json', cookie },
-          body: JSON.stringify({ json: sampleInputs.generateTodo() }),
+          body: JSON.stringify({
+            json: {
+              args: {
+                id: crypto.randomUUID(),
+                prompt: 'plants',
+                position: 1,
+                createdAt: new Date().toISOString(),
+              },
+            },
+          }),
         }),
       );
       return {
@@ -408,7 +428,7 @@ describe('issue 12 item 9: every model call takes a point of the user’s one bu
     async () => {
       const policy = { modelCalls: { points: 4, durationSeconds: 600 } };
       const first = await runtimeWith(policy);
-      const second = await createRuntime(await openDatabase({ postgresUrl: database.url ?? '' }), {
+      const second = await syncServer.createRuntime(await openDatabase({ postgresUrl: database.url ?? '' }), {
         limits: policy,
       });
       try {

@@ -6,24 +6,25 @@
 import { and, asc, count, eq, inArray, lte, sql } from 'drizzle-orm';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { actionRuns, clientMutations, syncChanges, syncCommits, todos } from '@/db/schema';
-import { insertRun } from '@/server/runtime/action-runs';
-import { openDatabase } from '@/db/open';
-import { currentVersion, logFloor, LogCompactedError } from '@/server/runtime/change-log';
-import { createRuntime } from '@/server/runtime/runtime';
-import { executeMutation } from '@/server/runtime/executor';
+import { todos } from '@/db/schema';
+import { actionRuns, clientMutations, syncChanges, syncCommits } from '@/framework/server/schema';
+import { insertRun } from '@/framework/server/runtime/action-runs';
+import { openDatabase } from '@/framework/server/db/open';
+import { currentVersion, logFloor, LogCompactedError } from '@/framework/server/runtime/change-log';
+import { executeMutation } from '@/framework/server/runtime/executor';
 import {
   DEFAULT_RETENTION,
   RETENTION_LOCK,
   runRetentionPass,
   type RetentionOptions,
-} from '@/server/runtime/retention';
-import { readSnapshot, SNAPSHOT_FINISHED_RUNS } from '@/server/runtime/snapshot';
-import { ensureUser } from '@/server/users';
+} from '@/framework/server/runtime/retention';
+import { readSnapshot, SNAPSHOT_FINISHED_RUNS } from './helpers/app-typed';
+import { ensureUser } from '@/framework/server/users';
 import { createInnerContext } from '@/server/context';
 import { createCaller } from '@/server/routers/_app';
 import { createTestRuntime } from './helpers/test-database';
 import { directTransport, eventually, gatedTransport, newClient, pumpFeed } from './helpers/sync';
+import { syncServer } from '@/server/sync';
 
 let runtime: Awaited<ReturnType<typeof createTestRuntime>>;
 beforeAll(async () => {
@@ -61,7 +62,7 @@ const hoursAgo = (hours: number) => new Date(Date.now() - hours * 3_600_000);
 
 describe('issue 12 item 6: retention keeps storage bounded', () => {
   it('item 6: compaction deletes the log past the version window, in batches, and nothing newer', async () => {
-    const user = await ensureUser(runtime.db, crypto.randomUUID());
+    const user = await ensureUser(runtime, crypto.randomUUID());
     await addTodos(user.id, 30);
     const head = await currentVersion(runtime.db);
     const changesBefore = (await versionsIn(syncChanges)).filter((version) => version > head - 10);
@@ -76,7 +77,7 @@ describe('issue 12 item 6: retention keeps storage bounded', () => {
   });
 
   it('item 6: compaction by age deletes only the old prefix of the log', async () => {
-    const user = await ensureUser(runtime.db, crypto.randomUUID());
+    const user = await ensureUser(runtime, crypto.randomUUID());
     await addTodos(user.id, 6);
     const head = await currentVersion(runtime.db);
     const floor = await logFloor(runtime.db);
@@ -130,7 +131,7 @@ describe('issue 12 item 6: retention keeps storage bounded', () => {
   });
 
   it('item 6: idle client ids are forgotten; one that comes back is refused without consuming anything', async () => {
-    const user = await ensureUser(runtime.db, crypto.randomUUID());
+    const user = await ensureUser(runtime, crypto.randomUUID());
     const [idle, active] = ['tab-idle', 'tab-active'];
     await addTodos(user.id, 3, idle);
     await addTodos(user.id, 1, active);
@@ -166,7 +167,7 @@ describe('issue 12 item 6: retention keeps storage bounded', () => {
   });
 
   it('item 6: finished runs are pruned after their window; unfinished and recent ones stay', async () => {
-    const user = await ensureUser(runtime.db, crypto.randomUUID());
+    const user = await ensureUser(runtime, crypto.randomUUID());
     const runs = await Promise.all(
       ['succeeded', 'failed', 'cancelled', 'queued', 'running', 'succeeded'].map(async (status, index) => {
         const run = await insertRun(runtime, user.id, 'tidyUp', {}, 3);
@@ -192,7 +193,7 @@ describe('issue 12 item 6: retention keeps storage bounded', () => {
   });
 
   it('item 6: the snapshot carries every unfinished run and only the latest finished ones', async () => {
-    const user = await ensureUser(runtime.db, crypto.randomUUID());
+    const user = await ensureUser(runtime, crypto.randomUUID());
     const finished: string[] = [];
     for (let i = 0; i < SNAPSHOT_FINISHED_RUNS + 10; i++) {
       const run = await insertRun(runtime, user.id, 'tidyUp', {}, 3);
@@ -217,8 +218,8 @@ describe('issue 12 item 6: retention keeps storage bounded', () => {
   });
 
   it('item 6: a run left out of the snapshot is still readable by id, by its owner only (runs.byId)', async () => {
-    const owner = await ensureUser(runtime.db, crypto.randomUUID());
-    const stranger = await ensureUser(runtime.db, crypto.randomUUID());
+    const owner = await ensureUser(runtime, crypto.randomUUID());
+    const stranger = await ensureUser(runtime, crypto.randomUUID());
     const old = await insertRun(runtime, owner.id, 'tidyUp', {}, 3);
     await runtime.db
       .update(actionRuns)
@@ -241,11 +242,11 @@ describe('issue 12 item 6: retention keeps storage bounded', () => {
   it.skipIf(!process.env.DATABASE_URL)(
     'item 6: a feed reading the log behind its memory refuses a cursor below the floor (PostgreSQL, second process)',
     async () => {
-      const user = await ensureUser(runtime.db, crypto.randomUUID());
+      const user = await ensureUser(runtime, crypto.randomUUID());
       await addTodos(user.id, 3);
       const cursor = (await currentVersion(runtime.db)) - 2;
       // A second process's runtime: its in-memory tail starts at the head, so older cursors are read from the log.
-      const other = await createRuntime(await openDatabase({ postgresUrl: runtime.url ?? '' }));
+      const other = await syncServer.createRuntime(await openDatabase({ postgresUrl: runtime.url ?? '' }));
       try {
         const page = await other.feed.read(user.id, cursor);
         expect(page.changes.length).toBeGreaterThan(0);
@@ -265,7 +266,7 @@ describe('issue 12 item 6: retention keeps storage bounded', () => {
       try {
         await other.query('begin');
         await other.query('select pg_advisory_xact_lock($1)', [RETENTION_LOCK]);
-        const user = await ensureUser(runtime.db, crypto.randomUUID());
+        const user = await ensureUser(runtime, crypto.randomUUID());
         await addTodos(user.id, 3);
         const before = await versionsIn(syncCommits);
         const report = await runRetentionPass(runtime, { ...KEEP_ALL, logKeepVersions: 1 });

@@ -6,11 +6,12 @@
 import { eq, sql } from 'drizzle-orm';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClientTransaction, stateFromSnapshot, WorkingState } from '@/client/sync/working-state';
-import { actionRuns, todos, users } from '@/db/schema';
-import type { MutatorTx } from '@/mutators/define';
-import { createServerTransaction } from '@/server/runtime/server-transaction';
-import { readSnapshot } from '@/server/runtime/snapshot';
+import { createClientTransaction, stateFromSnapshot, WorkingState } from '@/framework/client/working-state';
+import { todos } from '@/db/schema';
+import { actionRuns, users } from '@/framework/server/schema';
+import type { MutatorTx } from '@/framework/shared/define-mutator';
+import { createServerTransaction } from '@/framework/server/runtime/server-transaction';
+import { readSnapshot } from './helpers/app-typed';
 import { createTestRuntime } from './helpers/test-database';
 
 let runtime: Awaited<ReturnType<typeof createTestRuntime>>;
@@ -97,14 +98,16 @@ describe('issue 12 item 16: one row order on both sides', () => {
         }
         try {
           const onServer = await runtime.db.transaction((tx) =>
-            idsOf(createServerTransaction(tx, userId, async () => {})),
+            idsOf(createServerTransaction(runtime.app, tx, userId, async () => {})),
           );
           const snapshot = await readSnapshot(runtime, userId);
           const state = stateFromSnapshot({
             todos: shuffled(snapshot.tables.todos, shuffleSeed),
             actionRuns: shuffled(snapshot.tables.actionRuns, shuffleSeed),
           });
-          const inBrowser = await idsOf(createClientTransaction(new WorkingState(state), userId));
+          const inBrowser = await idsOf(
+            createClientTransaction(new WorkingState(state), userId, snapshot.layout),
+          );
           expect(inBrowser).toEqual(onServer);
           expect(onServer.todos).toHaveLength(todoRows.length);
           expect(onServer.actionRuns).toHaveLength(runs.length);

@@ -8,21 +8,22 @@ import { eq } from 'drizzle-orm';
 import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { actionRunSecrets, actionRuns, providerSettings, syncChanges } from '@/db/schema';
+import { providerSettings } from '@/db/schema';
+import { actionRunSecrets, actionRuns, syncChanges } from '@/framework/server/schema';
 import { mutators } from '@/mutators/registry';
 import { actions } from '@/server/actions/registry';
 import { createInnerContext } from '@/server/context';
 import { appRouter, createCaller } from '@/server/routers/_app';
-import { enqueueRun } from '@/server/runtime/action-executor';
-import { startActionQueue, type ActionQueue } from '@/server/runtime/action-queue';
-import { UNEXPECTED_RUN_ERROR } from '@/server/runtime/run-errors';
-import { streamChanges } from '@/server/runtime/change-stream';
-import type { Action } from '@/server/runtime/define-action';
-import { createServerTransaction } from '@/server/runtime/server-transaction';
-import { readSnapshot } from '@/server/runtime/snapshot';
-import { claimApproval, recordApprovalRequest } from '@/server/runtime/tool-approvals';
-import { callTool, listTools } from '@/server/runtime/tool-registry';
-import { ensureUser } from '@/server/users';
+import { enqueueRun } from '@/framework/server/runtime/action-executor';
+import { startActionQueue, type ActionQueue } from '@/framework/server/runtime/action-queue';
+import { UNEXPECTED_RUN_ERROR } from '@/framework/server/runtime/run-errors';
+import { streamChanges } from './helpers/app-typed';
+import type { Action } from '@/framework/server/runtime/define-action';
+import { createServerTransaction } from '@/framework/server/runtime/server-transaction';
+import { readSnapshot } from './helpers/app-typed';
+import { claimApproval, recordApprovalRequest } from '@/framework/server/runtime/tool-approvals';
+import { callTool, listTools } from '@/framework/server/runtime/tool-registry';
+import { ensureUser } from '@/framework/server/users';
 import { eventually } from './helpers/sync';
 import { createTestRuntime } from './helpers/test-database';
 
@@ -74,7 +75,7 @@ function sampleInput(schema: z.ZodType, secret: readonly string[], marker: strin
 }
 
 async function newUser() {
-  const user = await ensureUser(runtime.db, crypto.randomUUID());
+  const user = await ensureUser(runtime, crypto.randomUUID());
   return { user, caller: createCaller(createInnerContext({ runtime, user })) };
 }
 
@@ -155,7 +156,7 @@ describe('issue 12 item 2: secret inputs never enter a synced row', () => {
       // Server code: an action's ctx.enqueue (enqueueRun), and a mutator's tx.enqueueAction.
       runIds.push((await enqueueRun(runtime, user.id, name, input)).id);
       const fromMutator = await runtime.db.transaction((tx) =>
-        createServerTransaction(tx, user.id, async () => {}).enqueueAction(name, input),
+        createServerTransaction(runtime.app, tx, user.id, async () => {}).enqueueAction(name, input),
       );
       if (fromMutator) runIds.push(fromMutator);
 
@@ -163,7 +164,7 @@ describe('issue 12 item 2: secret inputs never enter a synced row', () => {
       const tool = ['/', '/settings', '/api/mcp']
         .map((path) => ({
           path,
-          tools: listTools({ url: new URL(path, 'http://app.test'), properties: {}, user }),
+          tools: listTools(runtime, { url: new URL(path, 'http://app.test'), properties: {}, user }),
         }))
         .find(({ tools }) => tools.some((candidate) => candidate.name === name));
       if (tool) {
@@ -212,7 +213,7 @@ describe('issue 12 item 2: secret inputs never enter a synced row', () => {
     try {
       // Enqueued by server code, its secret row removed before the worker can read it.
       const run = await runtime.db.transaction(async (tx) => {
-        const id = await createServerTransaction(tx, user.id, async () => {}).enqueueAction(
+        const id = await createServerTransaction(runtime.app, tx, user.id, async () => {}).enqueueAction(
           'saveModelSettings',
           {
             model: null,

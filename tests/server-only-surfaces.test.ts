@@ -10,14 +10,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { apiTokens, providerSettings } from '@/db/schema';
-import { insertRun } from '@/server/runtime/action-runs';
+import { insertRun } from '@/framework/server/runtime/action-runs';
 import { createApiToken } from '@/server/auth/api-tokens';
 import { handleChat } from '@/server/copilot/chat-handler';
 import { createInnerContext } from '@/server/context';
 import { handleMcp } from '@/server/mcp/mcp-handler';
 import { appRouter, createCaller } from '@/server/routers/_app';
-import { streamChanges } from '@/server/runtime/change-stream';
-import { ensureUser } from '@/server/users';
+import { streamChanges } from './helpers/app-typed';
+import { ensureUser } from '@/framework/server/users';
 import { startModelServer, type ModelServer } from '../e2e/support/model-server';
 import { chatDeps, chatRequest, readChat, sessionCookie, userMessage } from './helpers/chat';
 import { createTestRuntime } from './helpers/test-database';
@@ -37,7 +37,7 @@ afterAll(async () => {
 
 describe('server-only data through every surface', () => {
   it('never leaves the server', async () => {
-    const user = await ensureUser(runtime.db, crypto.randomUUID());
+    const user = await ensureUser(runtime, crypto.randomUUID());
     // Plant secrets: the user's own provider key (write-only: the settings page shows only whether one is saved),
     // and an API token (its value, shown once, and its stored hash). The system prompt is the user's to read back.
     await runtime.db

@@ -5,13 +5,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '@/client/create-client';
-import { followFeed } from '@/client/sync/follow-feed';
-import { SyncStore, type ConnectionState } from '@/client/sync/store';
-import { executeMutation } from '@/server/runtime/executor';
-import { readSnapshot } from '@/server/runtime/snapshot';
+import { followFeed } from '@/framework/client/follow-feed';
+import { type ConnectionState } from '@/framework/client/store';
+import { AppStore } from './helpers/app-typed';
+import { executeMutation } from '@/framework/server/runtime/executor';
+import { readSnapshot } from './helpers/app-typed';
 import { SESSION_COOKIE, signSession } from '@/server/session';
-import { SSE_KEEPALIVE } from '@/server/trpc';
-import { ensureUser } from '@/server/users';
+import { SSE_KEEPALIVE } from '@/framework/server/trpc';
+import { ensureUser } from '@/framework/server/users';
 import { startStallableProxy, type StallableProxy } from './helpers/stallable-proxy';
 import { directTransport } from './helpers/sync';
 import { createTestRuntime } from './helpers/test-database';
@@ -41,7 +42,7 @@ afterAll(async () => {
 
 async function newUser() {
   const userId = crypto.randomUUID();
-  await ensureUser(runtime.db, userId);
+  await ensureUser(runtime, userId);
   return { userId, cookie: await signSession({ userId }, SECRET) };
 }
 
@@ -76,7 +77,7 @@ describe('issue 12 item 15: SSE keep-alive', () => {
 
   it('item 15: a stream that goes silent shows reconnecting within the configured time, then resumes', async () => {
     const { userId, cookie } = await newUser();
-    const store = new SyncStore({
+    const store = new AppStore({
       snapshot: await readSnapshot(runtime, userId),
       transport: directTransport(runtime, userId),
     });

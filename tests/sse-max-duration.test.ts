@@ -5,9 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '@/client/create-client';
-import { executeMutation } from '@/server/runtime/executor';
+import { executeMutation } from '@/framework/server/runtime/executor';
 import { signSession } from '@/server/session';
-import { ensureUser } from '@/server/users';
+import { ensureUser } from '@/framework/server/users';
 import { createTestRuntime } from './helpers/test-database';
 import { startTrpcHttpServer, type TrpcHttpServer } from './helpers/trpc-http-server';
 
@@ -16,7 +16,7 @@ const MAX_DURATION_MS = 500;
 /** Stream responses the client must open: the first and one after each of several ends. */
 const CONNECTIONS = 4;
 
-// Read by server/trpc.ts per subscription, through server/env.ts (validated and cached on first use).
+// Read by framework/server/trpc.ts per subscription, through server/env.ts (validated and cached on first use).
 process.env.SSE_MAX_DURATION_MS = String(MAX_DURATION_MS);
 
 let runtime: Awaited<ReturnType<typeof createTestRuntime>>;
@@ -57,7 +57,7 @@ function observedFetch() {
 describe('subscriptions under SSE_MAX_DURATION_MS', () => {
   it(`end every ${MAX_DURATION_MS} ms and resume by last event id: every commit once, in order`, async () => {
     const userId = crypto.randomUUID();
-    await ensureUser(runtime.db, userId);
+    await ensureUser(runtime, userId);
     const network = observedFetch();
     const client = createClient({
       url: server.url,

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '@/client/create-client';
 import { signSession } from '@/server/session';
-import { ensureUser } from '@/server/users';
+import { ensureUser } from '@/framework/server/users';
 import { createTestRuntime } from './helpers/test-database';
 import { startTrpcHttpServer, type TrpcHttpServer } from './helpers/trpc-http-server';
 
@@ -42,7 +42,7 @@ const retainedHeapMb = () => {
 describe('sustained load', () => {
   it(`${RATE_PER_SECOND} mutations/s for ${SECONDS} s with ${SUBSCRIBERS} subscribers: no errors, nothing lost, memory flat`, async () => {
     const userId = crypto.randomUUID();
-    await ensureUser(runtime.db, userId);
+    await ensureUser(runtime, userId);
     const cookie = await signSession({ userId }, SECRET);
     const received: number[][] = Array.from({ length: SUBSCRIBERS }, () => []);
     const errors: unknown[] = [];

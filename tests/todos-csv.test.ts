@@ -10,7 +10,7 @@ import type { ContextDeps } from '@/server/context';
 import { escapeFormula, unescapeFormula } from '@/server/http/csv-formula';
 import { firstFilePart, MalformedMultipartError } from '@/server/http/multipart-file';
 import { handleTodosExportWith, importTodosFromRequest } from '@/server/http/todos-csv';
-import { ensureUser } from '@/server/users';
+import { ensureUser } from '@/framework/server/users';
 import { sessionCookie, TEST_SECRET } from './helpers/chat';
 import { fingerprint } from './helpers/fuzz-db';
 import { createTestRuntime } from './helpers/test-database';
@@ -26,7 +26,7 @@ beforeAll(async () => {
 afterAll(() => runtime?.close());
 
 async function newUser() {
-  const user = await ensureUser(runtime.db, crypto.randomUUID());
+  const user = await ensureUser(runtime, crypto.randomUUID());
   return { id: user.id, cookie: await sessionCookie(user.id) };
 }
 

@@ -1,10 +1,10 @@
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { users } from '@/db/schema';
+import { users } from '@/framework/server/schema';
 import { createInnerContext } from '@/server/context';
 import { createCaller } from '@/server/routers/_app';
 import { WELCOME_TODOS } from '@/server/seed';
-import { ensureUser } from '@/server/users';
+import { ensureUser } from '@/framework/server/users';
 import { createTestRuntime } from './helpers/test-database';
 
 let runtime: Awaited<ReturnType<typeof createTestRuntime>>;
@@ -14,7 +14,7 @@ beforeAll(async () => {
 afterAll(() => runtime.close());
 
 async function callerForNewUser() {
-  const user = await ensureUser(runtime.db, crypto.randomUUID());
+  const user = await ensureUser(runtime, crypto.randomUUID());
   return { user, caller: createCaller(createInnerContext({ runtime, user })) };
 }
 
@@ -38,8 +38,8 @@ describe('todos.list', () => {
 
   it('seeds a user once, however often the session is seen', async () => {
     const id = crypto.randomUUID();
-    await Promise.all([ensureUser(runtime.db, id), ensureUser(runtime.db, id)]);
-    await ensureUser(runtime.db, id);
+    await Promise.all([ensureUser(runtime, id), ensureUser(runtime, id)]);
+    await ensureUser(runtime, id);
     const caller = createCaller(createInnerContext({ runtime, user: { id, kind: 'anonymous' } }));
     expect(await caller.todos.list()).toHaveLength(WELCOME_TODOS.length);
     const rows = await runtime.db.select().from(users);
@@ -50,8 +50,8 @@ describe('todos.list', () => {
     const other = await createTestRuntime();
     try {
       const id = crypto.randomUUID();
-      await ensureUser(runtime.db, id);
-      await ensureUser(other.db, id);
+      await ensureUser(runtime, id);
+      await ensureUser(other, id);
       const rows = await other.db.select().from(users);
       expect(rows.map((row) => row.id)).toContain(id);
     } finally {

@@ -8,7 +8,7 @@ import { apiTokens } from '@/db/schema';
 import { createInnerContext } from '@/server/context';
 import { createCaller } from '@/server/routers/_app';
 import { MAX_LIVE_TOKENS } from '@/server/routers/tokens';
-import { ensureUser } from '@/server/users';
+import { ensureUser } from '@/framework/server/users';
 import { createTestRuntime } from './helpers/test-database';
 
 let runtime: Awaited<ReturnType<typeof createTestRuntime>>;
@@ -27,7 +27,7 @@ const liveTokens = async (userId: string) =>
 
 describe('issue 12 item 12: the token limit is not racy', () => {
   it('item 12: 40 concurrent creates leave exactly the limit of live tokens; the rest get a clear error', async () => {
-    const user = await ensureUser(runtime.db, crypto.randomUUID());
+    const user = await ensureUser(runtime, crypto.randomUUID());
     const caller = createCaller(createInnerContext({ runtime, user }));
     const results = await Promise.allSettled(
       Array.from({ length: 2 * MAX_LIVE_TOKENS }, (_, i) => caller.tokens.create({ name: `script ${i}` })),
@@ -46,7 +46,7 @@ describe('issue 12 item 12: the token limit is not racy', () => {
   });
 
   it('item 12: a revoked token frees its place', async () => {
-    const user = await ensureUser(runtime.db, crypto.randomUUID());
+    const user = await ensureUser(runtime, crypto.randomUUID());
     const caller = createCaller(createInnerContext({ runtime, user }));
     const made = await Promise.all(
       Array.from({ length: MAX_LIVE_TOKENS }, (_, i) => caller.tokens.create({ name: `script ${i}` })),

@@ -6,17 +6,17 @@
  */
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '@/db/open';
+import { openDatabase } from '@/framework/server/db/open';
 import { apiTokens } from '@/db/schema';
 import { createInnerContext, type ContextDeps } from '@/server/context';
 import { createTrpcHandler } from '@/server/http/trpc';
 import { createCaller } from '@/server/routers/_app';
-import { executeMutation } from '@/server/runtime/executor';
-import { createRuntime } from '@/server/runtime/runtime';
-import { ensureUser } from '@/server/users';
+import { executeMutation } from '@/framework/server/runtime/executor';
+import { ensureUser } from '@/framework/server/users';
 import { startModelServer, type ModelServer } from '../e2e/support/model-server';
 import { readSse, within, type SseReader } from './helpers/sse-reader';
 import { createTestRuntime } from './helpers/test-database';
+import { syncServer } from '@/server/sync';
 
 const SESSION_SECRET = 'token-revocation-test-secret-with-32-characters';
 let runtime: Awaited<ReturnType<typeof createTestRuntime>>;
@@ -35,7 +35,7 @@ afterAll(async () => {
 
 /** A user with a session caller (which manages tokens) and one live token. */
 async function userWithToken(db = runtime) {
-  const user = await ensureUser(db.db, crypto.randomUUID());
+  const user = await ensureUser(db, crypto.randomUUID());
   const caller = createCaller(createInnerContext({ runtime: db, user }));
   const made = await caller.tokens.create({ name: 'script' });
   return { user, caller, token: made.token, tokenId: made.id };
@@ -123,7 +123,7 @@ describe('issue 12 item 8: revoking an API token ends the streams opened with it
   it.runIf(process.env.DATABASE_URL)(
     'item 8: tokens.revoke on another runtime (another process on PostgreSQL) ends this one’s stream',
     async () => {
-      const other = await createRuntime(await openDatabase({ postgresUrl: runtime.url ?? '' }));
+      const other = await syncServer.createRuntime(await openDatabase({ postgresUrl: runtime.url ?? '' }));
       try {
         const { user, token, tokenId } = await userWithToken();
         const deps = { runtime, sessionSecret: SESSION_SECRET, credentialRecheckMs: 300 };

@@ -6,17 +6,19 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { syncCommits, todos } from '@/db/schema';
-import { MCP_PATH, type ToolContext } from '@/mutators/define';
-import { mcpTools } from '@/server/mcp/mcp-server';
+import { todos } from '@/db/schema';
+import { syncCommits } from '@/framework/server/schema';
+import { MCP_PATH, type ToolContext } from '@/framework/shared/define-mutator';
+import { mcpTools } from '@/framework/server/mcp/mcp-server';
 import {
   claimApproval,
   recordApprovalRequest,
   type ToolApprovalGrant,
-} from '@/server/runtime/tool-approvals';
-import { callTool, listTools } from '@/server/runtime/tool-registry';
-import { readSnapshot } from '@/server/runtime/snapshot';
-import { ensureUser } from '@/server/users';
+} from '@/framework/server/runtime/tool-approvals';
+import { callTool, listTools } from '@/framework/server/runtime/tool-registry';
+import { syncServer } from '@/server/sync';
+import { readSnapshot } from './helpers/app-typed';
+import { ensureUser } from '@/framework/server/users';
 import { createTestRuntime } from './helpers/test-database';
 
 let runtime: Awaited<ReturnType<typeof createTestRuntime>>;
@@ -35,7 +37,7 @@ const context = (
   user: { id: userId },
 });
 const names = (ctx: ToolContext) =>
-  listTools(ctx)
+  listTools(syncServer, ctx)
     .map((tool) => tool.name)
     .sort();
 
@@ -82,7 +84,7 @@ describe('tool list', () => {
   });
 
   it('marks dangerous tools as needing approval and carries zod input schemas', () => {
-    const tools = listTools(context('/'));
+    const tools = listTools(runtime, context('/'));
     expect(tools.find((tool) => tool.name === 'deleteTodo')?.needsApproval).toBe(true);
     expect(tools.find((tool) => tool.name === 'addTodo')?.needsApproval).toBe(false);
     const addTodo = tools.find((tool) => tool.name === 'addTodo');
@@ -91,7 +93,7 @@ describe('tool list', () => {
   });
 
   it('hides the fields the server fills from the model, and every schema converts to JSON Schema', () => {
-    const tools = listTools(context('/', { selectedTodoId: crypto.randomUUID() }));
+    const tools = listTools(runtime, context('/', { selectedTodoId: crypto.randomUUID() }));
     const properties = (name: string) => {
       const tool = tools.find((candidate) => candidate.name === name);
       if (!tool) throw new Error(`no tool ${name}`);
@@ -101,7 +103,7 @@ describe('tool list', () => {
     expect(properties('setTodoText')).toEqual(['text']);
     expect(properties('setTodoCompleted').sort()).toEqual(['completed', 'id']);
     expect(properties('startFresh')).toEqual([]);
-    for (const tool of [...tools, ...listTools(context('/settings'))]) {
+    for (const tool of [...tools, ...listTools(runtime, context('/settings'))]) {
       expect(() => z.toJSONSchema(tool.inputSchema), tool.name).not.toThrow();
     }
   });
@@ -109,7 +111,7 @@ describe('tool list', () => {
 
 describe('callTool', () => {
   it('refuses a tool that was not offered for the context, and changes nothing', async () => {
-    const user = await ensureUser(runtime.db, crypto.randomUUID());
+    const user = await ensureUser(runtime, crypto.randomUUID());
     const [first] = (await readSnapshot(runtime, user.id)).tables.todos;
     if (!first) throw new Error('expected seeded todos');
     const before = await runtime.db.select().from(syncCommits);
@@ -135,7 +137,7 @@ describe('callTool', () => {
   });
 
   it('runs an offered tool through the one executor (validated, authorized, in the change log)', async () => {
-    const user = await ensureUser(runtime.db, crypto.randomUUID());
+    const user = await ensureUser(runtime, crypto.randomUUID());
     const forgedId = crypto.randomUUID();
     const result = (await callTool(
       runtime,
@@ -156,7 +158,7 @@ describe('callTool', () => {
   });
 
   it('edits the todo the page has selected, as the page property says', async () => {
-    const user = await ensureUser(runtime.db, crypto.randomUUID());
+    const user = await ensureUser(runtime, crypto.randomUUID());
     const [selected] = (await readSnapshot(runtime, user.id)).tables.todos;
     if (!selected) throw new Error('expected seeded todos');
     await callTool(
@@ -171,8 +173,8 @@ describe('callTool', () => {
   });
 
   it("cannot widen what the user may do: another user's todo stays out of reach", async () => {
-    const owner = await ensureUser(runtime.db, crypto.randomUUID());
-    const intruder = await ensureUser(runtime.db, crypto.randomUUID());
+    const owner = await ensureUser(runtime, crypto.randomUUID());
+    const intruder = await ensureUser(runtime, crypto.randomUUID());
     const [victim] = (await readSnapshot(runtime, owner.id)).tables.todos;
     if (!victim) throw new Error('expected seeded todos');
     // Even with the intruder's own approval of the call.
@@ -202,7 +204,7 @@ async function approve(userId: string, toolName: string): Promise<ToolApprovalGr
 
 describe('issue 12 item 16: callTool enforces needsApproval itself', () => {
   it('item 16: a tool that needs approval runs only with an unspent grant from a claimed approval', async () => {
-    const user = await ensureUser(runtime.db, crypto.randomUUID());
+    const user = await ensureUser(runtime, crypto.randomUUID());
     const [victim] = (await readSnapshot(runtime, user.id)).tables.todos;
     if (!victim) throw new Error('expected seeded todos');
     const before = await runtime.db.select().from(syncCommits).where(eq(syncCommits.userId, user.id));
@@ -238,8 +240,8 @@ describe('issue 12 item 16: callTool enforces needsApproval itself', () => {
   });
 
   it('item 16: an approval is claimed once, only by its own user, tool and call', async () => {
-    const user = await ensureUser(runtime.db, crypto.randomUUID());
-    const other = await ensureUser(runtime.db, crypto.randomUUID());
+    const user = await ensureUser(runtime, crypto.randomUUID());
+    const other = await ensureUser(runtime, crypto.randomUUID());
     const request = {
       approvalId: crypto.randomUUID(),
       userId: user.id,
@@ -256,7 +258,7 @@ describe('issue 12 item 16: callTool enforces needsApproval itself', () => {
   });
 
   it('item 16: MCP offers no tool that needs approval (it has no way to ask), so it never holds a grant', () => {
-    const { tools, context: mcpContext } = mcpTools({ id: 'u1' }, 'http://app.test');
+    const { tools, context: mcpContext } = mcpTools(runtime, { id: 'u1' }, 'http://app.test');
     expect(mcpContext.url?.pathname).toBe(MCP_PATH);
     expect(tools.length).toBeGreaterThan(0);
     expect(tools.filter((tool) => tool.needsApproval)).toEqual([]);

@@ -5,13 +5,13 @@
 import { trace } from '@opentelemetry/api';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { actionRuns } from '@/db/schema';
-import { enqueueRun } from '@/server/runtime/action-executor';
-import { startActionQueue, type ActionQueue } from '@/server/runtime/action-queue';
-import { tracingConfigured } from '@/server/telemetry/register';
-import { runTraceParent } from '@/server/telemetry/run-traces';
-import { currentTraceParent, withSpan } from '@/server/telemetry/tracing';
-import { ensureUser } from '@/server/users';
+import { actionRuns } from '@/framework/server/schema';
+import { enqueueRun } from '@/framework/server/runtime/action-executor';
+import { startActionQueue, type ActionQueue } from '@/framework/server/runtime/action-queue';
+import { tracingConfigured } from '@/framework/server/telemetry/register';
+import { runTraceParent } from '@/framework/server/telemetry/run-traces';
+import { currentTraceParent, withSpan } from '@/framework/server/telemetry/tracing';
+import { ensureUser } from '@/framework/server/users';
 import { createTestRuntime } from './helpers/test-database';
 
 let runtime: Awaited<ReturnType<typeof createTestRuntime>>;
@@ -44,7 +44,7 @@ describe('tracing off', () => {
 
   it('stores no trace context with a run, and the run still runs', async () => {
     const userId = crypto.randomUUID();
-    await ensureUser(runtime.db, userId);
+    await ensureUser(runtime, userId);
     const run = await withSpan('outer', {}, async (span) => {
       expect(span.isRecording()).toBe(false);
       expect(currentTraceParent()).toBeNull();

@@ -17,12 +17,12 @@ import { registerTelemetry } from 'ai';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createClient } from '@/client/create-client';
-import { actionRuns } from '@/db/schema';
+import { actionRuns } from '@/framework/server/schema';
 import { handleChat } from '@/server/copilot/chat-handler';
-import { startActionQueue, type ActionQueue } from '@/server/runtime/action-queue';
+import { startActionQueue, type ActionQueue } from '@/framework/server/runtime/action-queue';
 import { signSession } from '@/server/session';
-import { runTraceParent } from '@/server/telemetry/run-traces';
-import { ensureUser } from '@/server/users';
+import { runTraceParent } from '@/framework/server/telemetry/run-traces';
+import { ensureUser } from '@/framework/server/users';
 import { startModelServer, type ModelServer } from '../e2e/support/model-server';
 import { chatDeps, chatRequest, readChat, sessionCookie, TEST_SECRET, userMessage } from './helpers/chat';
 import { createTestRuntime } from './helpers/test-database';
@@ -90,7 +90,7 @@ function descendsFrom(span: ReadableSpan, ancestor: ReadableSpan): boolean {
 
 async function newClient() {
   const userId = crypto.randomUUID();
-  await ensureUser(runtime.db, userId);
+  await ensureUser(runtime, userId);
   return {
     userId,
     client: createClient({ url: server.url, sessionCookie: await signSession({ userId }, TEST_SECRET) }),
@@ -172,7 +172,7 @@ describe('tracing', () => {
   });
 
   it('a chat turn: the model calls and the tool call as spans, the tool’s mutation inside the tool span', async () => {
-    const user = await ensureUser(runtime.db, crypto.randomUUID());
+    const user = await ensureUser(runtime, crypto.randomUUID());
     const token = `traced-${crypto.randomUUID()}`;
     model.script(token, [
       { kind: 'tool-calls', calls: [{ name: 'addTodo', arguments: { text: 'Traced by the copilot' } }] },

@@ -3,7 +3,7 @@
  */
 import superjson from 'superjson';
 import { describe, expect, it } from 'vitest';
-import { serializeOnce, transformer } from '@/server/transformer';
+import { serializeOnce, transformer } from '@/framework/server/transformer';
 
 const message = () => ({
   type: 'changes',

@@ -8,11 +8,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ActionRun } from '@/db/schema';
-import { enqueueRun } from '@/server/runtime/action-executor';
-import { executeMutation } from '@/server/runtime/executor';
-import type { Runtime } from '@/server/runtime/runtime';
-import { ensureUser } from '@/server/users';
+import type { ActionRun } from '@/framework/server/schema';
+import { enqueueRun } from '@/framework/server/runtime/action-executor';
+import { executeMutation } from '@/framework/server/runtime/executor';
+import type { Runtime } from '@/framework/server/runtime/runtime';
+import { ensureUser } from '@/framework/server/users';
 import { createPostgresDatabase } from './helpers/postgres-database';
 
 const baseUrl = process.env.DATABASE_URL;
@@ -97,7 +97,7 @@ describe.runIf(baseUrl)('the queue worker process (PostgreSQL only: runs in the 
     await startWorkerProcess();
 
     const userId = crypto.randomUUID();
-    await ensureUser(web.db, userId);
+    await ensureUser(web, userId);
     const todoId = crypto.randomUUID();
     const finished = new Promise<ActionRun>((resolve) => {
       const stop = web.feed.onChanges((changes) => {
@@ -129,7 +129,7 @@ describe.runIf(baseUrl)('the queue worker process (PostgreSQL only: runs in the 
   it('on SIGTERM finishes the run it is executing, then exits 0', async () => {
     await startWorkerProcess();
     const userId = crypto.randomUUID();
-    await ensureUser(web.db, userId);
+    await ensureUser(web, userId);
     for (const position of [30, 20, 10]) {
       await executeMutation(web, userId, 'addTodo', {
         args: { id: crypto.randomUUID(), text: `at ${position}`, position, createdAt: new Date() },

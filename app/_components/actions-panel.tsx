@@ -2,7 +2,7 @@
 import { useMutation } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useTRPC } from '@/client/react';
-import { useMutate, useRows } from '@/client/sync/react';
+import { useMutate, useRows } from '@/client/sync';
 import { RunsList } from './runs-list';
 
 /** One example of each kind of server action, and generate-with-AI. */

@@ -1,5 +1,5 @@
 'use client';
-import { useConnectionState, useSendState } from '@/client/sync/react';
+import { useConnectionState, useSendState } from '@/client/sync';
 
 const LABELS = { live: 'Live', connecting: 'Connecting…', reconnecting: 'Reconnecting…' } as const;
 

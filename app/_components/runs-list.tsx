@@ -1,7 +1,7 @@
 'use client';
 import { useMutation } from '@tanstack/react-query';
 import { useTRPC } from '@/client/react';
-import { useRows } from '@/client/sync/react';
+import { useRows } from '@/client/sync';
 
 const SHOWN = 4;
 

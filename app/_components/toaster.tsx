@@ -1,7 +1,7 @@
 'use client';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { useMutationErrors, useRows } from '@/client/sync/react';
-import type { MutationFailure } from '@/client/sync/failure';
+import { useMutationErrors, useRows } from '@/client/sync';
+import type { MutationFailure } from '@/framework/client';
 
 const VISIBLE_MS = 6_000;
 const FINISHED = new Set(['succeeded', 'failed', 'cancelled']);

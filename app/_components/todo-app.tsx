@@ -1,8 +1,7 @@
 'use client';
 import { useEffect, useState, type FormEvent } from 'react';
 import { useCopilotProperties } from '@/client/copilot/page-properties';
-import { useMutate, useRows } from '@/client/sync/react';
-import { compareRows } from '@/mutators/row-order';
+import { useMutate, useRows } from '@/client/sync';
 import { TodoItem } from './todo-item';
 import { useListPageCopilot } from './todo-copilot-tools';
 
@@ -14,9 +13,8 @@ function hashTodoId(): string | null {
 
 /** The example app: a live, optimistic todo list built only from mutators and `useRows`. */
 export function TodoApp() {
-  const todos = useRows('todos')
-    .slice()
-    .sort((a, b) => compareRows('todos', a, b));
+  // In the table's declared order (position, then id), as the server lists them.
+  const todos = useRows('todos');
   const mutate = useMutate();
   const [text, setText] = useState('');
   const done = todos.filter((todo) => todo.completed).length;

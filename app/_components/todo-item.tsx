@@ -1,6 +1,6 @@
 'use client';
 import { useState, type KeyboardEvent } from 'react';
-import { useMutate } from '@/client/sync/react';
+import { useMutate } from '@/client/sync';
 import type { SyncedRows } from '@/mutators/synced-tables';
 
 type Todo = SyncedRows['todos'];

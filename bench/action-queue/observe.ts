@@ -8,9 +8,9 @@
  *   publishes right after its commit, and the handler is called a few microtasks later.
  * All times are epoch milliseconds on one clock: `performance.timeOrigin + performance.now()` (see {@link epochNow}).
  */
-import type { ActionRun } from '@/db/schema';
-import type { ActionQueue } from '@/server/runtime/action-queue';
-import type { Runtime } from '@/server/runtime/runtime';
+import type { ActionRun } from '@/framework/server/schema';
+import type { ActionQueue } from '@/framework/server';
+import type { Runtime } from '@/framework/server';
 
 /** Now, in epoch milliseconds with sub-millisecond resolution (the monotonic clock, anchored at process start). */
 export function epochNow(): number {

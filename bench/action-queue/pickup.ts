@@ -17,9 +17,9 @@
  * a fresh macrotask, never from inside the previous run's chain.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ActionQueue } from '@/server/runtime/action-queue';
-import { insertRun } from '@/server/runtime/action-runs';
-import type { Runtime } from '@/server/runtime/runtime';
+import type { ActionQueue } from '@/framework/server';
+import { insertRun } from '@/framework/server';
+import type { Runtime } from '@/framework/server';
 import { epochNow, followRuns, nextLoopTurn, onPublished, probeHandlerStart, waitUntil } from './observe';
 
 export const TIDY_UP_INPUT = { delayMsPerTodo: 0 } as const;

@@ -15,11 +15,11 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import superjson from 'superjson';
-import { actionRuns, syncChanges, syncCommits, type ActionRun } from '@/db/schema';
-import { startActionQueue } from '@/server/runtime/action-queue';
-import { insertRun } from '@/server/runtime/action-runs';
-import type { Runtime } from '@/server/runtime/runtime';
-import { ensureUser } from '@/server/users';
+import { actionRuns, syncChanges, syncCommits, type ActionRun } from '@/framework/server/schema';
+import { startActionQueue } from '@/framework/server';
+import { insertRun } from '@/framework/server';
+import type { Runtime } from '@/framework/server';
+import { ensureUser } from '@/framework/server';
 import { epochNow, isTerminal } from './observe';
 import { MAX_ATTEMPTS, TIDY_UP_INPUT } from './pickup';
 
@@ -51,7 +51,7 @@ export interface RoundResult {
 }
 
 export async function runRound(runtime: Runtime, options: RoundOptions): Promise<RoundResult> {
-  const userId = (await ensureUser(runtime.db, randomUUID())).id;
+  const userId = (await ensureUser(runtime, randomUUID())).id;
   const enqueuedAt = new Map<string, number>();
   const enqueueAll = async () => {
     let next = 0;

@@ -37,6 +37,16 @@ interface ArmResult {
 }
 type ArmedWindow = ProbedWindow & { __benchArm?: Promise<ArmResult> };
 
+/**
+ * How tab A learns that its mutation committed: 'http' — the mutation's HTTP response (resource timing) and a
+ * change-feed message (the app, the create-t3-app way); 'page' — the page counts server confirmations on
+ * `window.__benchConfirm` (a peer that sends mutations over a WebSocket, such as Zero).
+ */
+export type Confirmation = 'http' | 'page';
+
+/** What a 'page'-confirmation page keeps on window. Times are epoch ms. */
+export type ConfirmingWindow = Window & { __benchConfirm?: { count: number; lastAt: number } };
+
 interface ClickResult {
   ok: boolean;
   error: string;
@@ -48,8 +58,15 @@ interface ClickResult {
 export async function measureCrossTab(
   browser: Browser,
   url: string,
-  options: { samples: number },
+  options: {
+    samples: number;
+    /** Part of the URL of the mutation tab A sends (a peer arm's differs from the app's). */
+    mutationPath?: string;
+    /** How tab A learns its mutation committed; see {@link Confirmation}. Default 'http'. */
+    confirmation?: Confirmation;
+  },
 ): Promise<CrossTabResult> {
+  const mutationPath = options.mutationPath ?? MUTATION_PATH;
   const context = await newProbedContext(browser);
   const result: CrossTabResult = {
     clickToDom: [],
@@ -72,7 +89,8 @@ export async function measureCrossTab(
       await tabB.evaluate(armObserver, { id, timeoutMs: TIMEOUT_MS });
       const click = await tabA.evaluate(clickAndSettle, {
         id,
-        mutationPath: MUTATION_PATH,
+        mutationPath,
+        confirmation: options.confirmation ?? 'http',
         timeoutMs: TIMEOUT_MS,
       });
       const seen = await tabB.evaluate(() => (window as unknown as ArmedWindow).__benchArm);
@@ -84,7 +102,8 @@ export async function measureCrossTab(
       const domAt = seen.domAt - result.clock.offset;
       result.clickToDom.push(domAt - click.clickAt);
       result.responseToDom.push(domAt - click.responseStartAt);
-      result.feedToDom.push(seen.domAt - seen.feedAt);
+      // Only pages whose feed is an EventSource report when it delivered (a WebSocket peer does not).
+      if (seen.feedAt > 0) result.feedToDom.push(seen.domAt - seen.feedAt);
       result.clickToResponse.push(click.responseEndAt - click.clickAt);
     }
   } finally {
@@ -138,6 +157,7 @@ function armObserver(input: { id: string; timeoutMs: number }): void {
 async function clickAndSettle(input: {
   id: string;
   mutationPath: string;
+  confirmation: Confirmation;
   timeoutMs: number;
 }): Promise<ClickResult> {
   const failed = (error: string): ClickResult => ({
@@ -161,10 +181,20 @@ async function clickAndSettle(input: {
       );
   const responsesBefore = responses().length;
   const feedBefore = probe.feedMessages;
+  const confirmations = () => (window as ConfirmingWindow).__benchConfirm ?? { count: 0, lastAt: 0 };
+  const confirmedBefore = confirmations().count;
 
   const clickAt = performance.timeOrigin + performance.now();
   checkbox.click();
   const deadline = performance.now() + input.timeoutMs;
+  if (input.confirmation === 'page') {
+    while (performance.now() < deadline && confirmations().count <= confirmedBefore) {
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    if (confirmations().count <= confirmedBefore) return failed('tab A got no server confirmation');
+    const at = confirmations().lastAt;
+    return { ok: true, error: '', clickAt, responseStartAt: at, responseEndAt: at };
+  }
   while (performance.now() < deadline) {
     if (responses().length > responsesBefore && probe.feedMessages > feedBefore) break;
     await new Promise((resolve) => setTimeout(resolve, 2));

@@ -6,6 +6,7 @@
  */
 import type { Browser } from '@playwright/test';
 import { newProbedContext, firstTodoId, openApp, type ProbedWindow } from '../support/browser';
+import type { Confirmation, ConfirmingWindow } from './cross-tab';
 
 /** server/context.ts's TEST_DELAY_HEADER (not imported: that module is server-only). */
 const TEST_DELAY_HEADER = 'x-test-delay-ms';
@@ -34,7 +35,15 @@ type Sample =
 export async function measureOptimisticUpdate(
   browser: Browser,
   url: string,
-  options: { samples: number; delayMs: number; delayToken: string },
+  options: {
+    samples: number;
+    delayMs: number;
+    delayToken: string;
+    /** Part of the URL of the mutation a click sends (a peer arm's differs from the app's). */
+    mutationPath?: string;
+    /** How the page learns its mutation committed (cross-tab.ts's Confirmation). Default 'http'. */
+    confirmation?: Confirmation;
+  },
 ): Promise<OptimisticResult> {
   const context = await newProbedContext(browser, {
     extraHTTPHeaders: {
@@ -56,7 +65,8 @@ export async function measureOptimisticUpdate(
     for (let i = 0; i < WARM_UP + options.samples; i++) {
       const sample: Sample = await page.evaluate(clickAndWatch, {
         id,
-        mutationPath: MUTATION_PATH,
+        mutationPath: options.mutationPath ?? MUTATION_PATH,
+        confirmation: options.confirmation ?? 'http',
         timeoutMs: options.delayMs + 5_000,
       });
       if (i < WARM_UP) continue;
@@ -79,6 +89,7 @@ export async function measureOptimisticUpdate(
 async function clickAndWatch(input: {
   id: string;
   mutationPath: string;
+  confirmation: Confirmation;
   timeoutMs: number;
 }): Promise<Sample> {
   const probe = (window as unknown as ProbedWindow).__bench;
@@ -96,6 +107,8 @@ async function clickAndWatch(input: {
       );
   const responsesBefore = responses().length;
   const feedBefore = probe.feedMessages;
+  const confirmations = () => (window as ConfirmingWindow).__benchConfirm ?? { count: 0, lastAt: 0 };
+  const confirmedBefore = confirmations().count;
 
   let observer: MutationObserver | undefined;
   const shown = new Promise<number>((resolve) => {
@@ -115,8 +128,24 @@ async function clickAndWatch(input: {
     requestAnimationFrame(() => resolve(performance.now())),
   );
 
-  // Settled: the mutation's HTTP answer and a feed message since the click have both arrived.
   const deadline = start + input.timeoutMs;
+  if (input.confirmation === 'page') {
+    while (performance.now() < deadline && confirmations().count <= confirmedBefore) {
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    if (confirmations().count <= confirmedBefore) {
+      return { ok: false, error: 'the mutation did not settle (no server confirmation)' };
+    }
+    await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+    return {
+      ok: true,
+      dom: domAt - start,
+      frame: frameAt - start,
+      settled: confirmations().lastAt - performance.timeOrigin - start,
+      stillShown: item.classList.contains('done') === want,
+    };
+  }
+  // Settled: the mutation's HTTP answer and a feed message since the click have both arrived.
   while (performance.now() < deadline) {
     if (responses().length > responsesBefore && probe.feedMessages > feedBefore) break;
     await new Promise((resolve) => setTimeout(resolve, 2));

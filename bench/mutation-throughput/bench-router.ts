@@ -5,8 +5,8 @@
  */
 import { todos } from '@/db/schema';
 import { addTodo } from '@/mutators/todos';
-import { mutatorsRouter } from '@/server/runtime/mutator-procedures';
-import { router, userProcedure } from '@/server/trpc';
+import { syncServer } from '@/server/sync';
+import { router, userProcedure } from '@/framework/server';
 
 const bareInsert = userProcedure.input(addTodo.input).mutation(async ({ ctx, input }) => {
   await ctx.db.insert(todos).values({
@@ -22,7 +22,7 @@ const bareInsert = userProcedure.input(addTodo.input).mutation(async ({ ctx, inp
 });
 
 export const benchRouter = router({
-  mutators: mutatorsRouter,
+  mutators: syncServer.routers.mutators,
   bench: router({ bareInsert }),
 });
 

@@ -1,18 +1,19 @@
 /**
  * What durability costs per commit on PGlite (issue 12 item 1): the same commits on one folder opened `durable`
- * (the default: fsync of the WAL before each answer, db/pglite-durable-fs.ts) and `relaxed` (PGLITE_DURABILITY=
+ * (the default: fsync of the WAL before each answer, framework/server/db/pglite-durable-fs.ts) and `relaxed` (PGLITE_DURABILITY=
  * relaxed: no flush), in-process with no HTTP so that the difference is the flush and nothing else.
  *
  * Three arms, each a fixed number of commits: a bare insert (autocommit, one flush each), addTodo through the
  * executor from one writer (one transaction each), and addTodo from 8 concurrent writers (group commit: one flush
  * per batch, so its per-commit cost shows how much batching hides).
  */
-import { openDatabase, type PgliteDurability } from '@/db/open';
+import { openDatabase, type PgliteDurability } from '@/framework/server';
 import { todos } from '@/db/schema';
-import { executeMutation } from '@/server/runtime/executor';
-import { createRuntime, type Runtime } from '@/server/runtime/runtime';
-import { ensureUser } from '@/server/users';
+import { executeMutation } from '@/framework/server';
+import { type Runtime } from '@/framework/server';
+import { ensureUser } from '@/framework/server';
 import type { BenchDatabase } from '../support/databases';
+import { syncServer } from '@/server/sync';
 
 export const DURABILITY_ARMS = ['bare insert', 'addTodo, 1 writer', 'addTodo, 8 writers'] as const;
 export type DurabilityArm = (typeof DURABILITY_ARMS)[number];
@@ -37,7 +38,7 @@ async function timePerCommit(commits: number, run: (seq: number) => Promise<unkn
 
 async function measureArms(runtime: Runtime, commits: number): Promise<PerCommitMs> {
   const userId = crypto.randomUUID();
-  await ensureUser(runtime.db, userId);
+  await ensureUser(runtime, userId);
   const bareInsert = await timePerCommit(commits, (seq) =>
     runtime.db.insert(todos).values({
       ...newTodo(seq),
@@ -63,7 +64,7 @@ async function measureArms(runtime: Runtime, commits: number): Promise<PerCommit
 }
 
 async function measureWith(folder: string, durability: PgliteDurability, commits: number) {
-  const runtime = await createRuntime(await openDatabase({ pgliteDir: folder, durability }));
+  const runtime = await syncServer.createRuntime(await openDatabase({ pgliteDir: folder, durability }));
   try {
     await measureArms(runtime, Math.min(20, commits)); // warm-up: caches, prepared plans
     return await measureArms(runtime, commits);

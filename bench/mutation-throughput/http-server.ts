@@ -6,7 +6,7 @@
 import type { AddressInfo } from 'node:net';
 import { createHTTPServer } from '@trpc/server/adapters/standalone';
 import { createRequestContext } from '@/server/context';
-import type { Runtime } from '@/server/runtime/runtime';
+import type { Runtime } from '@/framework/server';
 import { benchRouter } from './bench-router';
 
 export interface BenchServer {

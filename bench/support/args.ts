@@ -27,3 +27,9 @@ export function numberListOption(
     throw new Error(`--${name} must be a comma-separated list of positive numbers, got "${raw}"`);
   return values;
 }
+
+/** `--name=value`: a string option, undefined when absent. */
+export function stringOption(argv: readonly string[], name: string): string | undefined {
+  const prefix = `--${name}=`;
+  return argv.find((arg) => arg.startsWith(prefix))?.slice(prefix.length);
+}

@@ -21,8 +21,11 @@ export interface BuildSnapshot {
 }
 
 const LINKED = ['node_modules', 'package.json', 'next.config.ts', 'tsconfig.json', 'public'];
-/** Read at run time from the working directory, not bundled (db/migrate.ts: process.cwd()/db/migrations). */
-const COPIED = ['db/migrations'];
+/**
+ * Read at run time from the working directory, not bundled: the migrations (framework/server/db/migrate.ts reads
+ * process.cwd()/db/migrations), and the module next.config.ts imports (`next start` compiles the config again).
+ */
+const COPIED = ['db/migrations', 'server/http/security-headers.ts'];
 /** Build caches and dev output: large, and `next start` reads none of them. */
 const SKIPPED = new Set(['cache', 'dev', 'diagnostics', 'trace', 'trace-build', 'lock']);
 
@@ -74,7 +77,10 @@ export async function snapshotBuild(root: string, waitMs = 120_000): Promise<Bui
       for (const name of LINKED) {
         if (fs.existsSync(path.join(root, name))) fs.symlinkSync(path.join(root, name), path.join(dir, name));
       }
-      for (const name of COPIED) fs.cpSync(path.join(root, name), path.join(dir, name), { recursive: true });
+      for (const name of COPIED) {
+        fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+        fs.cpSync(path.join(root, name), path.join(dir, name), { recursive: true });
+      }
       const forget = onInterrupt(dispose);
       return {
         dir,

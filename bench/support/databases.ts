@@ -12,7 +12,7 @@ import { onInterrupt } from './interrupt';
 
 export const DEFAULT_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/test';
 
-/** Where a bench's data lives; `config` is what db/open.ts's openDatabase accepts. */
+/** Where a bench's data lives; `config` is what framework/server/db/open.ts's openDatabase accepts. */
 export interface BenchDatabase {
   readonly engine: 'pglite' | 'postgres';
   readonly config: { pgliteDir: string } | { postgresUrl: string };
@@ -81,7 +81,7 @@ export async function createPostgresDatabase(baseUrl: string): Promise<BenchData
   url.pathname = `/${name}`;
   // FORCE: a server that was killed may leave connections behind for a moment. Before forcing, give closing
   // connections a moment to go: pg's Pool.end() resolves before its idle sockets have closed, and a connection
-  // that FORCE terminates makes its pool report "idle PostgreSQL connection failed" (db/open.ts).
+  // that FORCE terminates makes its pool report "idle PostgreSQL connection failed" (framework/server/db/open.ts).
   const drop = () =>
     withAdmin(baseUrl, async (admin) => {
       await waitForNoConnections(admin, name, DROP_GRACE_MS);

@@ -50,6 +50,8 @@ export interface FeedSubscribers {
  */
 export async function openFeedSubscribers(options: {
   url: string;
+  /** Servers to spread the subscribers over, round-robin (subscriber i on urls[i % length]); default [url]. */
+  urls?: readonly string[];
   cookies: readonly string[];
   /** Called for every todo row a `changes` message sets, with the subscriber's index and the arrival time. */
   onTodoSet(subscriber: number, todoId: string, at: number): void;
@@ -61,8 +63,9 @@ export async function openFeedSubscribers(options: {
   const errorMessages = new Set<string>();
   const state = { ready: 0, errors: 0, reconnects: 0, messages: 0 };
   const subscriptions: { unsubscribe(): void }[] = [];
-  const clients: AppClient[] = options.cookies.map((cookie) =>
-    createClient({ url: options.url, sessionCookie: cookie }),
+  const urls = options.urls && options.urls.length > 0 ? options.urls : [options.url];
+  const clients: AppClient[] = options.cookies.map((cookie, index) =>
+    createClient({ url: urls[index % urls.length] ?? options.url, sessionCookie: cookie }),
   );
 
   const subscribe = (index: number, client: AppClient) => {

@@ -21,6 +21,8 @@ export interface Figure {
   met: boolean | null;
   /** Which script measured it, for "reproduce with". */
   bench: string;
+  /** The headline number alone (e.g. kB), for benches that compare against it (bench/peers-copilot.ts). */
+  amount?: number;
 }
 
 /** Adds (or replaces, by figure + database) one figure in the results file. */

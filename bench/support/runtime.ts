@@ -2,15 +2,16 @@
  * An in-process server runtime over a bench database (needs `tsx --conditions=react-server`, see
  * require-react-server.ts), closed cleanly afterwards.
  */
-import { openDatabase } from '@/db/open';
-import { createRuntime, type Runtime } from '@/server/runtime/runtime';
+import { openDatabase } from '@/framework/server';
+import { type Runtime } from '@/framework/server';
 import type { BenchDatabase } from './databases';
+import { syncServer } from '@/server/sync';
 
 export async function withRuntime<T>(
   database: BenchDatabase,
   use: (runtime: Runtime) => Promise<T>,
 ): Promise<T> {
-  const runtime = await createRuntime(await openDatabase(database.config));
+  const runtime = await syncServer.createRuntime(await openDatabase(database.config));
   try {
     return await use(runtime);
   } finally {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { dateInput } from '@/mutators/date-input';
-import { defineAction } from '../runtime/define-action';
+import { dateInput } from '@/framework/shared';
+import { defineAction } from './define';
 
 /** Batch: many inputs in one round trip, one result per item (one bad item does not stop the others). */
 export const addTodos = defineAction({

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { describeProviderFailure } from '../ai/provider-errors';
+import { describeProviderFailure } from '@/framework/server';
 import { ModelNotConfiguredError, streamTodoText } from '../ai/todo-text-stream';
-import { defineAction } from '../runtime/define-action';
+import { defineAction } from './define';
 
 /**
  * At most how often the partial text is committed (and streamed to browsers) while the model writes; the final
@@ -17,6 +17,8 @@ const MAX_LENGTH = 500;
  * The model settings come from the user's server-only provider_settings row.
  */
 export const generateTodo = defineAction({
+  // Enqueued by the addGeneratedTodo mutator in its own commit; clients call that, never this directly.
+  internal: true,
   description: 'Write the text of a todo with an AI model, streaming it into the list.',
   input: z.object({ todoId: z.uuid(), prompt: z.string().min(1).max(300) }),
   output: z.object({ text: z.string() }),

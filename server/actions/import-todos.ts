@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { dateInput } from '@/mutators/date-input';
-import { defineAction } from '../runtime/define-action';
+import { dateInput } from '@/framework/shared';
+import { defineAction } from './define';
 
 /** Rows per import: enough for real lists, small enough for one transaction. */
 export const IMPORT_MAX_ROWS = 5_000;

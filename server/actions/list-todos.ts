@@ -1,8 +1,8 @@
 import { asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { todos } from '@/db/schema';
-import { MCP_PATH, onPages } from '@/mutators/define';
-import { defineAction } from '../runtime/define-action';
+import { MCP_PATH, onPages } from '@/framework/shared';
+import { defineAction } from './define';
 
 /** How many todos one call returns: a model's context is not the place for a whole database. */
 export const LIST_TODOS_LIMIT = 200;

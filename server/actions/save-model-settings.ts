@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { providerSettings } from '@/db/schema';
-import { defineAction } from '../runtime/define-action';
+import { defineAction } from './define';
 
 /**
  * Saves the user's model settings in the server-only provider_settings table. The API key is write-only: it is

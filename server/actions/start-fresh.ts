@@ -1,8 +1,8 @@
 import { asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { dateInput } from '@/mutators/date-input';
+import { dateInput } from '@/framework/shared';
 import { todos } from '@/db/schema';
-import { defineAction } from '../runtime/define-action';
+import { defineAction } from './define';
 
 /**
  * Transactional: several steps, all or nothing. (1) add a summary todo naming what was done, (2) delete every

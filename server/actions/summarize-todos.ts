@@ -1,7 +1,7 @@
 import { and, asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { todos } from '@/db/schema';
-import { defineAction } from '../runtime/define-action';
+import { defineAction } from './define';
 
 /** Synchronous: the caller awaits a typed result. */
 export const summarizeTodos = defineAction({

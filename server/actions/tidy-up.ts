@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { todos } from '@/db/schema';
-import { defineAction } from '../runtime/define-action';
+import { defineAction } from './define';
 
 /**
  * Asynchronous, with progress: renumbers the list positions to 1, 2, 3, … one todo at a time. Enqueue it and watch

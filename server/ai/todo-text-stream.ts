@@ -6,7 +6,7 @@ import 'server-only';
 import { TRPCError } from '@trpc/server';
 import { streamText } from 'ai';
 import { eq } from 'drizzle-orm';
-import type { Db } from '@/db/open';
+import type { Db } from '@/framework/server';
 import { providerSettings } from '@/db/schema';
 import { chooseModel } from './model';
 

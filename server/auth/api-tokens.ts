@@ -5,8 +5,9 @@
 import 'server-only';
 import { createHash, randomBytes } from 'node:crypto';
 import { and, count, desc, eq, isNull } from 'drizzle-orm';
-import type { Db } from '@/db/open';
-import { apiTokens, users } from '@/db/schema';
+import type { Db } from '@/framework/server';
+import { apiTokens } from '@/db/schema';
+import { users } from '@/framework/server/schema';
 import { announceTokenRevoked } from './credential-watch';
 
 /** Tokens start with this, so a leaked one is recognisable (secret scanners, logs). */

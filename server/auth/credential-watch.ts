@@ -5,38 +5,18 @@
  * timer, so an idle stream ends too.
  */
 import 'server-only';
-import { TRPCError } from '@trpc/server';
 import { and, eq, isNull } from 'drizzle-orm';
-import type { Db } from '@/db/open';
+import type { Db } from '@/framework/server';
 import { apiTokens } from '@/db/schema';
+import type { CredentialWatch } from '@/framework/server';
+
+export { CredentialRevokedError, type CredentialWatch } from '@/framework/server';
 
 /** How often, by default, a stream re-checks its token while it sends nothing (STREAM_TOKEN_RECHECK_MS). */
 export const DEFAULT_CREDENTIAL_RECHECK_MS = 5_000;
 
 /** What a request was authenticated with, as far as a stream needs to re-check it. */
 export type Credential = { kind: 'session' } | { kind: 'token'; tokenId: string };
-
-/** A stream's view of its credential. */
-export interface CredentialWatch {
-  /** False for a credential that cannot be revoked (a session cookie): a stream need not re-check it per batch. */
-  readonly revocable: boolean;
-  /** Aborted once the credential is found revoked (never for a session cookie, which cannot be revoked today). */
-  readonly revoked: AbortSignal;
-  /** Checks the database now (before sending a batch); false once the credential is gone. */
-  stillValid(): Promise<boolean>;
-  /** Stops the timer and the in-process subscription; call when the stream ends. */
-  close(): void;
-}
-
-/**
- * How a stream ends when its credential is revoked. UNAUTHORIZED is not retryable: the client's link gives up (a
- * reconnect with the same token would get 401 anyway).
- */
-export class CredentialRevokedError extends TRPCError {
-  constructor() {
-    super({ code: 'UNAUTHORIZED', message: 'The credential of this stream was revoked.' });
-  }
-}
 
 /** Listeners of revocations made in this process, per database (tests open several databases in one process). */
 const listenersByDatabase = new WeakMap<Db, Map<string, Set<() => void>>>();

@@ -20,28 +20,37 @@ import {
 } from 'ai';
 import { eq } from 'drizzle-orm';
 import { providerSettings } from '@/db/schema';
-import type { ToolContext } from '@/mutators/define';
+import type { ToolContext } from '@/framework/shared';
 import type { ModelChoice, ModelOverrides } from '../ai/model';
 import { createRequestContext, type ContextDeps } from '../context';
 import { refuseForeignOrigin, refuseMediaType } from '../http/request-guards';
-import { findUnstorable } from '../runtime/errors';
-import type { ToolApprovalGrant } from '../runtime/tool-approvals';
-import { BodyTooLargeError, CHAT_LIMITS, chatRequestSchema, readLimitedText } from './chat-request';
-import { claimAnsweredApprovals, recordApprovalRequests } from './approvals';
+import {
+  buildChatTools,
+  BodyTooLargeError,
+  CHAT_LIMITS,
+  chatRequestSchema,
+  claimAnsweredApprovals,
+  createRepeatGuard,
+  describeStreamError,
+  describeToolCalls,
+  endWithErrorPart,
+  findUnstorable,
+  isRegisteredTool,
+  readLimitedText,
+  recordApprovalRequests,
+  settleUnofferedToolCalls,
+  watchForAnswer,
+  type RateLimiter,
+  type ToolApprovalGrant,
+  type ToolTimingHook,
+} from '@/framework/server';
 import type { CopilotMessageMetadata } from '@/client/copilot/message-metadata';
-import { isRegisteredTool } from '../runtime/tool-registry';
-import { buildChatTools, type ToolTimingHook } from './chat-tools';
 import { buildClientTools } from './client-tools';
-import { createRepeatGuard } from './repeat-guard';
 import { noticeMetadata, sendSettledFirst, trackTurn } from './turn-progress';
 import { loadThread, saveThread } from './threads';
 import { applyIncomingMessage } from './thread-turn';
-import { describeToolCalls } from './tool-descriptions';
 import { readStream, startStream } from './stream-log';
 import { trimHistory } from './trim-history';
-import { settleUnofferedToolCalls } from './unoffered-tool-calls';
-import type { RateLimiter } from './rate-limit';
-import { describeStreamError, endWithErrorPart, watchForAnswer } from './stream-errors';
 import { copilotSystemPrompt } from './system-prompt';
 
 /** What the handler is built from; the route passes the process's, tests their own. */
@@ -130,7 +139,7 @@ export async function handleChat(request: Request, deps: ChatDeps): Promise<Resp
   // 5. The thread, with the panel's newest message applied (only the server's copy of the rest counts).
   const stored = (await loadThread(runtime.db, user.id, body.id))?.messages ?? [];
   const incoming = body.messages.at(-1) as UIMessage;
-  const turn = applyIncomingMessage(stored, incoming, isRegisteredTool);
+  const turn = applyIncomingMessage(stored, incoming, (name) => isRegisteredTool(runtime, name));
   if (!turn.ok && turn.status === 400) {
     const path = ['messages', String(body.messages.length - 1), 'parts'];
     return jsonError(400, `Invalid chat request: ${path.join('.')}: ${turn.problem}`, {
@@ -151,7 +160,7 @@ export async function handleChat(request: Request, deps: ChatDeps): Promise<Resp
     approvals: grants,
     repeatGuard,
   });
-  const browser = buildClientTools(body.clientTools, isRegisteredTool);
+  const browser = buildClientTools(body.clientTools, (name) => isRegisteredTool(runtime, name));
   if ('collision' in browser) {
     return jsonError(
       400,
@@ -202,6 +211,7 @@ export async function handleChat(request: Request, deps: ChatDeps): Promise<Resp
   // Errors become parts first: a stream that errors would drop the parts still queued in the transforms after it.
   const watched = watchForAnswer(endWithErrorPart(result.stream));
   const described = describeToolCalls(
+    runtime,
     progress.observe(recordApprovalRequests(watched.stream, runtime.db, user.id)),
     runtime.db,
     user.id,

@@ -7,7 +7,7 @@
  */
 import 'server-only';
 import { jsonSchema, tool, type JSONSchema7, type ToolSet } from 'ai';
-import type { ChatRequest } from './chat-request';
+import type { ChatRequest } from '@/framework/server';
 
 export type ClientToolDeclaration = ChatRequest['clientTools'][number];
 

@@ -15,7 +15,7 @@ import 'server-only';
 import { EventEmitter } from 'node:events';
 import type { UIMessageChunk } from 'ai';
 import { and, asc, desc, eq, gt, inArray, lt, sql } from 'drizzle-orm';
-import type { Db } from '@/db/open';
+import type { Db } from '@/framework/server';
 import { copilotStreamChunks, copilotStreams } from '@/db/schema';
 
 export const STREAM_LOG = {

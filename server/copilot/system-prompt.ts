@@ -3,7 +3,7 @@
  * thread was left out, and the user's own "System prompt" setting (the settings page says it applies here too).
  */
 import 'server-only';
-import type { ToolContext } from '@/mutators/define';
+import type { ToolContext } from '@/framework/shared';
 
 export interface SystemPromptInput {
   context: ToolContext;

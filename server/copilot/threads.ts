@@ -10,7 +10,7 @@
 import 'server-only';
 import type { UIMessage } from 'ai';
 import { and, desc, eq, notInArray, sql } from 'drizzle-orm';
-import type { Db } from '@/db/open';
+import type { Db } from '@/framework/server';
 import { copilotThreads } from '@/db/schema';
 
 export const THREAD_LIMITS = {

@@ -7,7 +7,7 @@
 import 'server-only';
 import type { ToolSet, UIMessageChunk } from 'ai';
 import type { CopilotMessageMetadata } from '@/client/copilot/message-metadata';
-import type { SettledCall } from './unoffered-tool-calls';
+import type { SettledCall } from '@/framework/server';
 
 export interface TurnProgress {
   /** Passes the model's stream through, counting steps and noting what the last step waits for. */

@@ -4,7 +4,7 @@ import { chooseModel } from '../ai/model';
 import { handleChat } from '../copilot/chat-handler';
 import { getEnv } from '../env';
 import { getContextDeps } from '../instance';
-import { takeModelCall } from '../limits/model-calls';
+import { takeModelCall } from '@/framework/server';
 
 export async function handleChatRequest(request: Request): Promise<Response> {
   const env = getEnv();

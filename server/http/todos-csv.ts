@@ -13,7 +13,7 @@ import { todos } from '@/db/schema';
 import { IMPORT_MAX_ROWS } from '../actions/import-todos';
 import { createRequestContext, type ContextDeps } from '../context';
 import { getContextDeps } from '../instance';
-import { callAction } from '../runtime/action-executor';
+import { callAction } from '@/framework/server';
 import { escapeFormula, unescapeFormula } from './csv-formula';
 import { refuseForeignOrigin, refuseMediaType } from './request-guards';
 import { UploadError, uploadedFile } from './upload-body';

@@ -6,7 +6,7 @@ import { TRPCError } from '@trpc/server';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { createRequestContext, type ContextDeps } from '../context';
 import { getContextDeps } from '../instance';
-import { retryAfterOf } from '../limits/rate-limited-error';
+import { retryAfterOf } from '@/framework/server';
 import { appRouter } from '../routers/_app';
 import { foreignOriginReason, refuseMediaType } from './request-guards';
 import { withSseRetry } from './sse-retry';

@@ -8,7 +8,7 @@ import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/
 import { bearerToken } from '../auth/api-tokens';
 import { contextFromBearerToken, type ContextDeps } from '../context';
 import { refuseForeignOrigin } from '../http/request-guards';
-import { createMcpServer } from './mcp-server';
+import { createMcpServer } from '@/framework/server';
 
 function unauthorized(message: string): Response {
   return Response.json(

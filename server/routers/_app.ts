@@ -1,21 +1,15 @@
-import { createCallerFactory, router } from '../trpc';
-import { actionsRouter, enqueueRouter, runsRouter } from '../runtime/action-procedures';
-import { mutatorsRouter } from '../runtime/mutator-procedures';
+import { createCallerFactory, router } from '@/framework/server';
+import { syncServer } from '../sync';
 import { copilotRouter } from './copilot';
 import { settingsRouter } from './settings';
 import { streamsRouter } from './streams';
-import { syncRouter } from './sync';
 import { tokensRouter } from './tokens';
 import { todosRouter } from './todos';
 
-/** Every procedure of the app. Add a router here to expose it. */
+/** Every procedure of the app: the framework's generated routers and the app's own. Add a router here to expose it. */
 export const appRouter = router({
+  ...syncServer.routers,
   todos: todosRouter,
-  sync: syncRouter,
-  mutators: mutatorsRouter,
-  actions: actionsRouter,
-  enqueue: enqueueRouter,
-  runs: runsRouter,
   streams: streamsRouter,
   settings: settingsRouter,
   copilot: copilotRouter,

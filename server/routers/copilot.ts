@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { providerSettings } from '@/db/schema';
 import { chooseModel } from '../ai/model';
 import { deleteThread, listThreads, loadThread, renameThread, THREAD_LIMITS } from '../copilot/threads';
-import { router, userProcedure } from '../trpc';
+import { router, userProcedure } from '@/framework/server';
 
 /** A thread id as the panel makes them (the chat endpoint accepts the same). */
 const threadId = z.string().regex(/^[a-zA-Z0-9_-]{1,100}$/, 'must be 1 to 100 letters, digits, _ or -');

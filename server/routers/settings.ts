@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { providerSettings } from '@/db/schema';
-import { router, userProcedure } from '../trpc';
+import { router, userProcedure } from '@/framework/server';
 
 export const settingsRouter = router({
   /** The user's model settings, with the API key reduced on purpose to whether one is saved. */

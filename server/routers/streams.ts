@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { streamTodoText } from '../ai/todo-text-stream';
 import { CredentialRevokedError } from '../auth/credential-watch';
-import { limitModelCall } from '../limits/model-calls';
-import { router, userProcedure } from '../trpc';
+import { limitModelCall } from '@/framework/server';
+import { router, userProcedure } from '@/framework/server';
 
 /**
  * Streaming straight to the caller, the other way of streaming an action's output (generateTodo writes its partial

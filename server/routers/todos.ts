@@ -2,7 +2,7 @@ import { TRPCError } from '@trpc/server';
 import { and, asc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { todos } from '@/db/schema';
-import { router, userProcedure } from '../trpc';
+import { router, userProcedure } from '@/framework/server';
 
 /** The example app's todos: every query is scoped to the calling user. */
 export const todosRouter = router({

@@ -1,8 +1,8 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { createApiToken, listApiTokens, revokeApiToken, TokenLimitError } from '../auth/api-tokens';
-import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from '../runtime/errors';
-import { router, sessionProcedure } from '../trpc';
+import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from '@/framework/server';
+import { router, sessionProcedure } from '@/framework/server';
 
 /** Tokens per user: a bound on what one session can make. */
 export const MAX_LIVE_TOKENS = 20;

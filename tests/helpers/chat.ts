@@ -5,9 +5,9 @@
 import { readUIMessageStream, type UIMessage, type UIMessageChunk } from 'ai';
 import { chooseModel } from '@/server/ai/model';
 import type { ChatDeps } from '@/server/copilot/chat-handler';
-import { createRateLimiter } from '@/server/copilot/rate-limit';
+import { createRateLimiter } from '@/framework/server/copilot/rate-limit';
 import { parseEnv } from '@/server/env';
-import type { Runtime } from '@/server/runtime/runtime';
+import type { Runtime } from '@/framework/server/runtime/runtime';
 import { SESSION_COOKIE, signSession } from '@/server/session';
 
 export const TEST_SECRET = 'chat-test-secret-with-at-least-32-characters';

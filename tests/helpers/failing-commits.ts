@@ -2,8 +2,8 @@
  * A runtime whose database can be told to fail its next transactions the way a dropped connection or a pool timeout
  * does: the work inside runs, then the transaction throws and rolls back, so nothing of it is written.
  */
-import type { Db } from '@/db/open';
-import type { Runtime } from '@/server/runtime/runtime';
+import type { Db } from '@/framework/server/db/open';
+import type { Runtime } from '@/framework/server/runtime/runtime';
 
 export interface FailingCommits {
   /** The same runtime (feed, pokes) over the failing database. */

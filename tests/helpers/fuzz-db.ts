@@ -7,7 +7,7 @@
  * (at most once a minute), which is not a write by the call under test.
  */
 import { sql } from 'drizzle-orm';
-import type { Db } from '@/db/open';
+import type { Db } from '@/framework/server/db/open';
 
 export const FINGERPRINTED_TABLES = [
   'users',

@@ -89,7 +89,7 @@ export function validish(schema: JsonSchema, opts: Options): fc.Arbitrary<unknow
         { requiredKeys: schema.required ?? [] },
       );
     default:
-      // Unrepresentable in JSON schema: in this app that is the Date of mutators/date-input.ts (numbers are refused).
+      // Unrepresentable in JSON schema: in this app that is the Date of framework/shared/date-input.ts (numbers are refused).
       return fc.oneof(
         fc.integer({ min: 0, max: 4e12 }),
         fc

@@ -7,7 +7,7 @@
  */
 import fs from 'node:fs';
 import { sql } from 'drizzle-orm';
-import { openDatabase, type PgliteDurability } from '@/db/open';
+import { openDatabase, type PgliteDurability } from '@/framework/server/db/open';
 
 async function main() {
   const [folder, countText, durability] = process.argv.slice(2);

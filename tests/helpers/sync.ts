@@ -3,14 +3,16 @@
  * and a feed pump that applies the server's change stream to it.
  */
 import { TRPCError } from '@trpc/server';
-import { ServerRefusal, SyncStore, type SyncTransport } from '@/client/sync/store';
-import type { SyncMessage } from '@/mutators/sync-protocol';
-import { streamChanges } from '@/server/runtime/change-stream';
-import { MutationCallError } from '@/server/runtime/errors';
-import { executeMutation } from '@/server/runtime/executor';
-import type { Runtime } from '@/server/runtime/runtime';
-import { readSnapshot } from '@/server/runtime/snapshot';
-import { ensureUser } from '@/server/users';
+import { ServerRefusal, type SyncTransport } from '@/framework/client/store';
+import type { SyncedRows } from '@/mutators/synced-tables';
+import { AppStore } from './app-typed';
+import type { SyncMessage } from '@/framework/shared/sync-protocol';
+import { streamChanges } from './app-typed';
+import { MutationCallError } from '@/framework/server/runtime/errors';
+import { executeMutation } from '@/framework/server/runtime/executor';
+import type { Runtime } from '@/framework/server/runtime/runtime';
+import { readSnapshot } from './app-typed';
+import { ensureUser } from '@/framework/server/users';
 
 /**
  * A transport straight into the executor. Errors reach the store as they would over HTTP: with what became of the
@@ -57,9 +59,9 @@ export function gatedTransport(inner: SyncTransport) {
 /** A new user with a store over the server's snapshot. */
 export async function newClient(runtime: Runtime, transport?: (userId: string) => SyncTransport) {
   const userId = crypto.randomUUID();
-  await ensureUser(runtime.db, userId);
+  await ensureUser(runtime, userId);
   const snapshot = await readSnapshot(runtime, userId);
-  const store = new SyncStore({
+  const store = new AppStore({
     snapshot,
     transport: transport ? transport(userId) : directTransport(runtime, userId),
     retryDelayMs: 5,
@@ -68,9 +70,9 @@ export async function newClient(runtime: Runtime, transport?: (userId: string) =
 }
 
 /** Applies the user's change stream to the store until `stop()`; `messages` records what arrived. */
-export function pumpFeed(runtime: Runtime, store: SyncStore, fromVersion = store.version) {
+export function pumpFeed(runtime: Runtime, store: AppStore, fromVersion = store.version) {
   const controller = new AbortController();
-  const messages: SyncMessage[] = [];
+  const messages: SyncMessage<SyncedRows>[] = [];
   const done = (async () => {
     for await (const [, message] of streamChanges(
       runtime,

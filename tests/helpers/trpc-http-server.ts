@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { createHTTPServer } from '@trpc/server/adapters/standalone';
 import { contextFromSessionCookie } from '@/server/context';
 import { appRouter } from '@/server/routers/_app';
-import type { Runtime } from '@/server/runtime/runtime';
+import type { Runtime } from '@/framework/server/runtime/runtime';
 import { readCookie, SESSION_COOKIE } from '@/server/session';
 
 export interface TrpcHttpServer {

@@ -1,0 +1,387 @@
+/**
+ * The client store: server state from the change feed, plus this client's pending mutations replayed on top.
+ *
+ * - `mutate()` validates, runs the mutator on the current view at once (the optimistic effect), queues it with the
+ *   next mutation id and sends the queue in order, one at a time (the server requires ids without gaps).
+ * - A pending mutation stays applied until the feed delivers the commit that includes it (read-your-writes: the
+ *   view never flickers back), then it is dropped, because the server state now contains its effect.
+ * - A rejected mutation is removed and the view is recomputed from server state plus the remaining pending ones:
+ *   only its own effect disappears, never a stale snapshot restored over newer changes.
+ * - Network failures, and server failures that did not consume the mutation id (the server says so), are retried
+ *   with the same id and backoff; the server skips what it already applied. Meanwhile `sendState` is 'retrying'.
+ * - An id gap (the server expects an earlier id, because one was refused without being consumed) renumbers the
+ *   mutations not yet sent from the id the server expects: one failure never wedges the later ones.
+ *
+ * Framework-free (no React): framework/react/sync-react.tsx binds it to React Query; tests drive it directly.
+ */
+import type { AnyMutators, AnyRows, MutatorInput } from '../shared/define-mutator';
+import type { MutationIdState, Snapshot, SyncMessage } from '../shared/sync-protocol';
+import { compareRows } from '../shared/row-order';
+import type { SyncLayout } from '../shared/synced-table';
+import { describeFailure, type MutationFailure } from './failure';
+import { createClientTransaction, stateFromSnapshot, WorkingState, type TablesState } from './working-state';
+
+/** How the store talks to the server (tRPC in the app; a fake or a direct executor call in tests). */
+export interface SyncTransport {
+  /**
+   * Sends one mutation. Rejects with {@link TransportError} (retried), {@link ServerRefusal} (the server's answer,
+   * with what became of the mutation id) or any other error (final).
+   */
+  mutate(name: string, request: { args: unknown; clientId: string; mutationId: number }): Promise<unknown>;
+}
+
+/** A failure to reach the server at all (network down, server restarting): the mutation is retried. */
+export class TransportError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TransportError';
+  }
+}
+
+/** The server refused a numbered mutation; `state` says whether its id was consumed (see MutationIdState). */
+export class ServerRefusal extends Error {
+  constructor(
+    /** The tRPC error code, e.g. NOT_FOUND or INTERNAL_SERVER_ERROR. */
+    readonly code: string,
+    message: string,
+    readonly state: MutationIdState,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'ServerRefusal';
+  }
+}
+
+/**
+ * Codes of a failure that did not consume the id and may pass: sent again with backoff. Others (say, BAD_REQUEST
+ * for a malformed envelope) would fail again: the mutation is given up at once.
+ */
+const EMPTY: ReadonlyMap<string, never> = new Map<string, never>();
+
+const TRANSIENT_CODES = new Set([
+  'INTERNAL_SERVER_ERROR',
+  'SERVICE_UNAVAILABLE',
+  'TIMEOUT',
+  'TOO_MANY_REQUESTS',
+  'BAD_GATEWAY',
+  'GATEWAY_TIMEOUT',
+]);
+
+/** Settles once the server has committed the mutation (ok) or refused it (the failure). Never rejects. */
+export type MutationSettled = { ok: true } | { ok: false; failure: MutationFailure };
+
+export interface MutationHandle {
+  /** Settles once the server confirmed (through the feed) or refused the mutation. Never rejects. */
+  settled: Promise<MutationSettled>;
+}
+
+export type ConnectionState = 'connecting' | 'live' | 'reconnecting';
+
+/** Whether mutations go out normally, or one is being sent again after a failure (offline, server or database). */
+export type SendState = 'ok' | 'retrying';
+
+interface PendingMutation {
+  id: number;
+  name: string;
+  args: unknown;
+  settle(result: MutationSettled): void;
+}
+
+export interface SyncStoreOptions<TMutators extends AnyMutators = AnyMutators> {
+  /** The app's mutators: the store runs them optimistically on its cache. */
+  mutators: TMutators;
+  snapshot: Snapshot;
+  transport: SyncTransport;
+  /** Unique per tab (or script run); defaults to a random UUID. */
+  clientId?: string;
+  /** First retry delay after a network failure; doubles up to 5 s. */
+  retryDelayMs?: number;
+  /**
+   * How many times a mutation the server failed without consuming its id is sent again before it is given up
+   * (reported and rolled back); network failures are retried for as long as it takes. Default 10 (≈ 35 s).
+   */
+  maxServerRetries?: number;
+}
+
+export class SyncStore<TMutators extends AnyMutators = AnyMutators, TRows extends AnyRows = AnyRows> {
+  readonly clientId: string;
+  readonly userId: string;
+  private server: TablesState;
+  private layout: SyncLayout;
+  private serverVersion: number;
+  private view: TablesState;
+  private readonly pending: PendingMutation[] = [];
+  private nextMutationId = 1;
+  /** The highest mutation id the server has answered; later ones are still to send. */
+  private lastSentId = 0;
+  private sending = false;
+  private connection: ConnectionState = 'connecting';
+  private sendStatus: SendState = 'ok';
+  private readonly listeners = new Set<() => void>();
+  private readonly errorListeners = new Set<(failure: MutationFailure) => void>();
+  private readonly rowsCache = new Map<string, { source: ReadonlyMap<string, unknown>; rows: unknown[] }>();
+  /** Serializes view computations so that replays never interleave. */
+  private work: Promise<void> = Promise.resolve();
+
+  constructor(private readonly options: SyncStoreOptions<TMutators>) {
+    this.clientId = options.clientId ?? crypto.randomUUID();
+    this.userId = options.snapshot.userId;
+    this.layout = options.snapshot.layout;
+    this.server = stateFromSnapshot(options.snapshot.tables);
+    this.serverVersion = options.snapshot.version;
+    this.view = this.server;
+  }
+
+  /** The log version of the server state this store holds (the subscription resumes after it). */
+  get version(): number {
+    return this.serverVersion;
+  }
+
+  /** The rows of a table as the user sees them: server state plus pending mutations. Stable between changes. */
+  rows<TName extends keyof TRows & string>(name: TName): TRows[TName][] {
+    const source = (this.view[name] ?? EMPTY) as ReadonlyMap<string, TRows[TName]>;
+    const cached = this.rowsCache.get(name);
+    if (cached?.source === source) return cached.rows as TRows[TName][];
+    // In the table's declared order (as the server lists them), so every reader sees one sequence.
+    const order = Object.hasOwn(this.layout, name) ? this.layout[name]?.order : undefined;
+    const rows = [...source.values()];
+    if (order) rows.sort((a, b) => compareRows(order, a, b));
+    this.rowsCache.set(name, { source, rows });
+    return rows;
+  }
+
+  /** The synced tables' names (from the snapshot). */
+  get tableNames(): (keyof TRows & string)[] {
+    return Object.keys(this.view);
+  }
+
+  get pendingCount(): number {
+    return this.pending.length;
+  }
+
+  get connectionState(): ConnectionState {
+    return this.connection;
+  }
+
+  /** 'retrying' while a mutation waits to be sent again after a failure. */
+  get sendState(): SendState {
+    return this.sendStatus;
+  }
+
+  setConnectionState(state: ConnectionState): void {
+    if (state === this.connection) return;
+    this.connection = state;
+    this.emit();
+  }
+
+  /** Called after every change of the view (or connection state). Returns the unsubscribe function. */
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Called for every mutation that failed (locally or on the server). */
+  onError(listener: (failure: MutationFailure) => void): () => void {
+    this.errorListeners.add(listener);
+    return () => this.errorListeners.delete(listener);
+  }
+
+  /** Runs a mutator optimistically and sends it to the server. */
+  mutate<TName extends keyof TMutators & string>(
+    name: TName,
+    args: MutatorInput<TMutators[TName]>,
+  ): MutationHandle {
+    const mutator = Object.hasOwn(this.options.mutators, name) ? this.options.mutators[name] : undefined;
+    if (!mutator) return this.refuse(name, new Error(`No mutator ${name}`));
+    const parsed = mutator.input.safeParse(args);
+    if (!parsed.success) return this.refuse(name, parsed.error);
+    let settle!: (result: MutationSettled) => void;
+    const settled = new Promise<MutationSettled>((resolve) => (settle = resolve));
+    const mutation: PendingMutation = { id: 0, name, args: parsed.data, settle };
+    const applied = this.enqueue(async () => {
+      // Run on the current view first: a mutator that fails here (e.g. the todo is gone) is never sent, and
+      // takes no id (the server requires ids without gaps), so the id is assigned only now.
+      const working = new WorkingState(this.view);
+      await mutator.run(createClientTransaction(working, this.userId, this.layout), parsed.data as never);
+      mutation.id = this.nextMutationId++;
+      this.pending.push(mutation);
+      this.view = working.result();
+      this.emit();
+    });
+    applied.then(
+      () => this.send(),
+      (error: unknown) => mutation.settle({ ok: false, failure: this.report(name, error) }),
+    );
+    return { settled };
+  }
+
+  /** Applies one message of the change feed. */
+  applyMessage(message: SyncMessage): Promise<void> {
+    return this.enqueue(async () => {
+      if (message.type === 'reset') {
+        this.server = stateFromSnapshot(message.snapshot.tables);
+        this.layout = message.snapshot.layout;
+        this.serverVersion = message.snapshot.version;
+        // A reset replaces the commits this tab missed (say, retention deleted them): the snapshot says which of
+        // this tab's mutations it already includes, so those leave the pending list instead of being replayed.
+        const client = message.snapshot.client;
+        if (client?.id === this.clientId) this.confirm(client.lastMutationId, null);
+      } else {
+        if (message.version <= this.serverVersion) return; // Already applied (a replayed event).
+        const working = new WorkingState(this.server);
+        for (const change of message.changes) {
+          const table = working.write(change.table);
+          if (change.op === 'set') table.set(change.id, change.row);
+          else table.delete(change.id);
+        }
+        this.server = working.result();
+        this.serverVersion = message.version;
+        for (const commit of message.commits) {
+          if (commit.clientId !== this.clientId || commit.mutationId === null) continue;
+          this.confirm(commit.mutationId, commit.error);
+        }
+      }
+      await this.recompute();
+      this.emit();
+    });
+  }
+
+  /** Drops pending mutations up to `mutationId`: their effect is now part of server state. */
+  private confirm(mutationId: number, error: { code: string; message: string } | null) {
+    while (this.pending[0] && this.pending[0].id <= mutationId) {
+      const done = this.pending.shift();
+      if (!done) break;
+      if (done.id === mutationId && error) {
+        done.settle({ ok: false, failure: this.report(done.name, error) });
+      } else {
+        done.settle({ ok: true });
+      }
+    }
+  }
+
+  /** view = server state + every pending mutation replayed in order. */
+  private async recompute() {
+    const working = new WorkingState(this.server);
+    const tx = createClientTransaction(working, this.userId, this.layout);
+    for (const mutation of this.pending) {
+      try {
+        await this.options.mutators[mutation.name]?.run(tx, mutation.args as never);
+      } catch {
+        // It no longer applies to the new server state (say, its row was deleted elsewhere); the server will
+        // refuse it too, and its failure will be reported then. Until that, it simply has no visible effect.
+      }
+    }
+    this.view = working.result();
+  }
+
+  /**
+   * Sends queued mutations in order, one at a time. Retries what did not reach the server, or what the server
+   * failed without consuming its id, with the same id; renumbers the unsent ones on an id gap.
+   */
+  private async send() {
+    if (this.sending) return;
+    this.sending = true;
+    const firstDelay = this.options.retryDelayMs ?? 250;
+    const maxServerRetries = this.options.maxServerRetries ?? 10;
+    let delay = firstDelay;
+    let serverRetries = 0;
+    const backOff = async () => {
+      this.setSendState('retrying');
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      delay = Math.min(delay * 2, 5_000);
+    };
+    try {
+      let next: PendingMutation | undefined;
+      while ((next = this.pending.find((mutation) => mutation.id > this.lastSentId))) {
+        try {
+          await this.options.transport.mutate(next.name, {
+            args: next.args,
+            clientId: this.clientId,
+            mutationId: next.id,
+          });
+          this.lastSentId = next.id;
+          delay = firstDelay;
+          serverRetries = 0;
+          this.setSendState('ok');
+        } catch (error) {
+          if (error instanceof TransportError) {
+            await backOff();
+            continue;
+          }
+          if (error instanceof ServerRefusal && !error.state.consumed) {
+            const expected = error.state.expectedMutationId;
+            if (expected !== null && expected <= this.lastSentId) {
+              this.renumberUnsentFrom(expected);
+              // Once at once; should the server keep answering gaps (it should not), back off between them.
+              if (serverRetries++ > 0) await backOff();
+              continue;
+            }
+            if (expected === null && TRANSIENT_CODES.has(error.code) && serverRetries < maxServerRetries) {
+              serverRetries++;
+              await backOff();
+              continue;
+            }
+          }
+          // Final. When the id was not consumed, the next mutation meets a gap and is renumbered then: the
+          // server's answer, not a guess here, decides (a lost answer may hide a commit that did happen).
+          this.lastSentId = next.id;
+          delay = firstDelay;
+          serverRetries = 0;
+          this.setSendState('ok');
+          await this.reject(next, error);
+        }
+      }
+    } finally {
+      this.sending = false;
+    }
+  }
+
+  /**
+   * The server's last applied id of this client is `expected - 1`, below what this store sent: ids it refused
+   * without consuming were left free. The mutations not sent yet take the ids from `expected` on, in order.
+   */
+  private renumberUnsentFrom(expected: number) {
+    let id = expected;
+    for (const mutation of this.pending) if (mutation.id > this.lastSentId) mutation.id = id++;
+    this.lastSentId = expected - 1;
+    this.nextMutationId = id;
+  }
+
+  private setSendState(state: SendState) {
+    if (state === this.sendStatus) return;
+    this.sendStatus = state;
+    this.emit();
+  }
+
+  /** The server refused a mutation: remove only its effect. */
+  private reject(mutation: PendingMutation, error: unknown): Promise<void> {
+    return this.enqueue(async () => {
+      const index = this.pending.indexOf(mutation);
+      if (index < 0) return; // The feed already reported it.
+      this.pending.splice(index, 1);
+      mutation.settle({ ok: false, failure: this.report(mutation.name, error) });
+      await this.recompute();
+      this.emit();
+    });
+  }
+
+  private refuse(name: string, error: unknown): MutationHandle {
+    return { settled: Promise.resolve({ ok: false, failure: this.report(name, error) }) };
+  }
+
+  private report(name: string, error: unknown): MutationFailure {
+    const failure = describeFailure(name, error);
+    for (const listener of this.errorListeners) listener(failure);
+    return failure;
+  }
+
+  private enqueue(operation: () => Promise<void>): Promise<void> {
+    const result = this.work.then(operation);
+    this.work = result.catch(() => undefined); // The next operation runs whatever this one's outcome.
+    return result;
+  }
+
+  private emit() {
+    for (const listener of this.listeners) listener();
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * The store's transport over the app's tRPC client: `mutators.<name>` mutations.
+ */
+import { TRPCClientError, type TRPCClient } from '@trpc/client';
+import type { MutationIdState } from '../shared/sync-protocol';
+import type { SyncClientRouter } from '../server/routers/sync';
+import { ServerRefusal, TransportError, type SyncTransport } from './store';
+
+/** Statuses that mean "the server (or a proxy in front of it) is not answering right now": retry. */
+const RETRYABLE_STATUS = new Set([502, 503, 504]);
+
+type MutateFn = (request: unknown) => Promise<unknown>;
+
+/** The part of the server's error data (framework/server/trpc.ts errorFormatter) the store acts on. */
+interface MutationErrorData {
+  code?: string;
+  httpStatus?: number;
+  mutation?: MutationIdState | null;
+}
+
+export function createTrpcTransport(client: TRPCClient<SyncClientRouter>): SyncTransport {
+  const procedures = client.mutators as unknown as Record<string, { mutate: MutateFn }>;
+  return {
+    async mutate(name, request) {
+      try {
+        return await procedures[name]?.mutate(request);
+      } catch (error) {
+        // No tRPC error body at all means the request never got a server answer (network down, server restarting).
+        if (error instanceof TRPCClientError) {
+          const data = error.data as MutationErrorData | undefined;
+          if (data?.mutation) {
+            throw new ServerRefusal(data.code ?? 'INTERNAL_SERVER_ERROR', error.message, data.mutation, {
+              cause: error,
+            });
+          }
+          if (data?.httpStatus === undefined || RETRYABLE_STATUS.has(data.httpStatus)) {
+            throw new TransportError(error.message, { cause: error });
+          }
+        }
+        throw error;
+      }
+    },
+  };
+}

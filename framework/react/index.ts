@@ -1,0 +1,10 @@
+/**
+ * The framework's React public API: {@link createSyncReact} makes the app's typed provider and hooks.
+ */
+export {
+  createSyncReact,
+  syncRowsKey,
+  type MutateFunctions,
+  type RowsOfMutators,
+  type SyncReactOptions,
+} from './sync-react';

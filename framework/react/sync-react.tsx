@@ -1,0 +1,164 @@
+'use client';
+/**
+ * React bindings of the client store, typed from the app's registries by {@link createSyncReact}:
+ * - `<SyncProvider snapshot client>` creates the store from the server-rendered snapshot and keeps it live over the
+ *   SSE feed;
+ * - `useRows('todos')` reads a synced table (also published into the React Query cache under `['sync', table]`);
+ * - `useMutate().addTodo({...})` runs a mutator optimistically and sends it;
+ * - `useConnectionState()`, `useSendState()` and `useMutationErrors()` for status and error UI.
+ */
+import { useQueryClient } from '@tanstack/react-query';
+import type { AnyTRPCRouter } from '@trpc/server';
+import type { TRPCClient } from '@trpc/client';
+import {
+  createContext,
+  useContext,
+  useEffect,
+  useMemo,
+  useState,
+  useSyncExternalStore,
+  type ReactNode,
+} from 'react';
+import type { z } from 'zod';
+import type {
+  AnyMutators,
+  AnyRows,
+  Mutator,
+  MutatorInput,
+  PublicMutatorName,
+} from '../shared/define-mutator';
+import type { Snapshot } from '../shared/sync-protocol';
+import type { SyncClientRouter } from '../server/routers/sync';
+import type { MutationFailure } from '../client/failure';
+import { followFeed } from '../client/follow-feed';
+import { SyncStore, type ConnectionState, type MutationHandle, type SendState } from '../client/store';
+import { createTrpcTransport } from '../client/trpc-transport';
+
+/** The React Query key under which a synced table's rows are published. */
+export const syncRowsKey = (table: string) => ['sync', table] as const;
+
+/** The synced tables a registry's mutators reach (their `tx` type), by name → row type. */
+export type RowsOfMutators<TMutators extends AnyMutators> =
+  TMutators[keyof TMutators] extends Mutator<z.ZodType, infer TRows> ? TRows : AnyRows;
+
+/** `useMutate()`'s functions: one per public mutator, taking its input. */
+export type MutateFunctions<TMutators extends AnyMutators> = {
+  [TName in PublicMutatorName<TMutators>]: (args: MutatorInput<TMutators[TName]>) => MutationHandle;
+};
+
+/** What the app passes: its mutators (the store runs them optimistically in the browser). */
+export interface SyncReactOptions<TMutators extends AnyMutators> {
+  mutators: TMutators;
+}
+
+/**
+ * The app's typed provider and hooks. `TRows` (the synced tables) defaults to what the mutators' `tx` reaches.
+ * Call once in a client module and export what it returns.
+ */
+export function createSyncReact<
+  TMutators extends AnyMutators,
+  TRows extends AnyRows = RowsOfMutators<TMutators>,
+>(options: SyncReactOptions<TMutators>) {
+  type Store = SyncStore<TMutators, TRows>;
+  const SyncContext = createContext<Store | null>(null);
+
+  /**
+   * Creates the store from `snapshot` (prefetched by the server component and hydrated: available on the first
+   * render, on the server too) and follows the feed over `client`, the app's tRPC client (its router mounts the
+   * framework's `sync` and `mutators` routers, createSyncServer).
+   */
+  function SyncProvider<TRouter extends AnyTRPCRouter>(props: {
+    snapshot: Snapshot;
+    client: TRPCClient<TRouter>;
+    children: ReactNode;
+  }) {
+    // The app's router contains the framework's routers (createSyncServer's `routers`): seen as just those here.
+    const client = props.client as unknown as TRPCClient<SyncClientRouter>;
+    const queryClient = useQueryClient();
+    const [store] = useState<Store>(
+      () =>
+        new SyncStore<TMutators, TRows>({
+          mutators: options.mutators,
+          snapshot: props.snapshot,
+          transport: createTrpcTransport(client),
+        }),
+    );
+
+    useEffect(() => {
+      const publish = () => {
+        for (const table of store.tableNames) queryClient.setQueryData(syncRowsKey(table), store.rows(table));
+      };
+      publish();
+      return store.subscribe(publish);
+    }, [store, queryClient]);
+
+    useEffect(() => followFeed(client, store), [client, store]);
+
+    return <SyncContext.Provider value={store}>{props.children}</SyncContext.Provider>;
+  }
+
+  /** The store itself (for tests and advanced use); throws outside a provider. */
+  function useSyncStore(): Store {
+    const store = useContext(SyncContext);
+    if (!store) throw new Error('useSyncStore needs a <SyncProvider> above it (the app layout has one)');
+    return store;
+  }
+
+  /**
+   * The rows of a synced table, optimistic state included, re-rendering on every change. Through
+   * `useSyncExternalStore` (not `useQuery`): a mutation's optimistic effect shows in the same frame as the click.
+   */
+  function useRows<TName extends keyof TRows & string>(table: TName): TRows[TName][] {
+    const store = useSyncStore();
+    const read = () => store.rows(table);
+    return useSyncExternalStore((onChange) => store.subscribe(onChange), read, read);
+  }
+
+  /** `useMutate().setTodoText({ id, text })`: applies at once, sends in order, and settles with the server's answer. */
+  function useMutate(): MutateFunctions<TMutators> {
+    const store = useSyncStore();
+    return useMemo(() => {
+      const functions: Record<string, unknown> = {};
+      for (const [name, mutator] of Object.entries(options.mutators)) {
+        if (!mutator.internal) functions[name] = (args: never) => store.mutate(name, args);
+      }
+      return functions as MutateFunctions<TMutators>;
+    }, [store]);
+  }
+
+  /** The change feed's connection: connecting, live or reconnecting. */
+  function useConnectionState(): ConnectionState {
+    const store = useSyncStore();
+    return useSyncExternalStore(
+      (onChange) => store.subscribe(onChange),
+      () => store.connectionState,
+      () => 'connecting',
+    );
+  }
+
+  /** 'retrying' while the server cannot be reached and mutations wait to be sent. */
+  function useSendState(): SendState {
+    const store = useSyncStore();
+    return useSyncExternalStore(
+      (onChange) => store.subscribe(onChange),
+      () => store.sendState,
+      () => 'ok',
+    );
+  }
+
+  /** Calls `onError` for every mutation that fails for good (pass a stable callback). */
+  function useMutationErrors(onError: (failure: MutationFailure) => void): void {
+    const store = useSyncStore();
+    useEffect(() => store.onError(onError), [store, onError]);
+  }
+
+  return {
+    SyncProvider,
+    useSyncStore,
+    useRows,
+    useMutate,
+    useConnectionState,
+    useSendState,
+    useMutationErrors,
+  };
+}

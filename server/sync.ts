@@ -1,0 +1,19 @@
+/**
+ * The app handed to the framework: its schema (synced tables), mutators, actions and new-user seed. Every other
+ * server module reaches the framework's typed entry points through `syncServer`.
+ */
+import 'server-only';
+import * as schema from '@/db/schema';
+import { createSyncServer } from '@/framework/server';
+import { mutators } from '@/mutators/registry';
+import { actions } from './actions/registry';
+import { getEnv } from './env';
+import { seedNewUser } from './seed';
+
+export const syncServer = createSyncServer({
+  schema,
+  mutators,
+  actions,
+  onNewUser: seedNewUser,
+  sseMaxDurationMs: () => getEnv().SSE_MAX_DURATION_MS,
+});
