@@ -236,6 +236,8 @@ export async function handleChat(request: Request, deps: ChatDeps): Promise<Resp
     },
   });
   answer.signal.addEventListener('abort', () => toolAbort.abort(answer.signal.reason));
-  void answer.pump(sendSettledFirst(stream, settled));
+  answer
+    .pump(sendSettledFirst(stream, settled))
+    .catch((error: unknown) => console.error('Copilot: the answer stopped', error));
   return createUIMessageStreamResponse({ stream: readStream(runtime.db, answer.id, request.signal) });
 }

@@ -96,7 +96,12 @@ export async function startStream(db: Db, userId: string, threadId: string): Pro
       clearInterval(timer);
       await flushing;
       await flush().catch((error: unknown) => console.error('Copilot: could not log the end', error));
-      await db.update(copilotStreams).set({ status: 'done' }).where(eq(copilotStreams.id, id));
+      // Readers in other processes stop at `done` (or, should this fail, when the stream is stale).
+      await db
+        .update(copilotStreams)
+        .set({ status: 'done' })
+        .where(eq(copilotStreams.id, id))
+        .catch((error: unknown) => console.error('Copilot: could not mark the answer done', error));
       entry.done = true;
       entry.events.emit('chunk');
       setTimeout(() => live.delete(id), 60_000).unref();
