@@ -6,6 +6,7 @@ import { SyncProvider } from '@/client/sync';
 import { HydrateClient, prefetch, trpc } from '@/server/rsc';
 import { CopilotLauncher } from './_components/copilot/copilot-launcher';
 import { Toaster } from './_components/toaster';
+import { UpdateNotice } from './_components/update-notice';
 import './globals.css';
 
 export const metadata: Metadata = {
@@ -30,6 +31,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
           <HydrateClient>
             <SyncProvider>
               <CopilotPropertiesProvider>
+                <UpdateNotice />
                 {children}
                 <Toaster />
                 <CopilotLauncher />

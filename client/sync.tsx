@@ -7,12 +7,21 @@ import { useSuspenseQuery } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { createSyncReact } from '@/framework/react';
 import { mutators } from '@/mutators/registry';
+import { schemaVersion } from '@/mutators/schema-version';
 import type { SyncedRows } from '@/mutators/synced-tables';
 import { useTRPC, useTRPCClient } from './react';
 
-const sync = createSyncReact<typeof mutators, SyncedRows>({ mutators });
+const sync = createSyncReact<typeof mutators, SyncedRows>({ mutators, schemaVersion });
 
-export const { useSyncStore, useRows, useMutate, useConnectionState, useSendState, useMutationErrors } = sync;
+export const {
+  useSyncStore,
+  useRows,
+  useMutate,
+  useConnectionState,
+  useSendState,
+  useMutationErrors,
+  useSchemaUpdate,
+} = sync;
 
 /** The store for the page: from the hydrated snapshot (no loading state), then live over the SSE feed. */
 export function SyncProvider({ children }: { children: ReactNode }) {

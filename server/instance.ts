@@ -27,8 +27,15 @@ export async function getContextDeps(): Promise<ContextDeps> {
   };
 }
 
-/** The process runtime over the configured database (DATABASE_URL + DATABASE_DIRECT_URL, else PGlite). */
-export function getRuntime(): Promise<Runtime> {
+/**
+ * The process runtime over the configured database (DATABASE_URL + DATABASE_DIRECT_URL, else PGlite), as this copy
+ * of the app's modules sees it (Next bundles pages and route handlers separately: see syncServer.withThisApp).
+ */
+export async function getRuntime(): Promise<Runtime> {
+  return syncServer.withThisApp(await sharedRuntime());
+}
+
+function sharedRuntime(): Promise<Runtime> {
   if (!holder.__starterRuntime) {
     const env = getEnv();
     const opening = openDatabase(databaseConfigOf(env))

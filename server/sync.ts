@@ -6,6 +6,7 @@ import 'server-only';
 import * as schema from '@/db/schema';
 import { createSyncServer } from '@/framework/server';
 import { mutators } from '@/mutators/registry';
+import { schemaVersion } from '@/mutators/schema-version';
 import { actions } from './actions/registry';
 import { getEnv } from './env';
 import { seedNewUser } from './seed';
@@ -14,6 +15,7 @@ export const syncServer = createSyncServer({
   schema,
   mutators,
   actions,
+  schemaVersion,
   onNewUser: seedNewUser,
   sseMaxDurationMs: () => getEnv().SSE_MAX_DURATION_MS,
 });

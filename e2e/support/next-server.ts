@@ -30,15 +30,23 @@ export function tempPgliteDir(prefix: string): string {
   return path.join(fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`)), 'db');
 }
 
-export async function startNextServer(port: number, env: Record<string, string>): Promise<RunningServer> {
-  const child: ChildProcess = spawnStandaloneServer(port, {
-    DATABASE_URL: '',
-    SESSION_SECRET: 'e2e-session-secret-with-at-least-32-characters',
-    NEXT_TELEMETRY_DISABLED: '1',
-    // Every visitor of a spec comes from 127.0.0.1; a spec that tests the limit sets its own.
-    NEW_VISITOR_RATE_LIMIT: '1000000',
-    ...env,
-  });
+export async function startNextServer(
+  port: number,
+  env: Record<string, string>,
+  options: { serverJs?: string } = {},
+): Promise<RunningServer> {
+  const child: ChildProcess = spawnStandaloneServer(
+    port,
+    {
+      DATABASE_URL: '',
+      SESSION_SECRET: 'e2e-session-secret-with-at-least-32-characters',
+      NEXT_TELEMETRY_DISABLED: '1',
+      // Every visitor of a spec comes from 127.0.0.1; a spec that tests the limit sets its own.
+      NEW_VISITOR_RATE_LIMIT: '1000000',
+      ...env,
+    },
+    options,
+  );
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -15,11 +15,15 @@ export const STANDALONE_SERVER = path.resolve('.next', 'standalone', 'server.js'
 export function spawnStandaloneServer(
   port: number,
   env: Record<string, string>,
-  options: Omit<SpawnOptions, 'env'> = {},
+  options: Omit<SpawnOptions, 'env'> & {
+    /** Another build's `server.js` (e2e/support/second-build.ts); default: this tree's. */
+    serverJs?: string;
+  } = {},
 ): ChildProcess {
-  return spawn(process.execPath, [STANDALONE_SERVER], {
+  const { serverJs = STANDALONE_SERVER, ...spawnOptions } = options;
+  return spawn(process.execPath, [serverJs], {
     detached: true,
-    ...options,
+    ...spawnOptions,
     env: { ...process.env, HOSTNAME: '127.0.0.1', PORT: String(port), ...env },
   });
 }

@@ -6,14 +6,29 @@
 import type { TRPCClient } from '@trpc/client';
 import type { SyncClientRouter } from '../server/routers/sync';
 import type { SyncStore } from './store';
+import { schemaVersionMismatchOf } from './trpc-transport';
 
 /** Subscribes `store` to its user's change feed from the store's version; returns the unsubscribe. */
 export function followFeed(
   client: TRPCClient<SyncClientRouter>,
-  store: Pick<SyncStore, 'version' | 'clientId' | 'applyMessage' | 'setConnectionState'>,
+  store: Pick<
+    SyncStore,
+    | 'version'
+    | 'clientId'
+    | 'applyMessage'
+    | 'setConnectionState'
+    | 'schemaVersion'
+    | 'restoring'
+    | 'markOutdated'
+  >,
 ): () => void {
   const subscription = client.sync.changes.subscribe(
-    { lastEventId: String(store.version), clientId: store.clientId },
+    {
+      // A store restoring carried mutations starts from a reset: its snapshot says which ids the server applied.
+      lastEventId: store.restoring ? null : String(store.version),
+      clientId: store.clientId,
+      schemaVersion: store.schemaVersion,
+    },
     {
       onData: (event) => {
         store
@@ -27,6 +42,12 @@ export function followFeed(
           store.setConnectionState(state.error ? 'reconnecting' : 'connecting');
       },
       onError: (error) => {
+        // A deploy changed the schema version: the server ended the feed; the page should reload.
+        const mismatch = schemaVersionMismatchOf(error);
+        if (mismatch) {
+          store.markOutdated(mismatch);
+          return;
+        }
         console.error('[sync] change feed failed:', error.message);
         store.setConnectionState('reconnecting');
       },

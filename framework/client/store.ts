@@ -11,13 +11,20 @@
  *   with the same id and backoff; the server skips what it already applied. Meanwhile `sendState` is 'retrying'.
  * - An id gap (the server expects an earlier id, because one was refused without being consumed) renumbers the
  *   mutations not yet sent from the id the server expects: one failure never wedges the later ones.
+ * - A server of another schema version (a deploy) refuses mutations and the feed without consuming ids: the store
+ *   becomes `outdated`, stops sending and keeps its pending mutations (`carryOver()` hands them to the reloaded
+ *   page). A store created with `carried` mutations adopts their client id, holds them until the feed's first reset
+ *   says which ids the server already applied, drops those, drops (and reports) the ones the new mutators no longer
+ *   accept, and replays the rest, renumbered after the server's last id, so each is applied exactly once.
  *
  * Framework-free (no React): framework/react/sync-react.tsx binds it to React Query; tests drive it directly.
  */
 import type { AnyMutators, AnyRows, MutatorInput } from '../shared/define-mutator';
-import type { MutationIdState, Snapshot, SyncMessage } from '../shared/sync-protocol';
+import type { MutationIdState, SchemaVersionMismatch, Snapshot, SyncMessage } from '../shared/sync-protocol';
+import { MutatorError } from '../shared/define-mutator';
 import { compareRows } from '../shared/row-order';
 import type { SyncLayout } from '../shared/synced-table';
+import type { CarriedMutation, CarriedMutations } from './carry-over';
 import { describeFailure, type MutationFailure } from './failure';
 import { createClientTransaction, stateFromSnapshot, WorkingState, type TablesState } from './working-state';
 
@@ -27,7 +34,10 @@ export interface SyncTransport {
    * Sends one mutation. Rejects with {@link TransportError} (retried), {@link ServerRefusal} (the server's answer,
    * with what became of the mutation id) or any other error (final).
    */
-  mutate(name: string, request: { args: unknown; clientId: string; mutationId: number }): Promise<unknown>;
+  mutate(
+    name: string,
+    request: { args: unknown; clientId: string; mutationId: number; schemaVersion?: number },
+  ): Promise<unknown>;
 }
 
 /** A failure to reach the server at all (network down, server restarting): the mutation is retried. */
@@ -50,6 +60,31 @@ export class ServerRefusal extends Error {
     super(message, options);
     this.name = 'ServerRefusal';
   }
+}
+
+/**
+ * The server runs another schema version than this client was built for (a deploy happened): nothing was written,
+ * no id consumed. The page should reload; the store keeps what it has pending.
+ */
+export class SchemaVersionRefusal extends Error {
+  constructor(
+    readonly mismatch: SchemaVersionMismatch,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'SchemaVersionRefusal';
+  }
+}
+
+/** What became of the changes a page carried over a reload (see `SyncStoreOptions.carried`). */
+export interface RestoreReport {
+  /** Already applied by the server before the reload (their effect is in the server state). */
+  applied: number;
+  /** Sent again: they still validate against the new mutators. */
+  replayed: number;
+  /** Not valid any more (the mutator is gone or its input changed): dropped, each also reported to `onError`. */
+  dropped: MutationFailure[];
 }
 
 /**
@@ -101,6 +136,14 @@ export interface SyncStoreOptions<TMutators extends AnyMutators = AnyMutators> {
    * (reported and rolled back); network failures are retried for as long as it takes. Default 10 (≈ 35 s).
    */
   maxServerRetries?: number;
+  /** The schema version this client was built for: sent with every mutation (and by followFeed). */
+  schemaVersion?: number;
+  /**
+   * Pending mutations an earlier page of this tab saved before reloading for a new schema version
+   * (framework/client/carry-over.ts). Ignored unless made by the snapshot's user. The store then uses their client
+   * id and replays them once the feed's first reset has told it the server's last applied id.
+   */
+  carried?: CarriedMutations | null;
 }
 
 export class SyncStore<TMutators extends AnyMutators = AnyMutators, TRows extends AnyRows = AnyRows> {
@@ -122,9 +165,21 @@ export class SyncStore<TMutators extends AnyMutators = AnyMutators, TRows extend
   private readonly rowsCache = new Map<string, { source: ReadonlyMap<string, unknown>; rows: unknown[] }>();
   /** Serializes view computations so that replays never interleave. */
   private work: Promise<void> = Promise.resolve();
+  /** Set once a server of another schema version refused this client: nothing is sent any more. */
+  private mismatch: SchemaVersionMismatch | null = null;
+  /** Carried mutations waiting for the server's last applied id (the feed's first reset); null when none. */
+  private held: CarriedMutation[] | null = null;
+  private restored: RestoreReport | null = null;
 
   constructor(private readonly options: SyncStoreOptions<TMutators>) {
-    this.clientId = options.clientId ?? crypto.randomUUID();
+    const carried = options.carried;
+    const adopt = carried && carried.userId === options.snapshot.userId && carried.mutations.length > 0;
+    this.clientId = adopt ? carried.clientId : (options.clientId ?? crypto.randomUUID());
+    if (adopt) {
+      this.held = carried.mutations;
+      // New mutations made before the restore take ids after the carried ones; the restore renumbers them all.
+      this.nextMutationId = Math.max(...carried.mutations.map((mutation) => mutation.id)) + 1;
+    }
     this.userId = options.snapshot.userId;
     this.layout = options.snapshot.layout;
     this.server = stateFromSnapshot(options.snapshot.tables);
@@ -148,6 +203,47 @@ export class SyncStore<TMutators extends AnyMutators = AnyMutators, TRows extend
     if (order) rows.sort((a, b) => compareRows(order, a, b));
     this.rowsCache.set(name, { source, rows });
     return rows;
+  }
+
+  /** The schema version this client was built for (undefined: not declared, as for a script). */
+  get schemaVersion(): number | undefined {
+    return this.options.schemaVersion;
+  }
+
+  /** Set when the server runs another schema version: the page should reload (see {@link carryOver}). */
+  get outdated(): SchemaVersionMismatch | null {
+    return this.mismatch;
+  }
+
+  /** True while carried mutations wait for the feed's first reset: the feed must start from a snapshot. */
+  get restoring(): boolean {
+    return this.held !== null;
+  }
+
+  /** What became of the carried mutations, once they were restored; null before that or without any. */
+  get restoreReport(): RestoreReport | null {
+    return this.restored;
+  }
+
+  /** The server refused this client's schema version: stop sending, keep everything pending. */
+  markOutdated(mismatch: SchemaVersionMismatch): void {
+    if (this.mismatch) return;
+    this.mismatch = mismatch;
+    this.emit();
+  }
+
+  /**
+   * What this page has not had confirmed, to save before a reload: the carried mutations still held and the
+   * pending ones, with their ids (the server skips those it already applied).
+   */
+  carryOver(schemaVersion = this.options.schemaVersion ?? 0): CarriedMutations {
+    return {
+      clientId: this.clientId,
+      userId: this.userId,
+      schemaVersion,
+      savedAt: Date.now(),
+      mutations: [...(this.held ?? []), ...this.pending.map(({ id, name, args }) => ({ id, name, args }))],
+    };
   }
 
   /** The synced tables' names (from the snapshot). */
@@ -225,7 +321,11 @@ export class SyncStore<TMutators extends AnyMutators = AnyMutators, TRows extend
         // A reset replaces the commits this tab missed (say, retention deleted them): the snapshot says which of
         // this tab's mutations it already includes, so those leave the pending list instead of being replayed.
         const client = message.snapshot.client;
-        if (client?.id === this.clientId) this.confirm(client.lastMutationId, null);
+        if (client?.id === this.clientId) {
+          // Held carried mutations: the mutations made since were never sent (their ids mean nothing yet).
+          if (this.held) this.restore(this.held, client.lastMutationId);
+          else this.confirm(client.lastMutationId, null);
+        }
       } else {
         if (message.version <= this.serverVersion) return; // Already applied (a replayed event).
         const working = new WorkingState(this.server);
@@ -243,7 +343,51 @@ export class SyncStore<TMutators extends AnyMutators = AnyMutators, TRows extend
       }
       await this.recompute();
       this.emit();
+      // After a restore, the replayed mutations go out (send() waits while mutations are held).
+      if (this.restored && !this.held) void this.send();
     });
+  }
+
+  /**
+   * The server has applied this client's mutations up to `lastMutationId`: the carried ones up to it are done; the
+   * others are checked against the current mutators and queued before any made since, all renumbered from
+   * `lastMutationId + 1` (none of them was sent: the ids are this store's to choose).
+   */
+  private restore(held: CarriedMutation[], lastMutationId: number) {
+    this.held = null;
+    let applied = 0;
+    const kept: PendingMutation[] = [];
+    const dropped: MutationFailure[] = [];
+    for (const carried of held) {
+      if (carried.id <= lastMutationId) {
+        applied++;
+        continue;
+      }
+      const mutator = Object.hasOwn(this.options.mutators, carried.name)
+        ? this.options.mutators[carried.name]
+        : undefined;
+      if (!mutator || mutator.internal) {
+        const gone = new MutatorError('NOT_FOUND', `${carried.name} no longer exists after the update`);
+        dropped.push(this.report(carried.name, gone));
+        continue;
+      }
+      const parsed = mutator.input.safeParse(carried.args);
+      if (!parsed.success) {
+        dropped.push(this.report(carried.name, parsed.error));
+        continue;
+      }
+      kept.push({ id: 0, name: carried.name, args: parsed.data, settle: () => undefined });
+    }
+    const queue = [...kept, ...this.pending];
+    this.pending.length = 0;
+    let id = lastMutationId + 1;
+    for (const mutation of queue) {
+      mutation.id = id++;
+      this.pending.push(mutation);
+    }
+    this.nextMutationId = id;
+    this.lastSentId = lastMutationId;
+    this.restored = { applied, replayed: kept.length, dropped };
   }
 
   /** Drops pending mutations up to `mutationId`: their effect is now part of server state. */
@@ -279,7 +423,8 @@ export class SyncStore<TMutators extends AnyMutators = AnyMutators, TRows extend
    * failed without consuming its id, with the same id; renumbers the unsent ones on an id gap.
    */
   private async send() {
-    if (this.sending) return;
+    // Outdated: the server would refuse everything. Holding: the ids are chosen once the restore knows the server's.
+    if (this.sending || this.mismatch || this.held) return;
     this.sending = true;
     const firstDelay = this.options.retryDelayMs ?? 250;
     const maxServerRetries = this.options.maxServerRetries ?? 10;
@@ -292,12 +437,15 @@ export class SyncStore<TMutators extends AnyMutators = AnyMutators, TRows extend
     };
     try {
       let next: PendingMutation | undefined;
-      while ((next = this.pending.find((mutation) => mutation.id > this.lastSentId))) {
+      while (!this.mismatch && (next = this.pending.find((mutation) => mutation.id > this.lastSentId))) {
         try {
           await this.options.transport.mutate(next.name, {
             args: next.args,
             clientId: this.clientId,
             mutationId: next.id,
+            ...(this.options.schemaVersion === undefined
+              ? {}
+              : { schemaVersion: this.options.schemaVersion }),
           });
           this.lastSentId = next.id;
           delay = firstDelay;
@@ -307,6 +455,12 @@ export class SyncStore<TMutators extends AnyMutators = AnyMutators, TRows extend
           if (error instanceof TransportError) {
             await backOff();
             continue;
+          }
+          if (error instanceof SchemaVersionRefusal) {
+            // Nothing was written and the id is free: keep it pending, for the reloaded page to carry on.
+            this.setSendState('ok');
+            this.markOutdated(error.mismatch);
+            return;
           }
           if (error instanceof ServerRefusal && !error.state.consumed) {
             const expected = error.state.expectedMutationId;

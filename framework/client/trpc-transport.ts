@@ -2,9 +2,9 @@
  * The store's transport over the app's tRPC client: `mutators.<name>` mutations.
  */
 import { TRPCClientError, type TRPCClient } from '@trpc/client';
-import type { MutationIdState } from '../shared/sync-protocol';
+import type { MutationIdState, SchemaVersionMismatch } from '../shared/sync-protocol';
 import type { SyncClientRouter } from '../server/routers/sync';
-import { ServerRefusal, TransportError, type SyncTransport } from './store';
+import { SchemaVersionRefusal, ServerRefusal, TransportError, type SyncTransport } from './store';
 
 /** Statuses that mean "the server (or a proxy in front of it) is not answering right now": retry. */
 const RETRYABLE_STATUS = new Set([502, 503, 504]);
@@ -16,6 +16,14 @@ interface MutationErrorData {
   code?: string;
   httpStatus?: number;
   mutation?: MutationIdState | null;
+  schemaVersion?: SchemaVersionMismatch | null;
+}
+
+/** The server's schema-version refusal in a tRPC error (mutation or subscription), or null. */
+export function schemaVersionMismatchOf(error: unknown): SchemaVersionMismatch | null {
+  if (!(error instanceof TRPCClientError)) return null;
+  const data = error.data as MutationErrorData | undefined;
+  return data?.schemaVersion ?? null;
 }
 
 export function createTrpcTransport(client: TRPCClient<SyncClientRouter>): SyncTransport {
@@ -28,6 +36,9 @@ export function createTrpcTransport(client: TRPCClient<SyncClientRouter>): SyncT
         // No tRPC error body at all means the request never got a server answer (network down, server restarting).
         if (error instanceof TRPCClientError) {
           const data = error.data as MutationErrorData | undefined;
+          // First: a server of another version may not know the mutator at all (its NOT_FOUND is not final here).
+          if (data?.schemaVersion)
+            throw new SchemaVersionRefusal(data.schemaVersion, error.message, { cause: error });
           if (data?.mutation) {
             throw new ServerRefusal(data.code ?? 'INTERNAL_SERVER_ERROR', error.message, data.mutation, {
               cause: error,

@@ -6,5 +6,6 @@ export {
   syncRowsKey,
   type MutateFunctions,
   type RowsOfMutators,
+  type SchemaUpdate,
   type SyncReactOptions,
 } from './sync-react';

@@ -5,7 +5,9 @@
  *   SSE feed;
  * - `useRows('todos')` reads a synced table (also published into the React Query cache under `['sync', table]`);
  * - `useMutate().addTodo({...})` runs a mutator optimistically and sends it;
- * - `useConnectionState()`, `useSendState()` and `useMutationErrors()` for status and error UI.
+ * - `useConnectionState()`, `useSendState()` and `useMutationErrors()` for status and error UI;
+ * - `useSchemaUpdate()` for the "a new version is available — reload" notice after a deploy changed the schema
+ *   version (pending changes are saved for the reloaded page, framework/client/carry-over.ts).
  */
 import { useQueryClient } from '@tanstack/react-query';
 import type { AnyTRPCRouter } from '@trpc/server';
@@ -27,11 +29,18 @@ import type {
   MutatorInput,
   PublicMutatorName,
 } from '../shared/define-mutator';
-import type { Snapshot } from '../shared/sync-protocol';
+import type { SchemaVersionMismatch, Snapshot } from '../shared/sync-protocol';
+import { saveCarryOver, takeCarryOver, type CarriedMutations } from '../client/carry-over';
 import type { SyncClientRouter } from '../server/routers/sync';
 import type { MutationFailure } from '../client/failure';
 import { followFeed } from '../client/follow-feed';
-import { SyncStore, type ConnectionState, type MutationHandle, type SendState } from '../client/store';
+import {
+  SyncStore,
+  type ConnectionState,
+  type MutationHandle,
+  type RestoreReport,
+  type SendState,
+} from '../client/store';
 import { createTrpcTransport } from '../client/trpc-transport';
 
 /** The React Query key under which a synced table's rows are published. */
@@ -46,9 +55,37 @@ export type MutateFunctions<TMutators extends AnyMutators> = {
   [TName in PublicMutatorName<TMutators>]: (args: MutatorInput<TMutators[TName]>) => MutationHandle;
 };
 
-/** What the app passes: its mutators (the store runs them optimistically in the browser). */
+/** What the app passes: its mutators (the store runs them optimistically in the browser) and schema version. */
 export interface SyncReactOptions<TMutators extends AnyMutators> {
   mutators: TMutators;
+  /**
+   * The app's schema version, the same number the server gets (createSyncServer's `schemaVersion`): sent with every
+   * mutation and feed subscription; a server of another version makes the page offer a reload. Default 1.
+   */
+  schemaVersion?: number;
+}
+
+/** `useSchemaUpdate()`: the state of the schema-version check and the reload that resolves it. */
+export interface SchemaUpdate {
+  /** Set when the server runs another schema version than this page: show a reload notice. */
+  outdated: SchemaVersionMismatch | null;
+  /** How many changes of this page wait to be sent after the reload. */
+  pendingCount: number;
+  /** After a reload that carried changes over: what became of them (replayed, already applied, dropped). */
+  restored: RestoreReport | null;
+  /** Saves the pending changes for the reloaded page, then reloads. False (no reload) when saving failed. */
+  reload: () => boolean;
+}
+
+/**
+ * This tab's carried-over changes, taken once per page load (module state: React may run a state initializer twice,
+ * and the second run must see the same record, not an emptied storage).
+ */
+let carriedThisLoad: CarriedMutations | null | undefined;
+function carriedForThisLoad(): CarriedMutations | null {
+  if (typeof window === 'undefined') return null;
+  if (carriedThisLoad === undefined) carriedThisLoad = takeCarryOver();
+  return carriedThisLoad;
 }
 
 /**
@@ -67,6 +104,8 @@ export function createSyncReact<
    * render, on the server too) and follows the feed over `client`, the app's tRPC client (its router mounts the
    * framework's `sync` and `mutators` routers, createSyncServer).
    */
+  const schemaVersion = options.schemaVersion ?? 1;
+
   function SyncProvider<TRouter extends AnyTRPCRouter>(props: {
     snapshot: Snapshot;
     client: TRPCClient<TRouter>;
@@ -81,8 +120,19 @@ export function createSyncReact<
           mutators: options.mutators,
           snapshot: props.snapshot,
           transport: createTrpcTransport(client),
+          schemaVersion,
+          carried: carriedForThisLoad(),
         }),
     );
+
+    // Once outdated, every change is saved at once, so closing or reloading the tab any way loses nothing.
+    useEffect(() => {
+      const save = () => {
+        if (store.outdated) saveCarryOver(store.carryOver(schemaVersion));
+      };
+      save();
+      return store.subscribe(save);
+    }, [store]);
 
     useEffect(() => {
       const publish = () => {
@@ -152,8 +202,45 @@ export function createSyncReact<
     useEffect(() => store.onError(onError), [store, onError]);
   }
 
+  /**
+   * The schema-version state for a reload notice: `outdated` once a deploy changed the version (mutations are then
+   * kept, not sent), `reload()` to save them and reload, `restored` after such a reload.
+   */
+  function useSchemaUpdate(): SchemaUpdate {
+    const store = useSyncStore();
+    const outdated = useSyncExternalStore(
+      (onChange) => store.subscribe(onChange),
+      () => store.outdated,
+      () => null,
+    );
+    const pendingCount = useSyncExternalStore(
+      (onChange) => store.subscribe(onChange),
+      () => store.pendingCount,
+      () => 0,
+    );
+    const restored = useSyncExternalStore(
+      (onChange) => store.subscribe(onChange),
+      () => store.restoreReport,
+      () => null,
+    );
+    return useMemo(
+      () => ({
+        outdated,
+        pendingCount,
+        restored,
+        reload: () => {
+          if (!saveCarryOver(store.carryOver(schemaVersion))) return false;
+          window.location.reload();
+          return true;
+        },
+      }),
+      [outdated, pendingCount, restored, store],
+    );
+  }
+
   return {
     SyncProvider,
+    useSchemaUpdate,
     useSyncStore,
     useRows,
     useMutate,

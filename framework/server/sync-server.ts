@@ -68,6 +68,7 @@ export function createSyncServer<
     schemaVersion: config.schemaVersion ?? 1,
   };
   if (config.sseMaxDurationMs) configureSseMaxDuration(config.sseMaxDurationMs);
+  const views = new WeakMap<Runtime, Runtime>();
 
   type MutatorName = keyof TMutators & string;
   type ActionName = keyof TActions & string;
@@ -91,6 +92,21 @@ export function createSyncServer<
     /** A runtime of this app over an open database. */
     createRuntime(database: DatabaseHandle, options: Omit<RuntimeOptions, 'app'> = {}): Promise<Runtime> {
       return createRuntime(database, { ...options, app });
+    },
+    /**
+     * The process's runtime as this copy of the app sees it. Next bundles server code once per layer (pages, route
+     * handlers), so one process can hold several copies of the app's modules; the runtime it shares between them
+     * (kept on `globalThis`) must run each copy's own mutators, whose errors and zod schemas that copy's framework
+     * code recognises. Same database, pokes and feed; memoized, so per-runtime state stays one per copy.
+     */
+    withThisApp(runtime: Runtime): Runtime {
+      if (runtime.app === app) return runtime;
+      let view = views.get(runtime);
+      if (!view) {
+        view = { ...runtime, app };
+        views.set(runtime, view);
+      }
+      return view;
     },
     /** Runs one mutator through the one executor (validation, authorization, commit, feed); internal ones too. */
     executeMutation<TName extends MutatorName>(

@@ -8,6 +8,7 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
 import type { Context } from './context';
 import { MutationCallError } from './runtime/errors';
+import { schemaVersionOf } from './runtime/schema-version';
 import { retryAfterOf } from './limits/rate-limited-error';
 import { withSpan } from './telemetry/tracing';
 import { transformer } from './transformer';
@@ -69,7 +70,9 @@ const t = initTRPC.context<Context>().create({
     const mutation = error instanceof MutationCallError ? error.mutation : null;
     // A rate limit says when to come back, wherever the error travels (an HTTP body, an SSE event, a batch).
     const retryAfterSeconds = retryAfterOf(error);
-    return { ...shape, message, data: { ...shape.data, issues, mutation, retryAfterSeconds } };
+    // A client built for another schema version: both versions, so it can tell the user to reload.
+    const schemaVersion = schemaVersionOf(error);
+    return { ...shape, message, data: { ...shape.data, issues, mutation, retryAfterSeconds, schemaVersion } };
   },
 });
 

@@ -28,6 +28,7 @@ export type {
   CommitNotice,
   MutationIdState,
   RowChange,
+  SchemaVersionMismatch,
   Snapshot,
   SyncedTablesData,
   SyncMessage,

@@ -59,3 +59,13 @@ export interface MutationIdState {
   /** Set on an id gap (CONFLICT): the id the server expects next from this client. */
   expectedMutationId: number | null;
 }
+
+/**
+ * The `schemaVersion` field of the tRPC error data (code PRECONDITION_FAILED) that refuses a mutation or a feed
+ * subscription from a client built for another schema version: the version the client declared and the one the
+ * server runs. Such a refusal writes nothing and never consumes a mutation id; the client should reload.
+ */
+export interface SchemaVersionMismatch {
+  client: number;
+  server: number;
+}

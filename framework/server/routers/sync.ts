@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { AnyRows } from '../../shared/define-mutator';
 import type { Snapshot, SyncMessage } from '../../shared/sync-protocol';
 import { streamChanges } from '../runtime/change-stream';
+import { assertSchemaVersion, schemaVersionInput } from '../runtime/schema-version';
 import { readSnapshot } from '../runtime/snapshot';
 import type { MutatorProcedure } from '../runtime/mutator-procedures';
 import { router, userProcedure } from '../trpc';
@@ -29,9 +30,16 @@ export function createSyncRouter<TRows extends AnyRows = AnyRows>() {
           lastEventId: z.string().regex(/^\d+$/, 'must be a log version').nullish(),
           /** The subscribing tab's client id: a `reset` then carries its last applied mutation id. */
           clientId: z.string().min(1).max(64).nullish(),
+          /**
+           * The schema version the client was built for (browsers always send it). Another version than the
+           * server's ends the subscription at once with PRECONDITION_FAILED and `data.schemaVersion`, the client's
+           * cue to offer a reload (framework/server/runtime/schema-version.ts).
+           */
+          schemaVersion: schemaVersionInput.nullish(),
         }),
       )
       .subscription(async function* ({ ctx, input, signal }) {
+        assertSchemaVersion(input.schemaVersion ?? undefined, ctx.runtime.app.schemaVersion);
         const credential = ctx.watchCredential();
         try {
           yield* (streamChanges as StreamOf<TRows>)(

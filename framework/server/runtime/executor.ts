@@ -35,7 +35,15 @@ import { createBatcher, type Batcher } from './group-commit';
 import type { Runtime } from './runtime';
 import { limitModelCall } from '../limits/model-calls';
 import { createServerTransaction, type ModelCallGate, type RecordedChange } from './server-transaction';
+import { assertSchemaVersion } from './schema-version';
 import type { Queryable } from './synced-table';
+
+/** The `schemaVersion` a request declares, read before its envelope is validated (undefined: none). */
+function schemaVersionIn(request: unknown): unknown {
+  return typeof request === 'object' && request !== null && 'schemaVersion' in request
+    ? (request as { schemaVersion: unknown }).schemaVersion
+    : undefined;
+}
 
 /** A call of one mutator. `clientId` + `mutationId` make it idempotent (both or neither). */
 export interface MutationRequest<TArgs = unknown> {
@@ -44,6 +52,12 @@ export interface MutationRequest<TArgs = unknown> {
   clientId?: string;
   /** The sender's sequence number for this mutation: 1, 2, 3, … with no gaps. */
   mutationId?: number;
+  /**
+   * The schema version the sender was built for (browsers always send it; scripts may omit it). Another version
+   * than the server's is refused (PRECONDITION_FAILED, `data.schemaVersion`) before anything runs; see
+   * schema-version.ts.
+   */
+  schemaVersion?: number;
 }
 
 /** What a successful call returns. */
@@ -101,6 +115,13 @@ async function executeMutationInSpan(
   request: unknown,
   options: MutationOptions = {},
 ): Promise<MutationResult> {
+  // First of all: a client of another schema version may name a mutator this server no longer has, or send input
+  // of an older shape. Refused without reading or writing anything, so its mutation id stays free.
+  try {
+    assertSchemaVersion(schemaVersionIn(request), runtime.app.schemaVersion);
+  } catch (error) {
+    throw withMutationIdState(error as TRPCError, NOT_CONSUMED);
+  }
   const mutator = Object.hasOwn(runtime.app.mutators, name) ? runtime.app.mutators[name] : undefined;
   if (!mutator)
     throw withMutationIdState(
