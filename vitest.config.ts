@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 const root = import.meta.dirname;
 
@@ -13,6 +13,8 @@ export default defineConfig({
   },
   test: {
     include: ['tests/**/*.test.ts'],
+    // Copies and builds the whole project: its own CI step (vitest.example-removal.config.ts).
+    exclude: [...configDefaults.exclude, 'tests/example-removal.test.ts'],
     // PGlite takes a few seconds to start; PostgreSQL runs create a database per test file.
     testTimeout: 30_000,
     // Lets memory tests (tests/sustained-load.test.ts) collect garbage before they measure what is retained.

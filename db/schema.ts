@@ -4,47 +4,12 @@
  * other table is server-only. After editing, run `npm run db:generate` and commit the migration it writes to
  * db/migrations.
  */
-import {
-  boolean,
-  doublePrecision,
-  index,
-  integer,
-  jsonb,
-  pgTable,
-  primaryKey,
-  text,
-  timestamp,
-  uuid,
-} from 'drizzle-orm/pg-core';
-import { syncedTable, users } from '@/framework/server/schema';
+import { index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { users } from '@/framework/server/schema';
 
-/** The example app's todos. Each belongs to one user, who alone may read or change it. */
-export const todos = syncedTable(
-  pgTable(
-    'todos',
-    {
-      /** Made by the caller (not the database) so an optimistic client and the server compute the same row. */
-      id: uuid('id').primaryKey(),
-      ownerId: uuid('owner_id')
-        .notNull()
-        .references(() => users.id, { onDelete: 'cascade' }),
-      text: text('text').notNull(),
-      completed: boolean('completed').notNull().default(false),
-      /** `generating` while an action writes the text (e.g. generate-with-AI); `failed` if it gave up. */
-      status: text('status', { enum: ['ready', 'generating', 'failed'] })
-        .notNull()
-        .default('ready'),
-      /** Sort key; a double so that an item can be moved between two others without renumbering the list. */
-      position: doublePrecision('position').notNull(),
-      createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-      updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
-    },
-    (table) => [index('todos_owner_position_idx').on(table.ownerId, table.position)],
-  ),
-  { owner: 'ownerId', order: ['position', 'id'] },
-);
-
-export type Todo = typeof todos.$inferSelect;
+// example:start — the todo example's table (scripts/remove-example.ts deletes the lines between these markers)
+export * from './todos';
+// example:end
 
 /**
  * Per-user model settings, server-only: an action reads them (generate-with-AI); no query, feed or client store

@@ -2,6 +2,7 @@
  * Every mutator of the app, by name. Adding one here makes it a tRPC mutation (`mutators.<name>`), callable from
  * `useMutate()` in the browser and from the typed client; no router edit needed.
  */
+// example:start — the todo example (scripts/remove-example.ts deletes the lines between these markers)
 import {
   addGeneratedTodo,
   addTodo,
@@ -12,8 +13,10 @@ import {
   setTodoText,
   writeGeneratedText,
 } from './todos';
+// example:end
 
 export const mutators = {
+  // example:start
   addTodo,
   setTodoText,
   setTodoCompleted,
@@ -22,6 +25,7 @@ export const mutators = {
   clearCompleted,
   addGeneratedTodo,
   writeGeneratedText,
+  // example:end
 };
 
 export type Mutators = typeof mutators;

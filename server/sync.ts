@@ -9,13 +9,17 @@ import { mutators } from '@/mutators/registry';
 import { schemaVersion } from '@/mutators/schema-version';
 import { actions } from './actions/registry';
 import { getEnv } from './env';
+// example:start — the todo example (scripts/remove-example.ts deletes the lines between these markers)
 import { seedNewUser } from './seed';
+// example:end
 
 export const syncServer = createSyncServer({
   schema,
   mutators,
   actions,
   schemaVersion,
+  // example:start
   onNewUser: seedNewUser,
+  // example:end
   sseMaxDurationMs: () => getEnv().SSE_MAX_DURATION_MS,
 });

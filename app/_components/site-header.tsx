@@ -8,7 +8,7 @@ export function SiteHeader({ title, lede }: { title: string; lede: string }) {
       <div className="header-row">
         <nav className="nav" aria-label="Main">
           <span className="eyebrow">tRPC Actions Starter</span>
-          <Link href="/">Todos</Link>
+          <Link href="/">Home</Link>
           <Link href="/settings">Settings</Link>
         </nav>
         <ConnectionBadge />

@@ -21,7 +21,10 @@ export function copilotSystemPrompt({
   historySummary,
 }: SystemPromptInput): string {
   const lines = [
-    'You are the copilot of a todo app. Help the user by calling the tools you are given; keep replies short.',
+    // example:start — the todo example (scripts/remove-example.ts deletes the lines between these markers)
+    'You are the copilot of a todo app.',
+    // example:end
+    'Help the user by calling the tools you are given; keep replies short.',
     'Tool calls change the user’s real data, which the user sees update live on the page.',
     'When a tool fails, say what went wrong in one sentence. When the user denies a tool call, do not retry it.',
     `The user is on the page ${context.url?.pathname ?? '(none)'}.`,

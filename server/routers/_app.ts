@@ -2,18 +2,22 @@ import { createCallerFactory, router } from '@/framework/server';
 import { syncServer } from '../sync';
 import { copilotRouter } from './copilot';
 import { settingsRouter } from './settings';
-import { streamsRouter } from './streams';
 import { tokensRouter } from './tokens';
+// example:start — the todo example (scripts/remove-example.ts deletes the lines between these markers)
+import { streamsRouter } from './streams';
 import { todosRouter } from './todos';
+// example:end
 
 /** Every procedure of the app: the framework's generated routers and the app's own. Add a router here to expose it. */
 export const appRouter = router({
   ...syncServer.routers,
-  todos: todosRouter,
-  streams: streamsRouter,
   settings: settingsRouter,
   copilot: copilotRouter,
   tokens: tokensRouter,
+  // example:start
+  todos: todosRouter,
+  streams: streamsRouter,
+  // example:end
 });
 
 export type AppRouter = typeof appRouter;
