@@ -225,7 +225,7 @@ test('approving after navigating away shows "did not run" at once, without a rel
   await ask(page, `${token} use the model never-saved`);
   const tool = page.getByTestId('copilot-tool');
   await expect(tool).toHaveAttribute('data-state', 'approval-requested');
-  await page.getByRole('link', { name: 'Todos' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).locator('a[href="/"]').click();
   await expect(page).toHaveURL(/\/$/);
   await page.getByTestId('copilot-approve').click();
   await expect(tool).toHaveAttribute('data-state', 'output-error');
