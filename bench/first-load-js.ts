@@ -19,6 +19,8 @@ import { printTable, verdict } from './support/table';
 
 /** Issue 17's target (it was 250 kB before). */
 const TARGET_KB = 200;
+/** The copilot panel's lazy chunk (issue 15): what opening it may add on top of the first load. */
+const PANEL_TARGET_KB = 80;
 /** Script downloads count as finished once none has started or been in flight for this long… */
 const QUIET_MS = 1_000;
 /** …or after this long in any case. */
@@ -198,8 +200,8 @@ runMain(async () => {
       figure: 'JS opening the copilot panel adds (gzip, lazy)',
       database: 'build',
       value: `${kb(sizeOf(panel, 'gzip'))} kB in ${panel.length} files`,
-      target: '—',
-      met: null,
+      target: `≤ ${PANEL_TARGET_KB} kB`,
+      met: sizeOf(panel, 'gzip') / 1024 <= PANEL_TARGET_KB,
       bench: 'npm run bench:first-load',
       amount: sizeOf(panel, 'gzip') / 1024,
     });
@@ -225,8 +227,8 @@ runMain(async () => {
           `opening the panel: ${panel.length} more files`,
           kb(sizeOf(panel, 'gzip')),
           kb(sizeOf(panel, 'raw')),
-          'lazy: not in first load',
-          '—',
+          `≤ ${PANEL_TARGET_KB} (lazy: not in first load)`,
+          verdict(sizeOf(panel, 'gzip') / 1024 <= PANEL_TARGET_KB),
         ],
         [
           'first load + panel',

@@ -4,7 +4,7 @@
  * other table is server-only. After editing, run `npm run db:generate` and commit the migration it writes to
  * db/migrations.
  */
-import { index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { users } from '@/framework/server/schema';
 
 // example:start — the todo example's table (scripts/remove-example.ts deletes the lines between these markers)
@@ -26,16 +26,61 @@ export const providerSettings = pgTable('provider_settings', {
 });
 
 /**
- * Each user's copilot conversation (AI SDK UI messages, as the chat panel shows them), so that it survives a
- * reload. Not synced: only the chat endpoint writes it and only `copilot.conversation` reads it, for its owner.
+ * The copilot's conversations: several per user, each its AI SDK UI messages as the chat panel shows them. Not
+ * synced (tool results and what the user typed stay out of the change log, rule 10): the chat endpoint writes a
+ * thread and the `copilot.threads` queries read, rename and delete them, for their owner only. A thread's id is
+ * made by the panel and scoped to its user (part of the primary key), so one user's id never names another's thread.
  */
-export const copilotConversations = pgTable('copilot_conversations', {
-  userId: uuid('user_id')
-    .primaryKey()
-    .references(() => users.id, { onDelete: 'cascade' }),
-  messages: jsonb('messages').notNull(),
-  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
-});
+export const copilotThreads = pgTable(
+  'copilot_threads',
+  {
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    id: text('id').notNull(),
+    title: text('title').notNull(),
+    messages: jsonb('messages').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.userId, table.id] }),
+    index('copilot_threads_user_updated').on(table.userId, table.updatedAt),
+  ],
+);
+
+/**
+ * Copilot answers in progress, so that a reload or a dropped connection resumes one where it was and a second tab
+ * on the thread sees the same answer (server/copilot/stream-log.ts). An answer is generated once, whoever listens;
+ * its UI message chunks are logged here as they are made and replayed to whoever (re)connects. Finished answers
+ * are in the thread; their streams and chunks are deleted an hour later.
+ */
+export const copilotStreams = pgTable(
+  'copilot_streams',
+  {
+    id: text('id').primaryKey(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    threadId: text('thread_id').notNull(),
+    /** streaming → done; `stopping` when the user pressed Stop (the generating process stops it). */
+    status: text('status', { enum: ['streaming', 'stopping', 'done'] }).notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [index('copilot_streams_thread').on(table.userId, table.threadId, table.createdAt)],
+);
+
+export const copilotStreamChunks = pgTable(
+  'copilot_stream_chunks',
+  {
+    streamId: text('stream_id')
+      .notNull()
+      .references(() => copilotStreams.id, { onDelete: 'cascade' }),
+    seq: integer('seq').notNull(),
+    chunk: jsonb('chunk').notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.streamId, table.seq] })],
+);
 
 /**
  * API tokens for scripts and MCP clients (`Authorization: Bearer …`). Only a SHA-256 hash of each token is stored:

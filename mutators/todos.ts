@@ -10,6 +10,7 @@ import {
   onPages,
   type MutatorTx,
   type ToolFillContext,
+  type ToolReadContext,
 } from '@/framework/shared';
 import { defineMutator } from './define';
 import type { SyncedRows } from './synced-tables';
@@ -18,6 +19,17 @@ const todoText = z.string().trim().min(1, 'must not be empty').max(500, 'must be
 
 /** Tools about the todo list are offered on the list page, and to MCP clients. */
 const onTodoPage = onPages('/', MCP_PATH);
+
+/** A todo as a person names it: its text in quotes, or "a todo that is not on your list" for a bad id. */
+async function todoName(read: ToolReadContext, id: unknown): Promise<string> {
+  const todo =
+    typeof id === 'string'
+      ? await read.get<SyncedRows['todos']>('todos', id).catch(() => undefined)
+      : undefined;
+  return todo ? `the todo ‘${todo.text || '(being written)'}’` : 'a todo that is not on your list';
+}
+
+const quoted = (text: unknown) => (typeof text === 'string' ? `‘${text}’` : '(no text)');
 
 /**
  * Server-made fields of a todo a tool adds: a new id, now, and a timestamp as its position (it sorts after the
@@ -34,6 +46,7 @@ export const addTodo = defineMutator({
   tool: {
     availableWhen: onTodoPage,
     fill: newTodoAtTheEnd,
+    describe: (input) => `Add the todo ${quoted(input.text)}`,
   },
   input: z.object({
     id: z.uuid(),
@@ -78,6 +91,7 @@ export const setTodoText = defineMutator({
     availableWhen: (context) =>
       context.url?.pathname === '/' && typeof context.properties.selectedTodoId === 'string',
     fill: { id: (call) => String(call.properties.selectedTodoId), updatedAt: (call) => call.now },
+    describe: (input) => `Rename the selected todo to ${quoted(input.text)}`,
   },
   input: z.object({ id: z.uuid(), text: todoText, updatedAt: dateInput }),
   async run(tx, input) {
@@ -88,7 +102,12 @@ export const setTodoText = defineMutator({
 
 export const setTodoCompleted = defineMutator({
   description: 'Mark a todo done or not done.',
-  tool: { availableWhen: onTodoPage, fill: { updatedAt: (call) => call.now } },
+  tool: {
+    availableWhen: onTodoPage,
+    fill: { updatedAt: (call) => call.now },
+    describe: async (input, read) =>
+      `Mark ${await todoName(read, input.id)} ${input.completed === false ? 'not done' : 'done'}`,
+  },
   input: z.object({ id: z.uuid(), completed: z.boolean(), updatedAt: dateInput }),
   async run(tx, input) {
     const todo = await requireTodo(tx, input.id);
@@ -107,7 +126,11 @@ export const moveTodo = defineMutator({
 
 export const deleteTodo = defineMutator({
   description: 'Delete a todo.',
-  tool: { availableWhen: onTodoPage, needsApproval: true },
+  tool: {
+    availableWhen: onTodoPage,
+    needsApproval: true,
+    describe: async (input, read) => `Delete ${await todoName(read, input.id)}?`,
+  },
   input: z.object({ id: z.uuid() }),
   async run(tx, input) {
     await requireTodo(tx, input.id);

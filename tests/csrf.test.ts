@@ -353,6 +353,8 @@ describe('issue 12 item 7: no route under app/api changes state unchecked', () =
     'handleChatRequest',
     'handleTodosImport',
     'handleMcpRequest',
+    // DELETE /api/chat/<thread>/stream (Stop): tests/copilot-resume.test.ts refuses a foreign one.
+    'handleAnswerStreamRequest',
   ]);
 
   it('item 7: every POST, PUT, PATCH or DELETE route delegates to a guarded handler', () => {

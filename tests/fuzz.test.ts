@@ -642,7 +642,8 @@ describe(`tRPC procedures (fast-check seed ${SEED})`, () => {
 
 // ─── Chat ──────────────────────────────────────────────────────────────────────────────────────────────────────
 
-const CHAT_STATUSES = [200, 400, 401, 413, 429, 503];
+// 409: a reply that is not the thread's last one (the server holds the thread; server/copilot/thread-turn.ts).
+const CHAT_STATUSES = [200, 400, 401, 409, 413, 429, 503];
 
 /** A user's text message as the chat transport sends it (with a fixed id, for reproducible requests). */
 const textMessage = (id: string, text: string) => ({ id, role: 'user', parts: [{ type: 'text', text }] });
@@ -866,7 +867,7 @@ function setAt(target: Record<string | number, unknown>, path: (string | number)
 
 describe(`chat endpoint (fast-check seed ${SEED})`, () => {
   it(
-    `hostile bodies → 200/400/401/413/429/503, never a throw; 400 names the field; nothing written unless 200`,
+    `hostile bodies → 200/400/401/409/413/429/503, never a throw; 400 names the field; nothing written unless 200`,
     async () => {
       const deps = chatDeps(runtime, model.baseUrl);
       await fc.assert(

@@ -57,6 +57,7 @@ describe('server-only data through every surface', () => {
     const queryInputs: Record<string, unknown> = {
       'todos.byId': { id: first.id },
       'runs.byId': { id: run.id },
+      'copilot.thread': { id: 'probe' },
     };
     const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>;
     const queries = Object.entries(procedures).filter(([, procedure]) => procedure._def.type === 'query');
@@ -102,7 +103,7 @@ describe('server-only data through every surface', () => {
       chatDeps(runtime, model.baseUrl),
     );
     seen.push({ surface: 'chat stream', value: (await readChat(response)).chunks });
-    // What the model itself was sent (apart from the user's own system prompt choice, which the copilot ignores).
+    // What the model itself was sent (the user's own system prompt goes to it on purpose; their key never does).
     seen.push({ surface: 'model requests', value: model.requests(token1).map((request) => request.body) });
 
     // MCP: the tool list and a read tool's result.

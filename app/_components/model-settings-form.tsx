@@ -3,15 +3,34 @@ import { useMutation, useQueryClient, useSuspenseQuery } from '@tanstack/react-q
 import { useState, type FormEvent } from 'react';
 import { useTRPC } from '@/client/react';
 
+type SavedSettings = { model: string | null; systemPrompt: string | null; hasApiKey: boolean };
+
+/**
+ * The model settings. The fields start from the saved values and start again from them whenever those change
+ * elsewhere (the copilot saved them: the chat panel refetches the query), so the form always shows what is saved
+ * and a later Save never writes an old value back.
+ */
 export function ModelSettingsForm() {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
   const { data } = useSuspenseQuery(trpc.settings.model.queryOptions());
-  const save = useMutation(
+  // Here, not in the fields: its "Saved." and errors outlive the fields starting again.
+  const save = useSaveSettings();
+  return (
+    <SettingsFields key={`${data.model ?? ''}\u0000${data.systemPrompt ?? ''}`} data={data} save={save} />
+  );
+}
+
+function useSaveSettings() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  return useMutation(
     trpc.actions.saveModelSettings.mutationOptions({
       onSuccess: (saved) => queryClient.setQueryData(trpc.settings.model.queryKey(), saved),
     }),
   );
+}
+
+function SettingsFields({ data, save }: { data: SavedSettings; save: ReturnType<typeof useSaveSettings> }) {
   const [model, setModel] = useState(data.model ?? '');
   const [systemPrompt, setSystemPrompt] = useState(data.systemPrompt ?? '');
   const [apiKey, setApiKey] = useState('');
@@ -25,10 +44,11 @@ export function ModelSettingsForm() {
   }
 
   return (
-    <form className="card settings-form" onSubmit={submit}>
+    <form className="card settings-form" onSubmit={submit} data-testid="model-settings-form">
       <label>
         Model id
         <input
+          data-testid="settings-model"
           value={model}
           onChange={(event) => setModel(event.target.value)}
           placeholder="the server default"

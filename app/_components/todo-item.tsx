@@ -21,6 +21,8 @@ interface Props {
   next: Todo[];
   /** Selected for the copilot (it can then edit this todo). */
   selected: boolean;
+  /** Pointed at by a link (`/#todo-<id>`), e.g. the copilot's "Added …". */
+  highlighted?: boolean;
   onSelect: () => void;
   actions: TodoItemActions;
 }
@@ -33,7 +35,15 @@ function between(before: Todo | undefined, after: Todo | undefined): number {
   return 0;
 }
 
-export function TodoItem({ todo, previous, next, selected, onSelect, actions: mutate }: Props) {
+export function TodoItem({
+  todo,
+  previous,
+  next,
+  selected,
+  highlighted = false,
+  onSelect,
+  actions: mutate,
+}: Props) {
   const [editing, setEditing] = useState(false);
   const [draft, setDraft] = useState(todo.text);
 
@@ -68,12 +78,14 @@ export function TodoItem({ todo, previous, next, selected, onSelect, actions: mu
         todo.completed && 'done',
         todo.status !== 'ready' && todo.status,
         selected && 'selected',
+        highlighted && 'highlighted',
       ]
         .filter(Boolean)
         .join(' ')}
       data-testid="todo-item"
       data-id={todo.id}
       data-status={todo.status}
+      data-highlighted={highlighted || undefined}
     >
       <input
         type="checkbox"

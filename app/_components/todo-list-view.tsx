@@ -1,10 +1,17 @@
 'use client';
-import { useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { useCopilotProperties } from '@/client/copilot/page-properties';
 import type { MutatorInput } from '@/framework/shared';
 import type { Mutators } from '@/mutators/registry';
 import type { SyncedRows } from '@/mutators/synced-tables';
+import { useListPageCopilot } from './todo-copilot-tools';
 import { TodoItem, type TodoItemActions } from './todo-item';
+
+/** The todo a link such as the copilot's "Added …" points at (`/#todo-<id>`). */
+function hashTodoId(): string | null {
+  const match = /^#todo-([0-9a-f-]{36})$/.exec(window.location.hash);
+  return match?.[1] ?? null;
+}
 
 interface Props {
   /** In the table's declared order (position, then id), as the server lists them. */
@@ -29,6 +36,21 @@ export function TodoListView({ todos, addTodo, clearCompleted, itemActions, stat
   const [chosenId, setChosenId] = useState<string | null>(null);
   const selectedTodoId = todos.some((todo) => todo.id === chosenId) ? chosenId : null;
   useCopilotProperties(selectedTodoId ? { selectedTodoId } : {});
+  useListPageCopilot({ todos, selectedTodoId, select: setChosenId, fillAddBox: setText });
+
+  // A link to a todo highlights it and scrolls to it (the copilot's "Added …" links; also on arrival).
+  const [highlightedId, setHighlightedId] = useState<string | null>(null);
+  useEffect(() => {
+    const follow = () => setHighlightedId(hashTodoId());
+    follow();
+    window.addEventListener('hashchange', follow);
+    return () => window.removeEventListener('hashchange', follow);
+  }, []);
+  const highlightedExists = todos.some((todo) => todo.id === highlightedId);
+  useEffect(() => {
+    if (!highlightedId || !highlightedExists) return;
+    document.querySelector(`[data-id="${CSS.escape(highlightedId)}"]`)?.scrollIntoView({ block: 'center' });
+  }, [highlightedId, highlightedExists]);
 
   function add(event: FormEvent) {
     event.preventDefault();
@@ -70,6 +92,7 @@ export function TodoListView({ todos, addTodo, clearCompleted, itemActions, stat
               previous={todos.slice(Math.max(0, index - 2), index)}
               next={todos.slice(index + 1, index + 3)}
               selected={todo.id === selectedTodoId}
+              highlighted={todo.id === highlightedId}
               onSelect={() => setChosenId(todo.id === selectedTodoId ? null : todo.id)}
               actions={itemActions}
             />

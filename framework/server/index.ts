@@ -45,7 +45,13 @@ export { readSnapshot } from './runtime/snapshot';
 export type { Queryable } from './runtime/synced-table';
 export { CredentialRevokedError, type CredentialWatch } from './runtime/credential';
 export { findUnstorable, isStorableText, UNSTORABLE_TEXT_MESSAGE } from './runtime/errors';
-export { callTool, listTools, type ToolDescriptor } from './runtime/tool-registry';
+export {
+  callTool,
+  describeToolCall,
+  isRegisteredTool,
+  listTools,
+  type ToolDescriptor,
+} from './runtime/tool-registry';
 export type { ToolApprovalGrant } from './runtime/tool-approvals';
 
 // tRPC building blocks, shared by the framework's routers and the app's.
@@ -82,9 +88,21 @@ export {
   readLimitedText,
   type ChatRequest,
 } from './copilot/chat-request';
-export { buildChatTools, type ToolTimingHook } from './copilot/chat-tools';
+export {
+  buildChatTools,
+  ToolCallError,
+  type ChatToolOptions,
+  type ToolTimingHook,
+} from './copilot/chat-tools';
+export {
+  createRepeatGuard,
+  MAX_IDENTICAL_CALLS,
+  RepeatedCallError,
+  type RepeatGuard,
+} from './copilot/repeat-guard';
 export { describeProviderFailure } from './copilot/provider-errors';
 export { createRateLimiter, type RateLimiter } from './copilot/rate-limit';
-export { describeStreamError, endWithErrorPart } from './copilot/stream-errors';
-export { settleUnofferedToolCalls } from './copilot/unoffered-tool-calls';
+export { describeStreamError, endWithErrorPart, watchForAnswer } from './copilot/stream-errors';
+export { settleUnofferedToolCalls, type SettledCall } from './copilot/unoffered-tool-calls';
+export { describeToolCalls, type ToolDescriptionsMetadata } from './copilot/tool-descriptions';
 export { createMcpServer, mcpTools } from './mcp/mcp-server';

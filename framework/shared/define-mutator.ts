@@ -118,6 +118,16 @@ export function onPages(...paths: string[]): (context: ToolContext) => boolean {
   return (context) => context.url !== null && paths.includes(context.url.pathname);
 }
 
+/** Read-only access to the acting user's synced rows, for {@link ToolExposure.describe}. */
+export interface ToolReadContext {
+  readonly userId: string;
+  /**
+   * The user's row with this id in a synced table, or undefined (none, or another user's: the same answer). Name
+   * the row type for a typed row: `read.get<SyncedRows['todos']>('todos', id)`.
+   */
+  get<TRow extends AnyRow = AnyRow>(table: string, id: string): Promise<TRow | undefined>;
+}
+
 /** Declares a mutator or action as a tool. Absent: not a tool. */
 export interface ToolExposure<TInput = Record<string, unknown>> {
   /** Offered only when this returns true (default: always). */
@@ -129,6 +139,12 @@ export interface ToolExposure<TInput = Record<string, unknown>> {
    * They are left out of the schema the model sees (a model makes poor UUIDs and stale dates) and filled here.
    */
   fill?: { [TKey in keyof TInput]?: (call: ToolFillContext) => TInput[TKey] };
+  /**
+   * How a call reads to the user, from their own data: "Delete the todo ‘Buy milk’?". Resolved on the server when
+   * the model calls the tool and shown on its card (approval cards above all). The input is what the model sent,
+   * not yet validated: check what you use. Without it, the card shows the tool's name and input.
+   */
+  describe?(input: Partial<Record<keyof TInput, unknown>>, read: ToolReadContext): string | Promise<string>;
 }
 
 /** A mutator definition, as stored in the registry. `TRows`: the synced tables its `tx` reaches. */

@@ -20,6 +20,7 @@ export {
   type ToolContext,
   type ToolExposure,
   type ToolFillContext,
+  type ToolReadContext,
 } from './define-mutator';
 export { dateInput } from './date-input';
 export { compareRows } from './row-order';

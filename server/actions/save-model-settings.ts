@@ -8,7 +8,21 @@ import { defineAction } from './define';
  */
 export const saveModelSettings = defineAction({
   description: "Save the user's model id, system prompt and own API key (write-only).",
-  tool: { availableWhen: (context) => context.url?.pathname === '/settings', needsApproval: true },
+  tool: {
+    availableWhen: (context) => context.url?.pathname === '/settings',
+    needsApproval: true,
+    describe: (input) => {
+      const model =
+        typeof input.model === 'string' && input.model ? `‘${input.model}’` : 'the server default';
+      const key =
+        input.apiKey === undefined
+          ? ''
+          : input.apiKey === null
+            ? ', and remove your API key'
+            : ', and replace your API key';
+      return `Save your model settings: model ${model}${input.systemPrompt ? ', with a new system prompt' : ''}${key}?`;
+    },
+  },
   // A key must never reach a synced run row; and a durable run of a settings save has no use, so no enqueue.<name>.
   secret: ['apiKey'],
   clientEnqueue: false,

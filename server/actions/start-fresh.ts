@@ -15,6 +15,7 @@ export const startFresh = defineAction({
     availableWhen: (context) => context.url?.pathname === '/',
     needsApproval: true,
     fill: { summaryId: (call) => call.newId(), at: (call) => call.now },
+    describe: () => 'Replace your completed todos with one summary todo and renumber the list?',
   },
   input: z.object({ summaryId: z.uuid(), at: dateInput }),
   output: z.object({ archived: z.number().int() }),

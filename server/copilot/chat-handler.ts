@@ -1,8 +1,9 @@
 /**
  * POST /api/chat: one copilot turn. In order — refuse other sites and other content types, parse and limit the
- * body, authenticate the session, rate-limit the user, pick the model, offer the tools allowed for {page URL,
- * properties, user}, then stream the model's answer (text, tool calls, approvals, results) back as the AI SDK UI
- * message stream, and save the conversation.
+ * body, authenticate the session, rate-limit the user, pick the model, load the thread and apply the panel's newest
+ * message, offer the tools allowed for {page URL, properties, user} (and the page's browser-run tools), then stream
+ * the model's answer (text, tool calls, approvals, results, notices) back as the AI SDK UI message stream, and save
+ * the thread.
  */
 import 'server-only';
 import { createHmac } from 'node:crypto';
@@ -14,6 +15,7 @@ import {
   safeValidateUIMessages,
   streamText,
   toUIMessageStream,
+  type ToolSet,
   type UIMessage,
 } from 'ai';
 import { eq } from 'drizzle-orm';
@@ -22,15 +24,33 @@ import type { ToolContext } from '@/framework/shared';
 import type { ModelChoice, ModelOverrides } from '../ai/model';
 import { createRequestContext, type ContextDeps } from '../context';
 import { refuseForeignOrigin, refuseMediaType } from '../http/request-guards';
-import { findUnstorable } from '@/framework/server';
-import type { ToolApprovalGrant } from '@/framework/server';
-import { BodyTooLargeError, CHAT_LIMITS, chatRequestSchema, readLimitedText } from '@/framework/server';
-import { claimAnsweredApprovals, recordApprovalRequests } from '@/framework/server';
-import { buildChatTools, type ToolTimingHook } from '@/framework/server';
-import { saveConversation } from './conversation';
-import { settleUnofferedToolCalls } from '@/framework/server';
-import type { RateLimiter } from '@/framework/server';
-import { describeStreamError, endWithErrorPart } from '@/framework/server';
+import {
+  buildChatTools,
+  BodyTooLargeError,
+  CHAT_LIMITS,
+  chatRequestSchema,
+  claimAnsweredApprovals,
+  createRepeatGuard,
+  describeStreamError,
+  describeToolCalls,
+  endWithErrorPart,
+  findUnstorable,
+  isRegisteredTool,
+  readLimitedText,
+  recordApprovalRequests,
+  settleUnofferedToolCalls,
+  watchForAnswer,
+  type RateLimiter,
+  type ToolApprovalGrant,
+  type ToolTimingHook,
+} from '@/framework/server';
+import type { CopilotMessageMetadata } from '@/client/copilot/message-metadata';
+import { buildClientTools } from './client-tools';
+import { noticeMetadata, sendSettledFirst, trackTurn } from './turn-progress';
+import { loadThread, saveThread } from './threads';
+import { applyIncomingMessage } from './thread-turn';
+import { readStream, startStream } from './stream-log';
+import { trimHistory } from './trim-history';
 import { copilotSystemPrompt } from './system-prompt';
 
 /** What the handler is built from; the route passes the process's, tests their own. */
@@ -104,25 +124,55 @@ export async function handleChat(request: Request, deps: ChatDeps): Promise<Resp
     );
   }
 
-  // 4. Which model (the user's own settings may pick another model id or key).
+  // 4. Which model (the user's own settings may pick another model id or key, and add instructions).
   const [settings] = await runtime.db
-    .select({ model: providerSettings.model, apiKey: providerSettings.apiKey })
+    .select({
+      model: providerSettings.model,
+      apiKey: providerSettings.apiKey,
+      systemPrompt: providerSettings.systemPrompt,
+    })
     .from(providerSettings)
     .where(eq(providerSettings.userId, user.id));
   const choice = deps.chooseModel({ model: settings?.model, apiKey: settings?.apiKey });
   if (!choice.ok) return jsonError(503, choice.error);
 
-  // 5. Which tools, for this page, these properties and this user.
+  // 5. The thread, with the panel's newest message applied (only the server's copy of the rest counts).
+  const stored = (await loadThread(runtime.db, user.id, body.id))?.messages ?? [];
+  const incoming = body.messages.at(-1) as UIMessage;
+  const turn = applyIncomingMessage(stored, incoming, (name) => isRegisteredTool(runtime, name));
+  if (!turn.ok && turn.status === 400) {
+    const path = ['messages', String(body.messages.length - 1), 'parts'];
+    return jsonError(400, `Invalid chat request: ${path.join('.')}: ${turn.problem}`, {
+      issues: [{ path, message: turn.problem }],
+    });
+  }
+  if (!turn.ok) return jsonError(turn.status, turn.error);
+
+  // 6. Which tools, for this page, these properties and this user; and the page's own browser-run tools.
   const context: ToolContext = { url: new URL(body.url), properties: body.properties, user: { id: user.id } };
   // Filled below with this request's claimed approvals, before any tool can run.
   const grants = new Map<string, ToolApprovalGrant>();
-  const tools = buildChatTools(runtime, context, request.signal, deps.onToolTiming, grants);
-  const validated = await safeValidateUIMessages<UIMessage>({
-    messages: settleUnofferedToolCalls(body.messages as UIMessage[], tools),
-    tools,
+  const repeatGuard = createRepeatGuard();
+  // Aborted when the answer is stopped (below: the answer starts once the request has passed every check).
+  const toolAbort = new AbortController();
+  const serverTools = buildChatTools(runtime, context, toolAbort.signal, {
+    onToolTiming: deps.onToolTiming,
+    approvals: grants,
+    repeatGuard,
   });
+  const browser = buildClientTools(body.clientTools, (name) => isRegisteredTool(runtime, name));
+  if ('collision' in browser) {
+    return jsonError(
+      400,
+      `Invalid chat request: clientTools: ${browser.collision} is the name of a server tool`,
+    );
+  }
+  const tools: ToolSet = { ...serverTools, ...browser.tools };
+  const { messages, settled } = settleUnofferedToolCalls(turn.messages, tools);
+  // The rest of the thread was checked when it came in; the message this request changed is checked now.
+  const last = messages.at(-1);
+  const validated = await safeValidateUIMessages<UIMessage>({ messages: last ? [last] : [], tools });
   if (!validated.success) return jsonError(400, `Invalid chat messages: ${validated.error.message}`);
-  const messages = validated.data;
   // Each approval answer counts once: a replayed (or concurrent duplicate) answer runs nothing.
   const approvals = await claimAnsweredApprovals(runtime.db, user.id, messages, grants);
   if (approvals.refused.length > 0) {
@@ -131,36 +181,63 @@ export async function handleChat(request: Request, deps: ChatDeps): Promise<Resp
       `This approval of ${approvals.refused.join(', ')} was already answered (or has expired), so nothing ran again: ask the copilot again`,
     );
   }
-  await saveConversation(runtime.db, user.id, messages);
+  await saveThread(runtime.db, user.id, body.id, messages);
+  // The answer is generated once, whoever listens (stream-log.ts): a reload or a second tab reads the same one,
+  // and only Stop (not a closed connection) ends it early.
+  const answer = await startStream(runtime.db, user.id, body.id);
 
-  // 6. The model's answer, streamed; tools run through the one executor as the model calls them.
+  // 7. The model's answer, streamed; tools run through the one executor as the model calls them. A long thread
+  // is trimmed for the model (with a summary of what was cut), never refused.
+  const history = trimHistory(messages);
+  const progress = trackTurn(browser.tools);
   const result = streamText({
     model: choice.model,
-    system: copilotSystemPrompt(context, Object.keys(tools)),
-    messages: await convertToModelMessages(messages, { tools }),
+    system: copilotSystemPrompt({
+      context,
+      toolNames: Object.keys(tools),
+      userPrompt: settings?.systemPrompt,
+      historySummary: history.summary,
+    }),
+    messages: await convertToModelMessages(history.messages, { tools }),
     tools,
-    stopWhen: isStepCount(deps.maxSteps),
-    abortSignal: request.signal,
+    stopWhen: [isStepCount(deps.maxSteps), () => repeatGuard.stopped !== null],
+    abortSignal: answer.signal,
     onError: ({ error }) => console.error('Copilot: the model stream failed', error),
     // Approvals come back from the client: signed when issued, so a forged approval is refused.
     experimental_toolApprovalSecret: createHmac('sha256', deps.contextDeps.sessionSecret)
       .update('copilot tool approval')
       .digest(),
   });
+  // Errors become parts first: a stream that errors would drop the parts still queued in the transforms after it.
+  const watched = watchForAnswer(endWithErrorPart(result.stream));
+  const described = describeToolCalls(
+    runtime,
+    progress.observe(recordApprovalRequests(watched.stream, runtime.db, user.id)),
+    runtime.db,
+    user.id,
+  );
   const stream = toUIMessageStream({
-    stream: endWithErrorPart(recordApprovalRequests(result.stream, runtime.db, user.id)),
+    stream: described.stream,
     tools,
     originalMessages: messages,
-    // Server-made ids, so the saved conversation and the browser's copy agree.
+    // Server-made ids, so the saved thread and the browser's copy agree.
     generateMessageId: generateId,
-    onError: describeStreamError,
+    onError: (error) => describeStreamError(error, watched.answered()),
     // Tool errors are already written for people and models (describeToolError); keep them.
     redactToolErrors: false,
+    messageMetadata: ({ part }): CopilotMessageMetadata | undefined =>
+      part.type === 'finish'
+        ? noticeMetadata(progress, repeatGuard.stopped, deps.maxSteps)
+        : described.metadataFor(part),
     onEnd: async ({ messages: finished }) => {
-      await saveConversation(runtime.db, user.id, finished).catch((error: unknown) =>
-        console.error('Could not save the copilot conversation', error),
+      await saveThread(runtime.db, user.id, body.id, finished).catch((error: unknown) =>
+        console.error('Could not save the copilot thread', error),
       );
     },
   });
-  return createUIMessageStreamResponse({ stream });
+  answer.signal.addEventListener('abort', () => toolAbort.abort(answer.signal.reason));
+  answer
+    .pump(sendSettledFirst(stream, settled))
+    .catch((error: unknown) => console.error('Copilot: the answer stopped', error));
+  return createUIMessageStreamResponse({ stream: readStream(runtime.db, answer.id, request.signal) });
 }

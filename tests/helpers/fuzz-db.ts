@@ -18,7 +18,9 @@ export const FINGERPRINTED_TABLES = [
   'client_mutations',
   'action_runs',
   'api_tokens',
-  'copilot_conversations',
+  'copilot_threads',
+  'copilot_streams',
+  'copilot_stream_chunks',
   'provider_settings',
 ] as const;
 

@@ -19,6 +19,9 @@ export const CHAT_LIMITS = {
   maxPropertiesChars: 4_000,
   /** Nesting of the whole body (messages with tool inputs and outputs are far shallower). */
   maxDepth: 64,
+  /** Browser-run tools one page may declare (client-tools.ts). */
+  maxClientTools: 12,
+  maxClientToolChars: 4_000,
 } as const;
 
 /**
@@ -53,9 +56,36 @@ const properties = z
     message: `must be at most ${CHAT_LIMITS.maxPropertiesChars} characters as JSON`,
   });
 
+/** A browser-run tool the page declares (client/copilot/browser-tools.ts): name, description, JSON schema. */
+const clientTool = z
+  .object({
+    name: z
+      .string()
+      .regex(
+        /^[a-zA-Z][a-zA-Z0-9_-]{0,63}$/,
+        'must be letters, digits, _ or - (at most 64), starting with a letter',
+      ),
+    description: z.string().min(1).max(1_000),
+    parameters: z.looseObject({ type: z.literal('object') }),
+  })
+  .refine((value) => JSON.stringify(value).length <= CHAT_LIMITS.maxClientToolChars, {
+    message: `must be at most ${CHAT_LIMITS.maxClientToolChars} characters as JSON`,
+  });
+
 export const chatRequestSchema = z.object({
-  /** The chat id the transport sends; one conversation per user here, so it is only checked. */
-  id: z.string().max(200).optional(),
+  /**
+   * The thread (copilot/threads.ts): the chat id the transport sends, made by the panel. A new id starts a thread;
+   * ids are per user, so another user's thread cannot be named.
+   */
+  id: z
+    .string()
+    .regex(/^[a-zA-Z0-9_-]{1,100}$/, 'must be 1 to 100 letters, digits, _ or -')
+    .default('default'),
+  /**
+   * The panel sends only its newest message (the server has the rest of the thread): a user message, or the last
+   * reply with the user's answers (approvals, browser tool results). Only the last one counts, so a client that
+   * sends more (the AI SDK's default) works too.
+   */
   messages: z
     .array(uiMessage)
     .min(1, 'must hold at least one message')
@@ -65,6 +95,7 @@ export const chatRequestSchema = z.object({
   /** The page the user is on, as `location.href`; only its path decides which tools are offered. */
   url: z.url().max(CHAT_LIMITS.maxUrlChars),
   properties: properties.default({}),
+  clientTools: z.array(clientTool).max(CHAT_LIMITS.maxClientTools).default([]),
 });
 
 export type ChatRequest = z.infer<typeof chatRequestSchema>;

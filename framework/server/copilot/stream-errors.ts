@@ -3,24 +3,55 @@
  * mid-answer). Tool failures are not here: they are tool errors the model can read (runtime/tool-errors.ts).
  */
 import 'server-only';
-import { APICallError } from 'ai';
+import { APICallError, RetryError } from 'ai';
 import { describeProviderFailure } from './provider-errors';
 
 const DESCRIBED =
-  /^The model provider (refused the request \(HTTP \d+; details in the server log\)|failed mid-answer: the model provider (answered HTTP \d+|failed) \(details in the server log\))$/;
+  /^The model provider (refused the request \(HTTP \d+; details in the server log\)|failed before answering \(HTTP \d+\); try again \(details in the server log\)|failed before answering \(details in the server log\)|failed mid-answer: the model provider (answered HTTP \d+|failed) \(details in the server log\))$/;
+
+/** The provider's own error: the AI SDK retries 5xx answers and then wraps the last one in a RetryError. */
+function unwrap(error: unknown): unknown {
+  return RetryError.isInstance(error) ? (error.lastError ?? error) : error;
+}
 
 /**
  * Our own words only: the provider's message can quote the API key, and this text reaches the browser and the saved
- * conversation. streamText's onError has already logged the provider's error in full.
+ * conversation. streamText's onError has already logged the provider's error in full. `answered` says whether the
+ * model had streamed anything (text or a tool call) before the failure: a 500 before that did not fail "mid-answer".
  */
-export function describeStreamError(error: unknown): string {
-  if (APICallError.isInstance(error) && error.statusCode !== undefined && error.statusCode >= 400) {
-    return `The model provider refused the request (HTTP ${error.statusCode}; details in the server log)`;
+export function describeStreamError(error: unknown, answered = true): string {
+  const cause = unwrap(error);
+  if (APICallError.isInstance(cause) && cause.statusCode !== undefined && cause.statusCode >= 400) {
+    if (cause.statusCode >= 500 && !answered) {
+      return `The model provider failed before answering (HTTP ${cause.statusCode}); try again (details in the server log)`;
+    }
+    return `The model provider refused the request (HTTP ${cause.statusCode}; details in the server log)`;
   }
   // The UI stream may pass an already described error through here again: only our exact words pass as they are.
-  const message = error instanceof Error ? error.message : String(error);
+  const message = cause instanceof Error ? cause.message : String(cause);
   if (DESCRIBED.test(message)) return message;
-  return `The model provider failed mid-answer: ${describeProviderFailure(error)} (details in the server log)`;
+  if (!answered) return 'The model provider failed before answering (details in the server log)';
+  return `The model provider failed mid-answer: ${describeProviderFailure(cause)} (details in the server log)`;
+}
+
+/** Watches a streamText stream for the first thing the model said, for {@link describeStreamError}'s `answered`. */
+export function watchForAnswer<TPart extends { type: string }>(
+  stream: ReadableStream<TPart>,
+): { stream: ReadableStream<TPart>; answered(): boolean } {
+  let answered = false;
+  return {
+    stream: stream.pipeThrough(
+      new TransformStream<TPart, TPart>({
+        transform(part, controller) {
+          if (part.type === 'text-delta' || part.type === 'tool-call' || part.type === 'reasoning-delta') {
+            answered = true;
+          }
+          controller.enqueue(part);
+        },
+      }),
+    ),
+    answered: () => answered,
+  };
 }
 
 /**

@@ -6,7 +6,12 @@
 import 'server-only';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import type { ToolContext, ToolExposure, ToolFillContext } from '../../shared/define-mutator';
+import type {
+  ToolContext,
+  ToolExposure,
+  ToolFillContext,
+  ToolReadContext,
+} from '../../shared/define-mutator';
 import type { SyncApp } from './app';
 import { callAction } from './action-executor';
 import { executeMutation } from './executor';
@@ -106,6 +111,11 @@ function isAvailable(exposure: ToolExposure, context: ToolContext): boolean {
   }
 }
 
+/** Whether a procedure of the app is exposed as a tool under this name (offered here or not). */
+export function isRegisteredTool(runtime: Pick<Runtime, 'app'>, name: string): boolean {
+  return allTools(runtime.app).has(name);
+}
+
 /** The tools offered for this page, these properties and this user. */
 export function listTools(runtime: Pick<Runtime, 'app'>, context: ToolContext): ToolDescriptor[] {
   return [...allTools(runtime.app).values()]
@@ -153,4 +163,26 @@ export async function callTool(
     return callAction(runtime, procedure, args, { userId: context.user.id, signal });
   await executeMutation(runtime, context.user.id, procedure, { args });
   return { ok: true, ...filled };
+}
+
+/**
+ * How a call of this tool reads to the user (its `describe`), or null when it has none or it failed: a description
+ * is a courtesy, so a failure is logged and the card falls back to the tool's name and input.
+ */
+export async function describeToolCall(
+  runtime: Pick<Runtime, 'app'>,
+  name: string,
+  input: unknown,
+  read: ToolReadContext,
+): Promise<string | null> {
+  const exposure = allTools(runtime.app).get(name)?.exposure;
+  if (!exposure?.describe) return null;
+  const fields = typeof input === 'object' && input !== null ? (input as Record<string, unknown>) : {};
+  try {
+    const text = await exposure.describe(fields, read);
+    return typeof text === 'string' && text.trim() ? text.trim().slice(0, 500) : null;
+  } catch (error) {
+    console.error(`Could not describe a call of ${name}`, error);
+    return null;
+  }
 }
