@@ -28,6 +28,9 @@ export const EXAMPLE_FILES: readonly string[] = [
   // The list page (scripts/remove-example.ts writes a placeholder app/page.tsx) and its components.
   'app/page.tsx',
   'app/_components/todo-app.tsx',
+  'app/_components/todo-app-query.tsx',
+  'app/_components/todo-list-view.tsx',
+  'app/_components/todo-copilot-tools.ts',
   'app/_components/todo-item.tsx',
   'app/_components/actions-panel.tsx',
   // The typed-client example script (and its npm script, removed with it).
@@ -79,6 +82,9 @@ export const EXAMPLE_TESTS: readonly string[] = [
   'tests/sync-server.test.ts',
   'tests/schema-version.test.ts',
   'tests/schema-version-store.test.ts',
+  'tests/react-query-bridge.test.ts',
+  'tests/copilot-threads.test.ts',
+  'tests/copilot-turn-rules.test.ts',
   'tests/helpers/app-typed.ts',
   'tests/helpers/sync.ts',
   'tests/helpers/fuzz-db.ts',
@@ -100,6 +106,8 @@ export const EXAMPLE_TESTS: readonly string[] = [
   'e2e/topology.spec.ts',
   'e2e/typed-client.spec.ts',
   'e2e/schema-version.spec.ts',
+  'e2e/react-query.spec.ts',
+  'e2e/copilot-round-two.spec.ts',
   'e2e/support/topology',
   // Benchmarks of the data path, measured on the todos.
   'bench/data-path.ts',
