@@ -63,9 +63,10 @@ describe('server-only data through every surface', () => {
     const queries = Object.entries(procedures).filter(([, procedure]) => procedure._def.type === 'query');
     expect(queries.length).toBeGreaterThan(4);
     for (const [path] of queries) {
-      const value = await caller[path.split('.')[0] as 'todos'][path.split('.')[1] as 'list'](
-        queryInputs[path] as never,
-      );
+      // Nested routers too (e.g. `sync.rows.todos`): walk the whole path.
+      let procedure: unknown = caller;
+      for (const key of path.split('.')) procedure = (procedure as Record<string, unknown>)[key];
+      const value = await (procedure as (input: unknown) => Promise<unknown>)(queryInputs[path]);
       seen.push({ surface: `query ${path}`, value });
     }
 
