@@ -3,7 +3,10 @@ import { SiteHeader } from './_components/site-header';
 import { TodoApp } from './_components/todo-app';
 import { TodoAppQuery } from './_components/todo-app-query';
 
-/** `?list=hooks` shows the list written with the store's hooks; by default it is written the React Query way. */
+/**
+ * `?list=query` shows the list written the React Query way; by default it is written with the store's hooks, whose
+ * controlled inputs re-render inside the event (React Query notifies its observers a task later).
+ */
 export default async function HomePage({ searchParams }: { searchParams: Promise<{ list?: string }> }) {
   const { list } = await searchParams;
   return (
@@ -12,7 +15,7 @@ export default async function HomePage({ searchParams }: { searchParams: Promise
         title="Todos"
         lede="Every change runs at once in your browser, commits on the server in one transaction, and streams live to every open tab."
       />
-      {list === 'hooks' ? <TodoApp /> : <TodoAppQuery />}
+      {list === 'query' ? <TodoAppQuery /> : <TodoApp />}
       <ActionsPanel />
     </main>
   );

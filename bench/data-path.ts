@@ -3,7 +3,7 @@
  * by someone else cannot pull it away mid-run; `npx next build` first), or with --build a private build of the
  * working tree. Measures:
  *   (a) click → optimistic DOM update while the server holds each mutation 300 ms, both ways of writing the list:
- *       the store's hooks (`/?list=hooks`) and React Query's useQuery / useMutation (`/`), in the same run;
+ *       the store's hooks (`/?list=hooks`) and React Query's useQuery / useMutation (`/?list=query`), in the same run;
  *   (b) a change committed from tab A → tab B's DOM;
  *   (c) addTodo mutations per second over HTTP from N typed clients.
  * Runs on a throwaway PGlite folder, and also on a fresh PostgreSQL database with --postgres[=URL] or
@@ -42,7 +42,7 @@ const options = {
 /** The two ways the example's list is written (app/_components/todo-app.tsx, todo-app-query.tsx). */
 const WAYS = [
   { way: 'hooks', label: 'hooks (useRows / useMutate)', path: '/?list=hooks' },
-  { way: 'react-query', label: 'React Query (useQuery / useMutation)', path: '/' },
+  { way: 'react-query', label: 'React Query (useQuery / useMutation)', path: '/?list=query' },
 ] as const;
 
 type Way = (typeof WAYS)[number]['way'];

@@ -31,7 +31,7 @@ test('React Query way: the new todo shows at once, "Saving…" until the server 
 }) => {
   const context = await browser.newContext({ extraHTTPHeaders: testDelayHeaders(2000) });
   const page = await context.newPage();
-  await openLive(page, '/');
+  await openLive(page, '/?list=query');
   await expect(page.getByText('Written with React Query')).toBeVisible();
   const answers = countAnswers(page);
 
@@ -57,10 +57,10 @@ test('React Query way: a refused change is rolled back and its error shown; the 
 }) => {
   const slow = await browser.newContext({ extraHTTPHeaders: testDelayHeaders(3000) });
   const page = await slow.newPage();
-  await openLive(page, '/');
+  await openLive(page, '/?list=query');
   const fast = await sameUserContext(browser, slow);
   const fastPage = await fast.newPage();
-  await openLive(fastPage, '/');
+  await openLive(fastPage, '/?list=query');
 
   // Held 3 s on the server: the other window's delete of the same todo commits first.
   const doomed = page.getByTestId('todo-item').filter({ hasText: 'Call the API from a script' });

@@ -48,7 +48,7 @@ export function TodoAppQuery() {
       footnote={
         <>
           Written with React Query&apos;s <code>useQuery</code> / <code>useMutation</code> ·{' '}
-          <a href="/?list=hooks">hooks version</a>
+          <a href="/">hooks version</a>
         </>
       }
     />

@@ -4,7 +4,7 @@ import { TodoListView } from './todo-list-view';
 
 /**
  * The todo list written with the store's own hooks: `useRows` reads, `useMutate()` changes (fire and forget; a
- * refusal rolls back and reaches the toaster). Shown at `/?list=hooks`; todo-app-query.tsx is the same list
+ * refusal rolls back and reaches the toaster). Shown at `/` (and `/?list=hooks`); todo-app-query.tsx is the same list
  * written the React Query way (the default).
  */
 export function TodoApp() {
@@ -18,7 +18,8 @@ export function TodoApp() {
       itemActions={mutate}
       footnote={
         <>
-          Written with <code>useRows</code> / <code>useMutate</code> · <a href="/">React Query version</a>
+          Written with <code>useRows</code> / <code>useMutate</code> ·{' '}
+          <a href="/?list=query">React Query version</a>
         </>
       }
     />
