@@ -55,7 +55,9 @@ export async function startNextServer(
 
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const healthy = await fetch(`${url}/api/health`).then(
+    // A timeout per probe: a stale process holding the port accepts and never answers, which must end in the
+    // deadline's clear error below, not a hang until the test's own timeout.
+    const healthy = await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(2_000) }).then(
       (response) => response.ok,
       () => false,
     );
