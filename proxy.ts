@@ -18,6 +18,8 @@ import {
   verifySession,
 } from '@/server/session';
 
+const HEALTH_PATH = '/api/health';
+
 export async function proxy(request: NextRequest): Promise<Response> {
   // Next reads the nonce for its scripts from the request's policy; the browser enforces the response's.
   const policy = contentSecurityPolicy(createNonce(), process.env.NODE_ENV === 'development');
@@ -33,6 +35,9 @@ async function withSession(request: NextRequest): Promise<Response> {
   const next = () => NextResponse.next({ request: { headers: request.headers } });
   // Scripts and MCP clients authenticate with an API token; they get no cookie (and no new anonymous user).
   if (request.headers.has('authorization')) return next();
+  // A load balancer's health check every few seconds would otherwise mint a user each time and spend the
+  // new-visitor budget of its address (the balancer's, shared by every visitor behind it).
+  if (request.nextUrl.pathname === HEALTH_PATH) return next();
   const env = getEnv();
   const secret = env.SESSION_SECRET;
   if (await verifySession(request.cookies.get(SESSION_COOKIE)?.value, secret)) return next();

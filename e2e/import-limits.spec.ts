@@ -33,7 +33,25 @@ interface RawResponse {
  * response as soon as it arrives. With `holdOpen`, the body is never finished: only a server that answers while
  * the upload still streams can answer at all.
  */
-function chunkedUpload(
+async function chunkedUpload(
+  url: string,
+  cookie: string,
+  options: { head: string; totalBytes: number; holdOpen?: boolean; agent?: http.Agent; contentType?: string },
+): Promise<RawResponse> {
+  // A server that refuses mid-upload answers and closes; a chunk this client had in flight then meets a reset, and
+  // Node reports the failed write (EPIPE / ECONNRESET) without reading the answer already on the socket. Only that
+  // client-side race is retried; any answer, and any other error, is final.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await chunkedUploadOnce(url, cookie, options);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (attempt === 3 || (code !== 'EPIPE' && code !== 'ECONNRESET')) throw error;
+    }
+  }
+}
+
+function chunkedUploadOnce(
   url: string,
   cookie: string,
   options: { head: string; totalBytes: number; holdOpen?: boolean; agent?: http.Agent; contentType?: string },
@@ -60,20 +78,21 @@ function chunkedUpload(
     });
     const chunk = Buffer.from(LONG_ROW.repeat(160));
     let sent = 0;
+    // One chunk per turn of the event loop, so that an answer on the socket is read (and stops the upload)
+    // before the next chunk is written.
     const pump = () => {
       if (answered) return;
       if (sent === 0) {
         request.write(options.head);
         sent += options.head.length;
       }
-      while (sent < options.totalBytes && !answered) {
+      if (sent < options.totalBytes) {
         sent += chunk.length;
-        if (!request.write(chunk)) {
-          request.once('drain', pump);
-          return;
-        }
+        if (request.write(chunk)) setImmediate(pump);
+        else request.once('drain', () => setImmediate(pump));
+        return;
       }
-      if (!options.holdOpen && !answered) request.end();
+      if (!options.holdOpen) request.end();
     };
     pump();
   });

@@ -127,6 +127,41 @@ describe('an outdated store', () => {
   });
 });
 
+describe('the reload notice\'s count', () => {
+  it('counts only the changes the server has not acknowledged, not those committed and still awaiting the feed', async () => {
+    const userId = crypto.randomUUID();
+    await ensureUser(runtime, userId);
+    const inner = directTransport(runtime, userId);
+    // Build N commits the first change; then the deploy: build N+1 refuses this page's version.
+    let deployed = false;
+    const transport: SyncTransport = {
+      async mutate(name, request) {
+        if (deployed)
+          throw new SchemaVersionRefusal({ client: schemaVersion, server: schemaVersion + 1 }, 'new version');
+        const answer = await inner.mutate(name, request);
+        deployed = true;
+        return answer;
+      },
+    };
+    const store = new AppStore({
+      snapshot: await readSnapshot(runtime, userId),
+      transport,
+      schemaVersion,
+      retryDelayMs: 5,
+    });
+    const saved = newTodo('committed, its feed message not applied yet');
+    const unsaved = newTodo('refused by the new version');
+    store.mutate('addTodo', saved);
+    store.mutate('addTodo', unsaved);
+    await eventually(() => store.outdated !== null, 'the version refusal');
+    expect(store.pendingCount).toBe(2);
+    expect(store.unsavedCount).toBe(1);
+    expect(await countTexts(userId, [saved.text, unsaved.text])).toEqual({ [saved.text]: 1, [unsaved.text]: 0 });
+    // Both are still carried over: the server skips the committed one by its id.
+    expect(store.carryOver().mutations.map(({ id }) => id)).toEqual([1, 2]);
+  });
+});
+
 describe('the reloaded page', () => {
   it('applies each carried change once, drops the invalid ones with a report, then sends what was made meanwhile', async () => {
     const userId = crypto.randomUUID();

@@ -31,7 +31,7 @@ export function TodoAppQuery() {
       clearCompleted={() => clearCompleted.mutate({ args: {} })}
       itemActions={{
         setTodoText: (args) => setTodoText.mutate({ args }),
-        setTodoCompleted: (args) => setTodoCompleted.mutate({ args }),
+        setTodoCompleted: (args) => setTodoCompleted.mutateAsync({ args }),
         moveTodo: (args) => moveTodo.mutate({ args }),
         deleteTodo: (args) => deleteTodo.mutate({ args }),
       }}

@@ -6,11 +6,14 @@ import type { SyncedRows } from '@/mutators/synced-tables';
 
 type Todo = SyncedRows['todos'];
 
-/** The mutators a row calls; the list hands them in (from `useMutate()` or from React Query's `useMutation`). */
+/**
+ * The mutators a row calls; the list hands them in (from `useMutate()` or from React Query's `useMutation`). A
+ * returned promise settles when the change is saved or refused (React Query's `mutateAsync`).
+ */
 export type TodoItemActions = {
   [TName in 'setTodoText' | 'setTodoCompleted' | 'moveTodo' | 'deleteTodo']: (
     args: MutatorInput<Mutators[TName]>,
-  ) => void;
+  ) => unknown;
 };
 
 interface Props {
@@ -62,6 +65,19 @@ export function TodoItem({
     }
   }
 
+  // React puts a controlled checkbox back at the end of the click unless that click's render shows the new value.
+  // React Query writes its optimistic rows a few ticks later (a mutation starts after awaits, observers hear of
+  // it on a timer), so the row shows the clicked value itself until the rows show it or the change is settled.
+  const [clicked, setClicked] = useState<boolean | null>(null);
+  if (clicked !== null && clicked === todo.completed) setClicked(null);
+  const completed = clicked ?? todo.completed;
+  const toggle = (checked: boolean) => {
+    setClicked(checked);
+    const change = mutate.setTodoCompleted({ id: todo.id, completed: checked, updatedAt: new Date() });
+    // A refusal is reported by the list (rolled back rows and its error); here it only ends the wait.
+    void Promise.allSettled([change]).then(() => setClicked(null));
+  };
+
   const moveUp = () =>
     mutate.moveTodo({
       id: todo.id,
@@ -75,7 +91,7 @@ export function TodoItem({
     <li
       className={[
         'todo',
-        todo.completed && 'done',
+        completed && 'done',
         todo.status !== 'ready' && todo.status,
         selected && 'selected',
         highlighted && 'highlighted',
@@ -90,11 +106,9 @@ export function TodoItem({
       <input
         type="checkbox"
         className="check"
-        checked={todo.completed}
-        aria-label={`Mark "${todo.text}" ${todo.completed ? 'not done' : 'done'}`}
-        onChange={(event) =>
-          mutate.setTodoCompleted({ id: todo.id, completed: event.target.checked, updatedAt: new Date() })
-        }
+        checked={completed}
+        aria-label={`Mark "${todo.text}" ${completed ? 'not done' : 'done'}`}
+        onChange={(event) => toggle(event.target.checked)}
       />
       {editing ? (
         <input

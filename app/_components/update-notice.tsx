@@ -8,7 +8,7 @@ import { useSchemaUpdate } from '@/client/sync';
  * After such a reload: what became of them, changes dropped included.
  */
 export function UpdateNotice() {
-  const { outdated, pendingCount, restored, reload } = useSchemaUpdate();
+  const { outdated, unsavedCount, restored, reload } = useSchemaUpdate();
   const [saveFailed, setSaveFailed] = useState(false);
   const [dismissed, setDismissed] = useState(false);
 
@@ -17,8 +17,8 @@ export function UpdateNotice() {
       <div className="update-notice" role="alert" data-testid="update-notice">
         <p>
           <strong>A new version is available — reload.</strong>{' '}
-          {pendingCount > 0
-            ? `Your ${pendingCount} unsaved change${pendingCount === 1 ? '' : 's'} will be kept and sent after the reload.`
+          {unsavedCount > 0
+            ? `Your ${unsavedCount} unsaved change${unsavedCount === 1 ? '' : 's'} will be kept and sent after the reload.`
             : 'Nothing you changed is lost.'}
           {saveFailed
             ? ' Your browser would not store them for the reload: keep this page open, or reload and redo them.'

@@ -18,9 +18,9 @@ export interface RunningServer {
   crash(): Promise<void>;
 }
 
-/** A new anonymous session of a running server (the proxy sets the cookie on any request). */
+/** A new anonymous session of a running server (the proxy sets the cookie on any request but health checks). */
 export async function newSessionCookie(url: string): Promise<string> {
-  const response = await fetch(`${url}/api/health`);
+  const response = await fetch(`${url}/api/trpc/todos.list`);
   const cookie = response.headers.getSetCookie().find((line) => line.startsWith('starter_session='));
   if (!cookie) throw new Error('the server set no session cookie');
   return decodeURIComponent(cookie.slice('starter_session='.length).split(';')[0] ?? '');

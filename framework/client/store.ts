@@ -258,6 +258,14 @@ export class SyncStore<TMutators extends AnyMutators = AnyMutators, TRows extend
     return this.pending.length;
   }
 
+  /**
+   * Pending mutations the server has not acknowledged yet (the rest were committed and only wait for the feed):
+   * what a user would lose if the page went away now.
+   */
+  get unsavedCount(): number {
+    return this.pending.filter((mutation) => mutation.id > this.lastSentId).length;
+  }
+
   get connectionState(): ConnectionState {
     return this.connection;
   }

@@ -69,8 +69,8 @@ export interface SyncReactOptions<TMutators extends AnyMutators> {
 export interface SchemaUpdate {
   /** Set when the server runs another schema version than this page: show a reload notice. */
   outdated: SchemaVersionMismatch | null;
-  /** How many changes of this page wait to be sent after the reload. */
-  pendingCount: number;
+  /** How many changes of this page the server has not acknowledged: they are sent after the reload. */
+  unsavedCount: number;
   /** After a reload that carried changes over: what became of them (replayed, already applied, dropped). */
   restored: RestoreReport | null;
   /** Saves the pending changes for the reloaded page, then reloads. False (no reload) when saving failed. */
@@ -218,9 +218,9 @@ export function createSyncReact<
       () => store.outdated,
       () => null,
     );
-    const pendingCount = useSyncExternalStore(
+    const unsavedCount = useSyncExternalStore(
       (onChange) => store.subscribe(onChange),
-      () => store.pendingCount,
+      () => store.unsavedCount,
       () => 0,
     );
     const restored = useSyncExternalStore(
@@ -231,7 +231,7 @@ export function createSyncReact<
     return useMemo(
       () => ({
         outdated,
-        pendingCount,
+        unsavedCount,
         restored,
         reload: () => {
           if (!saveCarryOver(store.carryOver(schemaVersion))) return false;
@@ -239,7 +239,7 @@ export function createSyncReact<
           return true;
         },
       }),
-      [outdated, pendingCount, restored, store],
+      [outdated, unsavedCount, restored, store],
     );
   }
 
