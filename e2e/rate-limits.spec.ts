@@ -23,9 +23,11 @@ test.afterAll(async () => {
   await server.stop();
 });
 
-test('health checks get no session and spend none of their address\'s budget', async () => {
+test("health checks get no session and spend none of their address's budget", async () => {
   for (let i = 0; i < 5; i++) {
-    const response = await fetch(`${server.url}/api/health`, { headers: { 'x-starter-peer-address': '1.2.3.4' } });
+    const response = await fetch(`${server.url}/api/health`, {
+      headers: { 'x-starter-peer-address': '1.2.3.4' },
+    });
     expect(response.status).toBe(200);
     expect(response.headers.getSetCookie()).toEqual([]);
   }

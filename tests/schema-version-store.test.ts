@@ -127,7 +127,7 @@ describe('an outdated store', () => {
   });
 });
 
-describe('the reload notice\'s count', () => {
+describe("the reload notice's count", () => {
   it('counts only the changes the server has not acknowledged, not those committed and still awaiting the feed', async () => {
     const userId = crypto.randomUUID();
     await ensureUser(runtime, userId);
@@ -156,7 +156,10 @@ describe('the reload notice\'s count', () => {
     await eventually(() => store.outdated !== null, 'the version refusal');
     expect(store.pendingCount).toBe(2);
     expect(store.unsavedCount).toBe(1);
-    expect(await countTexts(userId, [saved.text, unsaved.text])).toEqual({ [saved.text]: 1, [unsaved.text]: 0 });
+    expect(await countTexts(userId, [saved.text, unsaved.text])).toEqual({
+      [saved.text]: 1,
+      [unsaved.text]: 0,
+    });
     // Both are still carried over: the server skips the committed one by its id.
     expect(store.carryOver().mutations.map(({ id }) => id)).toEqual([1, 2]);
   });
