@@ -158,7 +158,7 @@ const envSchema = z
     MAIL_FROM: optional(
       z.string().refine(isMailbox, {
         error: (issue) =>
-          `"${String(issue.input)}" is not a sender address such as app@example.com or "Example App <app@example.com>"`,
+          `${JSON.stringify(issue.input)} is not a sender address such as app@example.com or "Example App <app@example.com>"`,
       }),
     ),
     /**

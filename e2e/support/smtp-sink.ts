@@ -37,6 +37,8 @@ export interface SmtpSink extends MailWaiter {
   url: string;
   /** Every mail received, oldest first. */
   readonly received: readonly ReceivedMail[];
+  /** SMTP connections accepted so far (a pooled sender reuses one for several mails). */
+  readonly connections: number;
   close(): Promise<void>;
 }
 
@@ -49,6 +51,7 @@ export async function startSmtpSink(options: { port?: number } = {}): Promise<Sm
   const received: ReceivedMail[] = [];
   const queues = new Map<string, ReceivedMail[]>();
   const waiters = new Map<string, Array<(mail: ReceivedMail) => void>>();
+  let connections = 0;
 
   function deliver(mail: ReceivedMail) {
     received.push(mail);
@@ -64,6 +67,10 @@ export async function startSmtpSink(options: { port?: number } = {}): Promise<Sm
     disabledCommands: ['STARTTLS'],
     authOptional: true,
     logger: false,
+    onConnect(_session, callback) {
+      connections += 1;
+      callback();
+    },
     onAuth(_auth, _session, callback) {
       callback(null, { user: 'test' });
     },
@@ -95,6 +102,9 @@ export async function startSmtpSink(options: { port?: number } = {}): Promise<Sm
     port,
     url: `smtp://127.0.0.1:${port}`,
     received,
+    get connections() {
+      return connections;
+    },
     nextMail(to, { timeout = DEFAULT_TIMEOUT_MS } = {}) {
       const address = to.toLowerCase();
       const queued = queues.get(address)?.shift();

@@ -8,7 +8,8 @@ import 'server-only';
 import nodemailer from 'nodemailer';
 import type { Transporter } from 'nodemailer';
 import { z } from 'zod';
-import { getEnv } from '../env';
+import type { Db } from '@/framework/server';
+import { getEnv, type Env } from '../env';
 import { getRuntime } from '../instance';
 import { keepDevMail } from './dev-mailbox';
 import { linksIn } from './links';
@@ -151,16 +152,24 @@ const holder = globalThis as typeof globalThis & { __starterMailer?: Mailer };
  * @throws {MailDeliveryError} when the SMTP server refused the mail, could not be reached or timed out
  */
 export async function sendMail(mail: OutgoingMail): Promise<void> {
-  holder.__starterMailer ??= createMailer(processMailerConfig());
+  holder.__starterMailer ??= createMailer(
+    mailerConfigOf(getEnv(), async () => (await getRuntime()).db),
+  );
   await holder.__starterMailer.send(mail);
 }
 
-function processMailerConfig(): MailerConfig {
-  const env = getEnv();
+/**
+ * SMTP when SMTP_URL is set (env validation then also guarantees MAIL_FROM), else the dev mailbox on the database
+ * `devDb` gives (the process's by default; exported for tests). Production never gets here without SMTP_URL.
+ */
+export function mailerConfigOf(
+  env: Pick<Env, 'SMTP_URL' | 'MAIL_FROM'>,
+  devDb: () => Promise<Db>,
+): MailerConfig {
   if (env.SMTP_URL !== undefined && env.MAIL_FROM !== undefined) {
     return { kind: 'smtp', url: env.SMTP_URL, from: env.MAIL_FROM };
   }
-  return { kind: 'dev', keep: async (mail) => keepDevMail((await getRuntime()).db, mail) };
+  return { kind: 'dev', keep: async (mail) => keepDevMail(await devDb(), mail) };
 }
 
 function validMail(mail: OutgoingMail): OutgoingMail {
