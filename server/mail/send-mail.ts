@@ -152,9 +152,7 @@ const holder = globalThis as typeof globalThis & { __starterMailer?: Mailer };
  * @throws {MailDeliveryError} when the SMTP server refused the mail, could not be reached or timed out
  */
 export async function sendMail(mail: OutgoingMail): Promise<void> {
-  holder.__starterMailer ??= createMailer(
-    mailerConfigOf(getEnv(), async () => (await getRuntime()).db),
-  );
+  holder.__starterMailer ??= createMailer(mailerConfigOf(getEnv(), async () => (await getRuntime()).db));
   await holder.__starterMailer.send(mail);
 }
 
