@@ -3,7 +3,9 @@
 # e2e/support/standalone-server.ts), with only what it needs at run time. See docs/deploy-topology.md.
 #
 #   docker build -t trpc-actions-starter .
-#   docker run -p 3000:3000 -e SESSION_SECRET="$(openssl rand -base64 32)" -v starter-data:/data trpc-actions-starter
+#   docker run -p 3000:3000 -e SESSION_SECRET="$(openssl rand -base64 32)" \
+#     -e SMTP_URL=smtps://user:password@smtp.example.com:465 -e MAIL_FROM=app@example.com \
+#     -v starter-data:/data trpc-actions-starter
 #
 # Without DATABASE_URL it keeps its data in embedded PGlite on the /data volume (one container only); with it,
 # any number of containers share PostgreSQL (compose.yaml runs two behind nginx and PgBouncer).

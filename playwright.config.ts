@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, defineConfig, devices } from '@playwright/test';
+import { E2E_MAIL_ENV, E2E_SINK_CONTROL_PORT, E2E_SMTP_PORT } from './e2e/support/mail-env';
 
 const PORT = Number(process.env.E2E_PORT ?? 3100);
 const BASE_URL = `http://127.0.0.1:${PORT}`;
@@ -61,6 +62,14 @@ export default defineConfig({
       timeout: 30_000,
     },
     {
+      // A real SMTP server that keeps what the app sends (verification and reset links): specs read it through
+      // e2e/support/smtp-sink.ts's connectSmtpSink(E2E_SINK_CONTROL_URL).
+      command: `npx tsx e2e/support/smtp-sink-cli.ts ${E2E_SMTP_PORT} ${E2E_SINK_CONTROL_PORT}`,
+      url: `http://127.0.0.1:${E2E_SINK_CONTROL_PORT}/health`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+    },
+    {
       // The production build, as users deploy it (the standalone server the Dockerfile runs), on a fresh database.
       command: 'npm run build && npm start',
       url: `${BASE_URL}/api/health`,
@@ -74,6 +83,7 @@ export default defineConfig({
         PGLITE_DIR: process.env.E2E_PGLITE_DIR,
         DATABASE_URL: '',
         SESSION_SECRET: 'e2e-session-secret-with-at-least-32-characters',
+        ...E2E_MAIL_ENV,
         NEXT_TELEMETRY_DISABLED: '1',
         // Lets a spec hold its mutations on the server (x-test-delay-ms) to see the optimistic update first.
         ALLOW_TEST_DELAY: '1',

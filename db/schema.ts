@@ -4,7 +4,17 @@
  * other table is server-only. After editing, run `npm run db:generate` and commit the migration it writes to
  * db/migrations.
  */
-import { index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uuid,
+} from 'drizzle-orm/pg-core';
 import { users } from '@/framework/server/schema';
 
 // example:start — the todo example's table (scripts/remove-example.ts deletes the lines between these markers)
@@ -105,3 +115,19 @@ export const apiTokens = pgTable(
   },
   (table) => [index('api_tokens_user_idx').on(table.userId)],
 );
+
+/**
+ * The dev mailbox (server/mail/dev-mailbox.ts): mails the app would have sent, kept when no SMTP server is
+ * configured in development and tests, and listed on /dev/mailbox. In the database rather than in memory so that
+ * every process (web, worker) and a restart see the same mailbox. Only the newest 50 are kept; never written in
+ * production. Server-only: mails carry sign-in links.
+ */
+export const devMails = pgTable('dev_mails', {
+  /** Increasing in insertion order: "newest first" and "keep the newest 50" need no clock. */
+  id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+  to: text('to').notNull(),
+  subject: text('subject').notNull(),
+  text: text('text').notNull(),
+  html: text('html'),
+  sentAt: timestamp('sent_at', { withTimezone: true }).notNull().defaultNow(),
+});

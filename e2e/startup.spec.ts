@@ -6,12 +6,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
+import { E2E_MAIL_ENV } from './support/mail-env';
 import { spawnStandaloneServer } from './support/standalone-server';
 
 function startServer(env: Record<string, string>, port: number) {
   return new Promise<{ code: number | null; output: string }>((resolve, reject) => {
     // Its own process group: on a timeout the whole group is killed.
-    const child = spawnStandaloneServer(port, { DATABASE_URL: '', ...env });
+    const child = spawnStandaloneServer(port, { DATABASE_URL: '', ...E2E_MAIL_ENV, ...env });
     let output = '';
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -35,6 +36,20 @@ test('start-up stops with a message naming a missing production variable', async
     );
     expect(code).toBe(1);
     expect(output).toContain('SESSION_SECRET: is required in production');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('start-up stops naming SMTP_URL when production has no SMTP server', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'startup-smtp-'));
+  try {
+    const { code, output } = await startServer(
+      { PGLITE_DIR: path.join(dir, 'db'), SESSION_SECRET: 'x'.repeat(40), SMTP_URL: '' },
+      3194,
+    );
+    expect(code).toBe(1);
+    expect(output).toContain('SMTP_URL: is required in production');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

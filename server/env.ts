@@ -25,6 +25,13 @@ const origin = z.string().refine(
   { error: (issue) => `"${String(issue.input)}" is not an origin such as https://app.example.com` },
 );
 
+/** `user@host` or `Display Name <user@host>`: what a From header may hold (one mailbox). */
+function isMailbox(value: string): boolean {
+  if (/[\r\n]/.test(value)) return false;
+  const named = /^[^<>]*<([^<>]+)>$/.exec(value.trim());
+  return z.email().safeParse(named ? named[1] : value.trim()).success;
+}
+
 const envSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -137,6 +144,24 @@ const envSchema = z
       z.string().min(32, 'must be at least 32 characters (try: openssl rand -base64 32)'),
     ),
     /**
+     * The SMTP server that sends the app's mail (verification and password-reset links): `smtp://` (STARTTLS when the
+     * server offers it) or `smtps://` (TLS from the start), with credentials in the URL. Required in production;
+     * unset in development and tests, mail is printed to the server log and kept in the dev mailbox (/dev/mailbox).
+     */
+    SMTP_URL: optional(
+      z.url({
+        protocol: /^smtps?$/,
+        error: 'must be an SMTP URL such as smtps://user:password@smtp.example.com:465 (smtp:// or smtps://)',
+      }),
+    ),
+    /** The sender of the app's mail: `app@example.com` or `Example App <app@example.com>`. Required with SMTP_URL. */
+    MAIL_FROM: optional(
+      z.string().refine(isMailbox, {
+        error: (issue) =>
+          `${JSON.stringify(issue.input)} is not a sender address such as app@example.com or "Example App <app@example.com>"`,
+      }),
+    ),
+    /**
      * Origins besides the request's own (Host, or X-Forwarded-Host/-Proto behind a proxy) whose cookie-authenticated
      * requests may change state: comma-separated, e.g. `https://app.example.com,https://www.example.com`.
      */
@@ -174,6 +199,26 @@ const envSchema = z
         message:
           'must not be 1 in production: any client could hold every mutation for 10 s. Unset it; a test of the ' +
           'production build also sets TEST_DELAY_TOKEN and sends it in x-test-delay-token',
+      });
+      return z.NEVER;
+    }
+    if (env.SMTP_URL === undefined && env.NODE_ENV === 'production') {
+      // Without it sign-up and password reset would silently send nothing (the dev mailbox is never used in production).
+      context.addIssue({
+        code: 'custom',
+        path: ['SMTP_URL'],
+        message:
+          'is required in production: the app sends verification and password-reset links by mail ' +
+          '(e.g. smtps://user:password@smtp.example.com:465; see docs/accounts-mail.md)',
+      });
+      return z.NEVER;
+    }
+    if (env.SMTP_URL !== undefined && env.MAIL_FROM === undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['MAIL_FROM'],
+        message:
+          'is required with SMTP_URL: the sender of the app\'s mail, e.g. "Example App <app@example.com>"',
       });
       return z.NEVER;
     }

@@ -89,7 +89,12 @@ describe('environment', () => {
 });
 
 describe('issue 12 item 10: ALLOW_TEST_DELAY cannot be turned on in production by itself', () => {
-  const production = { NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40) } as const;
+  const production = {
+    NODE_ENV: 'production',
+    SESSION_SECRET: 'x'.repeat(40),
+    SMTP_URL: 'smtp://127.0.0.1:2525',
+    MAIL_FROM: 'app@example.com',
+  } as const;
 
   it('item 10: refuses ALLOW_TEST_DELAY=1 under NODE_ENV=production, naming the variable', () => {
     expect(problems({ ...production, ALLOW_TEST_DELAY: '1' })).toMatch(

@@ -69,6 +69,9 @@ describe.runIf(baseUrl)('the queue worker process (PostgreSQL only: runs in the 
         ACTION_QUEUE_WORKERS: '2',
         NODE_ENV: 'production',
         SESSION_SECRET: 'worker-test-secret-with-at-least-32-characters',
+        // Required in production; the worker sends no mail in this test, so nothing listens there.
+        SMTP_URL: 'smtp://127.0.0.1:1',
+        MAIL_FROM: 'app@starter.test',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true, // A process group of its own, so afterAll can end it whole.

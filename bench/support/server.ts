@@ -72,6 +72,9 @@ export async function startProductionServer(options: {
         ? { DATABASE_URL: config.postgresUrl, PGLITE_DIR: '' }
         : { DATABASE_URL: '', PGLITE_DIR: config.pgliteDir }),
       SESSION_SECRET,
+      // Required in production (`next start`); benches send no mail, so nothing listens there.
+      SMTP_URL: 'smtp://127.0.0.1:1',
+      MAIL_FROM: 'app@starter.test',
       NEXT_TELEMETRY_DISABLED: '1',
       // Every client of a bench comes from 127.0.0.1: far more new visitors than one address's default.
       NEW_VISITOR_RATE_LIMIT: '1000000',

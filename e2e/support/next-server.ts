@@ -6,6 +6,7 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { E2E_MAIL_ENV } from './mail-env';
 import { spawnStandaloneServer } from './standalone-server';
 
 export interface RunningServer {
@@ -40,6 +41,7 @@ export async function startNextServer(
     {
       DATABASE_URL: '',
       SESSION_SECRET: 'e2e-session-secret-with-at-least-32-characters',
+      ...E2E_MAIL_ENV,
       NEXT_TELEMETRY_DISABLED: '1',
       // Every visitor of a spec comes from 127.0.0.1; a spec that tests the limit sets its own.
       NEW_VISITOR_RATE_LIMIT: '1000000',
