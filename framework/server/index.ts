@@ -106,3 +106,6 @@ export { describeStreamError, endWithErrorPart, watchForAnswer } from './copilot
 export { settleUnofferedToolCalls, type SettledCall } from './copilot/unoffered-tool-calls';
 export { describeToolCalls, type ToolDescriptionsMetadata } from './copilot/tool-descriptions';
 export { createMcpServer, mcpTools } from './mcp/mcp-server';
+
+// The change feed's SSE endpoint (tried before tRPC's handler for GET sync.changes).
+export { createFeedEndpoint, FEED_PATH, type FeedEndpoint, type FeedEndpointOptions } from './feed/feed-endpoint';

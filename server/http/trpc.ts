@@ -6,10 +6,10 @@ import { TRPCError } from '@trpc/server';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { createRequestContext, type ContextDeps } from '../context';
 import { getContextDeps } from '../instance';
-import { retryAfterOf } from '@/framework/server';
+import { createFeedEndpoint, retryAfterOf } from '@/framework/server';
 import { appRouter } from '../routers/_app';
 import { foreignOriginReason, refuseMediaType } from './request-guards';
-import { withSseRetry } from './sse-retry';
+import { SSE_RECONNECT_MS, withSseRetry } from './sse-retry';
 
 /** The path the route is mounted at (client/links.ts uses the same path). */
 export const TRPC_ENDPOINT = '/api/trpc';
@@ -23,21 +23,37 @@ export const TRPC_ENDPOINT = '/api/trpc';
 export function createTrpcHandler(
   getDeps: () => Promise<ContextDeps>,
 ): (request: Request) => Promise<Response> {
+  const createContext = async (request: Request) => {
+    const deps = await getDeps();
+    // Checked here, before the session is read, so the refusal is a tRPC error (403) clients can parse.
+    const foreign = foreignOriginReason(request, deps.trustedOrigins);
+    if (foreign !== null) throw new TRPCError({ code: 'FORBIDDEN', message: foreign });
+    return createRequestContext(request, deps);
+  };
+  const onError = ({ error, path }: { error: TRPCError; path?: string }) => {
+    // Client mistakes (4xx) are answered and need no log; anything else is our bug and must be seen.
+    if (error.code === 'INTERNAL_SERVER_ERROR') console.error(`[trpc] ${path ?? '<no path>'} failed:`, error);
+  };
+  // The change feed's subscription, served with shared frames (framework/server/feed/feed-endpoint.ts); whatever it
+  // does not take (other procedures, a feed request that fails before its stream starts) goes to tRPC below.
+  const feed = createFeedEndpoint({
+    router: appRouter,
+    endpoint: TRPC_ENDPOINT,
+    createContext,
+    retryMs: SSE_RECONNECT_MS,
+    onError,
+  });
   return async (request) => {
     const wrongType = request.method === 'POST' ? refuseMediaType(request, ['application/json']) : null;
     if (wrongType) return wrongType;
+    const fed = await feed(request);
+    if (fed) return fed;
     return withSseRetry(
       await fetchRequestHandler({
         endpoint: TRPC_ENDPOINT,
         req: request,
         router: appRouter,
-        createContext: async () => {
-          const deps = await getDeps();
-          // Checked here, before the session is read, so the refusal is a tRPC error (403) clients can parse.
-          const foreign = foreignOriginReason(request, deps.trustedOrigins);
-          if (foreign !== null) throw new TRPCError({ code: 'FORBIDDEN', message: foreign });
-          return createRequestContext(request, deps);
-        },
+        createContext: () => createContext(request),
         responseMeta({ ctx, type, errors }) {
           // Every subscription needs a user. Without one (a revoked or unknown token) the answer is a 401, not a 200
           // whose one event is the error: an EventSource stops on a 401, where a 200 that ends makes it reconnect forever.
@@ -45,11 +61,7 @@ export function createTrpcHandler(
           const retryAfter = errors.map(retryAfterOf).find((seconds) => seconds !== null);
           return retryAfter == null ? {} : { headers: new Headers({ 'retry-after': String(retryAfter) }) };
         },
-        onError({ error, path }) {
-          // Client mistakes (4xx) are answered and need no log; anything else is our bug and must be seen.
-          if (error.code === 'INTERNAL_SERVER_ERROR')
-            console.error(`[trpc] ${path ?? '<no path>'} failed:`, error);
-        },
+        onError,
       }),
     );
   };
