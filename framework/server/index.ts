@@ -108,4 +108,9 @@ export { describeToolCalls, type ToolDescriptionsMetadata } from './copilot/tool
 export { createMcpServer, mcpTools } from './mcp/mcp-server';
 
 // The change feed's SSE endpoint (tried before tRPC's handler for GET sync.changes).
-export { createFeedEndpoint, FEED_PATH, type FeedEndpoint, type FeedEndpointOptions } from './feed/feed-endpoint';
+export {
+  createFeedEndpoint,
+  FEED_PATH,
+  type FeedEndpoint,
+  type FeedEndpointOptions,
+} from './feed/feed-endpoint';

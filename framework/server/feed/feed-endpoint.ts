@@ -69,7 +69,11 @@ export function createFeedEndpoint<TContext>(options: FeedEndpointOptions<TConte
     if (request.method !== 'GET') return null;
     const url = new URL(request.url);
     // Batches, JSONL streaming and connection params are tRPC's to answer (or refuse).
-    if (url.pathname !== pathname || url.searchParams.has('batch') || url.searchParams.has('connectionParams'))
+    if (
+      url.pathname !== pathname ||
+      url.searchParams.has('batch') ||
+      url.searchParams.has('connectionParams')
+    )
       return null;
     if (request.headers.get('trpc-accept') !== null) return null;
     const input = readInput(url, request.headers, (value) => config.transformer.input.deserialize(value));

@@ -11,8 +11,12 @@ import { isTrackedEnvelope } from '@trpc/server';
 
 const encoder = new TextEncoder();
 
-/** The response headers tRPC sets on an SSE response (its `sseHeaders`, not part of its public entry point). */
+/**
+ * The response headers tRPC sets on an SSE response: `vary` on every response of its handler, then its
+ * `sseHeaders` (not part of its public entry point).
+ */
 export const SSE_HEADERS: Readonly<Record<string, string>> = {
+  vary: 'trpc-accept, accept',
   'Content-Type': 'text/event-stream',
   'Cache-Control': 'no-cache, no-transform',
   'X-Accel-Buffering': 'no',
