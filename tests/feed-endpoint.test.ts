@@ -98,7 +98,7 @@ async function bothWays(input: unknown, headers: Record<string, string>, events:
   if (!fromEndpoint) throw new Error('the endpoint did not take the request');
   const head = (response: Response) => ({
     status: response.status,
-    headers: [...response.headers].filter(([name]) => name !== 'date').sort(),
+    headers: [...response.headers].filter(([name]) => name !== 'date').sort(([a], [b]) => a.localeCompare(b)),
   });
   return {
     trpc: { ...head(fromTrpc), text: await firstEvents(fromTrpc, events) },

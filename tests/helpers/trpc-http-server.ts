@@ -46,10 +46,13 @@ export async function startTrpcHttpServer(
   });
   const useFeed = (options.feed ?? 'endpoint') === 'endpoint';
   const server = createServer((req, res) => {
-    if (!useFeed || req.method !== 'GET') return void trpc(req, res);
+    if (!useFeed || req.method !== 'GET') {
+      trpc(req, res);
+      return;
+    }
     serveFeed(feed, req, res).then(
       (served) => {
-        if (!served) void trpc(req, res);
+        if (!served) trpc(req, res);
       },
       (error: unknown) => res.destroy(error instanceof Error ? error : new Error(String(error))),
     );
