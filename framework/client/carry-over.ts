@@ -12,7 +12,7 @@
  * The wire format's superjson keeps Dates and other non-JSON values of the arguments as they were.
  */
 import superjson from 'superjson';
-import { z } from 'zod';
+import { z } from 'zod/mini';
 
 /** One pending mutation as it was numbered by the page that saved it. */
 export interface CarriedMutation {
@@ -40,13 +40,14 @@ export const CARRY_OVER_TTL_MS = 24 * 60 * 60 * 1000;
 const KEY_PREFIX = 'trpc-actions-starter.carry-over:';
 const TAB_KEY = 'trpc-actions-starter.carry-over';
 
+// zod/mini, as everything the browser loads at start (issue 17: the first load's size).
 const recordSchema = z.object({
-  clientId: z.string().min(1).max(64),
-  userId: z.string().min(1),
-  schemaVersion: z.number().int().nonnegative(),
+  clientId: z.string().check(z.minLength(1), z.maxLength(64)),
+  userId: z.string().check(z.minLength(1)),
+  schemaVersion: z.int().check(z.nonnegative()),
   savedAt: z.number(),
   mutations: z.array(
-    z.object({ id: z.number().int().positive(), name: z.string().min(1), args: z.unknown() }),
+    z.object({ id: z.int().check(z.positive()), name: z.string().check(z.minLength(1)), args: z.unknown() }),
   ),
 });
 

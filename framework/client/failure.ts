@@ -2,7 +2,7 @@
  * Turns whatever a mutation failed with (a local zod or mutator error, or the server's tRPC error) into the one
  * shape the store reports to the UI.
  */
-import { ZodError } from 'zod';
+import { core } from 'zod/mini';
 import { MutatorError } from '../shared/define-mutator';
 
 /** Why a mutation did not take effect. */
@@ -14,7 +14,8 @@ export interface MutationFailure {
 }
 
 export function describeFailure(name: string, error: unknown): MutationFailure {
-  if (error instanceof ZodError) {
+  // Core's class: a zod/mini schema's error (the store's check) and full zod's ZodError both pass.
+  if (error instanceof core.$ZodError) {
     const issue = error.issues[0];
     const field = issue?.path.join('.') ?? '';
     return {

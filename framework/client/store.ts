@@ -21,6 +21,7 @@
  */
 import type { AnyMutators, AnyRows, MutatorInput } from '../shared/define-mutator';
 import type { MutationIdState, SchemaVersionMismatch, Snapshot, SyncMessage } from '../shared/sync-protocol';
+import { safeParse } from 'zod/mini';
 import { MutatorError } from '../shared/define-mutator';
 import { compareRows } from '../shared/row-order';
 import type { SyncLayout } from '../shared/synced-table';
@@ -302,7 +303,7 @@ export class SyncStore<TMutators extends AnyMutators = AnyMutators, TRows extend
     // An internal mutator has no procedure a client may call (the server answers 404 too).
     if (!mutator || mutator.internal)
       return this.refuse(name, new MutatorError('NOT_FOUND', `No mutator ${name}`));
-    const parsed = mutator.input.safeParse(args);
+    const parsed = safeParse(mutator.input, args);
     if (!parsed.success) return this.refuse(name, parsed.error);
     let settle!: (result: MutationSettled) => void;
     const settled = new Promise<MutationSettled>((resolve) => (settle = resolve));
@@ -384,7 +385,7 @@ export class SyncStore<TMutators extends AnyMutators = AnyMutators, TRows extend
         dropped.push(this.report(carried.name, gone));
         continue;
       }
-      const parsed = mutator.input.safeParse(carried.args);
+      const parsed = safeParse(mutator.input, carried.args);
       if (!parsed.success) {
         dropped.push(this.report(carried.name, parsed.error));
         continue;

@@ -22,10 +22,10 @@ import {
   useSyncExternalStore,
   type ReactNode,
 } from 'react';
-import type { z } from 'zod';
 import type {
   AnyMutators,
   AnyRows,
+  AnySchema,
   Mutator,
   MutatorInput,
   PublicMutatorName,
@@ -48,7 +48,7 @@ import { rowsPublisher } from './rows-publisher';
 
 /** The synced tables a registry's mutators reach (their `tx` type), by name → row type. */
 export type RowsOfMutators<TMutators extends AnyMutators> =
-  TMutators[keyof TMutators] extends Mutator<z.ZodType, infer TRows> ? TRows : AnyRows;
+  TMutators[keyof TMutators] extends Mutator<AnySchema, infer TRows> ? TRows : AnyRows;
 
 /** `useMutate()`'s functions: one per public mutator, taking its input. */
 export type MutateFunctions<TMutators extends AnyMutators> = {

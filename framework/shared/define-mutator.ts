@@ -7,7 +7,8 @@
  * - write explicit values (`completed: true`), not toggles of what is currently stored;
  * - check authorization first, before existence, so errors reveal nothing about other users' rows.
  */
-import type { z } from 'zod';
+import type { z } from 'zod/mini';
+import './zod-english';
 
 /** A row of any synced table: every synced table has a uuid `id` primary key. */
 export type AnyRow = { id: string };
@@ -147,9 +148,16 @@ export interface ToolExposure<TInput = Record<string, unknown>> {
   describe?(input: Partial<Record<keyof TInput, unknown>>, read: ToolReadContext): string | Promise<string>;
 }
 
+/**
+ * Any zod 4 schema, from `zod/mini` (what the example's mutators use: the browser then loads only the checks they
+ * need, issue 17) or from full `zod`. Parse it with the `safeParse` function of either package: the common type has
+ * no methods.
+ */
+export type AnySchema = z.core.$ZodType;
+
 /** A mutator definition, as stored in the registry. `TRows`: the synced tables its `tx` reaches. */
 export interface Mutator<
-  TSchema extends z.ZodType = z.ZodType,
+  TSchema extends AnySchema = AnySchema,
   TRows extends AnyRows = AnyRows,
   TInternal extends boolean = boolean,
 > {
@@ -168,7 +176,7 @@ export interface Mutator<
 }
 
 /** Any mutator, its input and tables erased: what the framework's internals store and run. */
-export type AnyMutator = Mutator<z.ZodType, AnyRows>;
+export type AnyMutator = Mutator<AnySchema, AnyRows>;
 
 /** A registry of mutators by name. */
 export type AnyMutators = { [name: string]: AnyMutator };
@@ -178,7 +186,7 @@ export type AnyMutators = { [name: string]: AnyMutator };
  * createDefineMutator<SyncedRows>()`. The input type of `run` is inferred from the schema.
  */
 export function createDefineMutator<TRows extends AnyRows>() {
-  return function defineMutator<TSchema extends z.ZodType, TInternal extends boolean = false>(
+  return function defineMutator<TSchema extends AnySchema, TInternal extends boolean = false>(
     definition: Mutator<TSchema, TRows, TInternal>,
   ): Mutator<TSchema, TRows, TInternal> {
     return definition;
@@ -186,7 +194,7 @@ export function createDefineMutator<TRows extends AnyRows>() {
 }
 
 /** The input type a mutator accepts from callers (before zod defaults/transforms). */
-export type MutatorInput<TMutator> = TMutator extends { input: infer TSchema extends z.ZodType }
+export type MutatorInput<TMutator> = TMutator extends { input: infer TSchema extends AnySchema }
   ? z.input<TSchema>
   : never;
 
