@@ -6,7 +6,7 @@
  * only the checks used here rather than all of zod (issue 17). Full `zod` schemas work too; they cost the first load
  * ~25 kB gzip.
  */
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import {
   dateInput,
   MCP_PATH,

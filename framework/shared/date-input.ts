@@ -5,9 +5,9 @@
  * counted milliseconds and `[1, 2]` became 2001-01-02. A string without a zone is refused too: whose local time
  * would it be?
  *
- * Written with `zod/mini` (isomorphic: the browser loads it with the mutators); `zod-english` gives its messages.
+ * Written with `zod/mini` (isomorphic: the browser loads it with the mutators); `zod-setup.ts` gives its messages.
  */
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 
 /** The range an ISO date-time string can write (four-digit years); PostgreSQL stores all of it. */
 const EARLIEST = new Date('0001-01-01T00:00:00.000Z');

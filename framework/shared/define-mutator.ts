@@ -8,7 +8,7 @@
  * - check authorization first, before existence, so errors reveal nothing about other users' rows.
  */
 import type { z } from 'zod/mini';
-import './zod-english';
+import './zod-setup';
 
 /** A row of any synced table: every synced table has a uuid `id` primary key. */
 export type AnyRow = { id: string };
@@ -55,35 +55,7 @@ export interface MutatorTx<TRows extends AnyRows = AnyRows> {
   enqueueAction(action: string, input: unknown): Promise<string | null>;
 }
 
-/** Marks a {@link MutatorError}; `Symbol.for` so that every copy of this module shares it. */
-const MUTATOR_ERROR = Symbol.for('trpc-actions-starter.MutatorError');
-
-/** An error a mutator throws on purpose; its code becomes the tRPC error code the caller sees. */
-export class MutatorError extends Error {
-  readonly [MUTATOR_ERROR] = true;
-
-  constructor(
-    readonly code: 'BAD_REQUEST' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'MutatorError';
-  }
-
-  /**
-   * `instanceof` by brand, not by class identity: Next's server build can hold two instances of this module (the
-   * app's mutators in one chunk, the executor in another; seen in `next build` with Turbopack), and a refusal the
-   * executor did not recognize became INTERNAL_SERVER_ERROR instead of, say, NOT_FOUND.
-   */
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return typeof value === 'object' && value !== null && MUTATOR_ERROR in value;
-  }
-}
-
-/** The error of `insert` when the id is taken, the same in the browser and on the server. */
-export function conflict(table: string, id: string): MutatorError {
-  return new MutatorError('CONFLICT', `A ${table} row with id ${id} already exists`);
-}
+export { conflict, MutatorError } from './mutator-error';
 
 /**
  * Where a procedure is offered as a tool (to the copilot's model, to MCP clients). The page URL and properties come
