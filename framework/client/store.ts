@@ -338,7 +338,10 @@ export class SyncStore<TMutators extends AnyMutators = AnyMutators, TRows extend
       // Run on the current view first: a mutator that fails here (e.g. the todo is gone) is never sent, and
       // takes no id (the server requires ids without gaps), so the id is assigned only now.
       const working = new WorkingState(this.view);
-      await valid.mutator.run(createClientTransaction(working, this.userId, this.layout), valid.data as never);
+      await valid.mutator.run(
+        createClientTransaction(working, this.userId, this.layout),
+        valid.data as never,
+      );
       mutation.id = this.nextMutationId++;
       this.pending.push(mutation);
       this.view = working.result();
@@ -366,10 +369,14 @@ export class SyncStore<TMutators extends AnyMutators = AnyMutators, TRows extend
   ): { ok: true; mutator: AnyMutator; data: unknown } | { ok: false; error: Error } {
     const mutator: AnyMutator | undefined = Object.hasOwn(registry, name) ? registry[name] : undefined;
     // An internal mutator has no procedure a client may call (the server answers 404 too).
-    if (!mutator || mutator.internal) return { ok: false, error: new MutatorError('NOT_FOUND', `No mutator ${name}`) };
+    if (!mutator || mutator.internal)
+      return { ok: false, error: new MutatorError('NOT_FOUND', `No mutator ${name}`) };
     const result = mutator.input['~standard'].validate(args);
     if (result instanceof Promise) {
-      return { ok: false, error: new Error(`${name}'s input schema is asynchronous: mutators need a synchronous one`) };
+      return {
+        ok: false,
+        error: new Error(`${name}'s input schema is asynchronous: mutators need a synchronous one`),
+      };
     }
     if (result.issues) return { ok: false, error: new InputError(result.issues) };
     return { ok: true, mutator, data: result.value };
