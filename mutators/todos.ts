@@ -171,7 +171,11 @@ export const addGeneratedTodo = defineMutator({
     id: z.uuid(),
     prompt: z
       .string()
-      .check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(300, 'must be at most 300 characters')),
+      .check(
+        z.trim(),
+        z.minLength(1, 'must not be empty'),
+        z.maxLength(300, 'must be at most 300 characters'),
+      ),
     position: z.number(),
     createdAt: dateInput,
   }),

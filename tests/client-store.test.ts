@@ -232,9 +232,19 @@ describe('client store with mutators loaded on demand', () => {
       return mutators;
     });
     const feed = pumpFeed(runtime, store);
-    const first = store.mutate('addTodo', { id: crypto.randomUUID(), text: 'a', position: 1, createdAt: now() });
+    const first = store.mutate('addTodo', {
+      id: crypto.randomUUID(),
+      text: 'a',
+      position: 1,
+      createdAt: now(),
+    });
     expect(await first.settled).toMatchObject({ ok: false, failure: { message: 'chunk failed to load' } });
-    const second = store.mutate('addTodo', { id: crypto.randomUUID(), text: 'b', position: 2, createdAt: now() });
+    const second = store.mutate('addTodo', {
+      id: crypto.randomUUID(),
+      text: 'b',
+      position: 2,
+      createdAt: now(),
+    });
     expect(await second.settled).toMatchObject({ ok: true });
     expect(loads).toBe(2);
     await feed.stop();
