@@ -12,6 +12,9 @@ const nextConfig: NextConfig = {
   // name, which a bundle cannot resolve ("Cannot find module as expression is too dynamic").
   serverExternalPackages: ['@electric-sql/pglite', 'pg', 'rate-limiter-flexible'],
   poweredByHeader: false,
+  // `ANALYZE=1 npx next build` writes source maps of the browser chunks, for a per-module breakdown of the first
+  // load (`npx source-map-explorer .next/static/chunks/*.js`; bench/README.md, issue 17). Off otherwise.
+  productionBrowserSourceMaps: process.env.ANALYZE === '1',
   async headers() {
     // Pages get their Content-Security-Policy (with a per-request nonce) from proxy.ts; the API routes the proxy
     // does not run for get a policy that allows nothing.

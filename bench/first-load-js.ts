@@ -206,7 +206,8 @@ runMain(async () => {
       amount: sizeOf(panel, 'gzip') / 1024,
     });
     const firstLoad = new Set(files.map((file) => file.src));
-    // Scripts Chromium fetched while loading / beyond the HTML's script tags (e.g. link prefetches), shown apart.
+    // Scripts Chromium fetched while loading / beyond the HTML's script tags, shown apart: what the page imports
+    // after its first paint (the mutators and their zod schemas, issue 17) and link prefetches.
     const extraBeforeClick = loaded.filter((file) => !firstLoad.has(file.src));
     const missing = files.filter((file) => !loaded.some((seen) => seen.src === file.src));
     printTable(
@@ -241,7 +242,8 @@ runMain(async () => {
       [
         `before the click Chromium downloaded ${loaded.length} scripts: ${files.length - missing.length} of the ${files.length} first-load files` +
           (extraBeforeClick.length > 0
-            ? `, and ${extraBeforeClick.length} more (${kb(sizeOf(extraBeforeClick, 'gzip'))} kB gzip: prefetches, not counted)`
+            ? `, and ${extraBeforeClick.length} more (${kb(sizeOf(extraBeforeClick, 'gzip'))} kB gzip, not counted: ` +
+              `loaded after the first paint, such as the mutators with their schemas, or prefetched)`
             : ''),
         ...(missing.length > 0
           ? [

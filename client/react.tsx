@@ -4,7 +4,6 @@
  * (`useQuery(trpc.todos.list.queryOptions())`). The browser's client starts with the framework's syncLink: once
  * `<SyncProvider>` attaches its store, `mutators.*` mutations and `sync.rows.*` queries run on the store.
  */
-import './zod-jitless';
 import { QueryClientProvider, type QueryClient } from '@tanstack/react-query';
 import { createTRPCClient } from '@trpc/client';
 import { createTRPCContext } from '@trpc/tanstack-react-query';

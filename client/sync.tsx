@@ -7,12 +7,17 @@
 import { useSuspenseQuery } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { createSyncReact } from '@/framework/react';
-import { mutators } from '@/mutators/registry';
+import type { mutators } from '@/mutators/registry';
 import { schemaVersion } from '@/mutators/schema-version';
 import type { SyncedRows } from '@/mutators/synced-tables';
 import { useStoreSlot, useTRPC, useTRPCClient } from './react';
 
-const sync = createSyncReact<typeof mutators, SyncedRows>({ mutators, schemaVersion });
+// The mutators (their zod schemas above all) load right after the first paint, not with it (issue 17: the page's
+// first-load JS); useMutate() works from the start, a change made before they arrive waits for them.
+const sync = createSyncReact<typeof mutators, SyncedRows>({
+  mutators: () => import('@/mutators/registry').then((module) => module.mutators),
+  schemaVersion,
+});
 
 export const {
   useSyncStore,

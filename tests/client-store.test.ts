@@ -3,7 +3,10 @@
  * rollback of only the rejected mutation, and retries that reuse the mutation id.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TransportError, type SyncTransport } from '@/framework/client/store';
+import { SyncStore, TransportError, type SyncTransport } from '@/framework/client/store';
+import { ensureUser } from '@/framework/server/users';
+import { mutators, type Mutators } from '@/mutators/registry';
+import type { SyncedRows } from '@/mutators/synced-tables';
 import { todos } from '@/db/schema';
 import { syncCommits } from '@/framework/server/schema';
 import { executeMutation } from '@/framework/server/runtime/executor';
@@ -156,5 +159,94 @@ describe('client store', () => {
     expect(store.pendingCount).toBe(0);
     expect(await handle.settled).toMatchObject({ ok: true });
     expect(store.rows('todos').filter((todo) => todo.id === id)).toHaveLength(1);
+  });
+});
+
+/**
+ * Issue 17: the browser's store gets its mutators from a dynamic import, so the page paints without their schemas.
+ * Mutations made before they arrive wait for them, in order, and are validated exactly as later ones.
+ */
+describe('client store with mutators loaded on demand', () => {
+  async function lazyClient(load: () => Promise<Mutators>) {
+    const userId = crypto.randomUUID();
+    await ensureUser(runtime, userId);
+    const store = new SyncStore<Mutators, SyncedRows>({
+      mutators: load,
+      snapshot: await readSnapshot(runtime, userId),
+      transport: directTransport(runtime, userId),
+      retryDelayMs: 5,
+    });
+    return { userId, store };
+  }
+
+  it('keeps the order of mutations made before the mutators load, and refuses bad input naming the field', async () => {
+    let release!: () => void;
+    const arrived = new Promise<void>((resolve) => (release = resolve));
+    let loads = 0;
+    const { userId, store } = await lazyClient(async () => {
+      loads++;
+      await arrived;
+      return mutators;
+    });
+    const feed = pumpFeed(runtime, store);
+    const failures: string[] = [];
+    store.onError((failure) => failures.push(`${failure.code} ${failure.message}`));
+    const id = crypto.randomUUID();
+    const added = store.mutate('addTodo', { id, text: 'Before load', position: 1, createdAt: now() });
+    const refused = store.mutate('addTodo', {
+      id: crypto.randomUUID(),
+      text: '  ',
+      position: 2,
+      createdAt: now(),
+    });
+    // Needs the todo the first one adds: it fails (NOT_FOUND) if it runs first.
+    const completed = store.mutate('setTodoCompleted', { id, completed: true, updatedAt: now() });
+    await Promise.resolve();
+    expect(store.pendingCount).toBe(0);
+    expect(store.rows('todos').some((todo) => todo.id === id)).toBe(false);
+
+    release();
+    expect(await added.settled).toMatchObject({ ok: true });
+    expect(await refused.settled).toMatchObject({
+      ok: false,
+      failure: { code: 'BAD_REQUEST', message: 'text: must not be empty' },
+    });
+    expect(await completed.settled).toMatchObject({ ok: true });
+    expect(failures).toEqual(['BAD_REQUEST text: must not be empty']);
+    const [row] = await runtime.db.select().from(todos).where(eq(todos.id, id));
+    expect(row).toMatchObject({ ownerId: userId, text: 'Before load', completed: true });
+    // Once loaded, a refusal is reported at once, as with mutators given directly.
+    const late = store.mutate('addTodo', { id: 'not-a-uuid', text: 'x', position: 3, createdAt: now() });
+    expect(failures).toHaveLength(2);
+    expect(failures[1]).toMatch(/^BAD_REQUEST id: /);
+    expect(await late.settled).toMatchObject({ ok: false });
+    expect(loads).toBe(1);
+    await feed.stop();
+  });
+
+  it('tries a failed load again with the next mutation', async () => {
+    let loads = 0;
+    const { store } = await lazyClient(async () => {
+      loads++;
+      if (loads === 1) throw new Error('chunk failed to load');
+      return mutators;
+    });
+    const feed = pumpFeed(runtime, store);
+    const first = store.mutate('addTodo', {
+      id: crypto.randomUUID(),
+      text: 'a',
+      position: 1,
+      createdAt: now(),
+    });
+    expect(await first.settled).toMatchObject({ ok: false, failure: { message: 'chunk failed to load' } });
+    const second = store.mutate('addTodo', {
+      id: crypto.randomUUID(),
+      text: 'b',
+      position: 2,
+      createdAt: now(),
+    });
+    expect(await second.settled).toMatchObject({ ok: true });
+    expect(loads).toBe(2);
+    await feed.stop();
   });
 });

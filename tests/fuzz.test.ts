@@ -252,7 +252,8 @@ function judge(procedure: ProcedureInfo, input: unknown): Verdict {
 
 /** The JSON schema of a zod input schema (a `z.date()` and the like become `{}`); `{}` without one. */
 function jsonSchemaOf(schema: unknown): JsonSchema {
-  return schema instanceof z.ZodType
+  // Core's class: mutators' `zod/mini` schemas as well as full zod's.
+  return schema instanceof z.core.$ZodType
     ? (z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema)
     : {};
 }
@@ -1036,7 +1037,7 @@ describe(`MCP endpoint (fast-check seed ${SEED})`, () => {
               const message =
                 answer.error?.message ?? answer.result?.content?.map((item) => item.text).join('\n') ?? '';
 
-              const parsed = isObjectLike(wire) ? schema.safeParse(wire) : null;
+              const parsed = isObjectLike(wire) ? z.safeParse(schema, wire) : null;
               const unstorable = parsed?.success ? findUnstorableText(parsed.data) : null;
               if (parsed?.success && unstorable === null) {
                 // Valid arguments may write (addTodo); a tool error (say, no such todo) writes nothing.

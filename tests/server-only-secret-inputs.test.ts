@@ -44,8 +44,9 @@ const withSecrets = Object.entries(registry).filter(([, action]) => secretFields
 /** Field names that name a credential: such a field must be declared secret. */
 const CREDENTIAL = /key|secret|token|password|credential/i;
 
-function objectFields(schema: z.ZodType): string[] {
-  return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+function objectFields(schema: z.core.$ZodType): string[] {
+  // Core's class: a mutator's `zod/mini` object as well as an action's full zod one.
+  return schema instanceof z.core.$ZodObject ? Object.keys(schema._zod.def.shape) : [];
 }
 
 /**

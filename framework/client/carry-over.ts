@@ -12,7 +12,6 @@
  * The wire format's superjson keeps Dates and other non-JSON values of the arguments as they were.
  */
 import superjson from 'superjson';
-import { z } from 'zod';
 
 /** One pending mutation as it was numbered by the page that saved it. */
 export interface CarriedMutation {
@@ -40,15 +39,35 @@ export const CARRY_OVER_TTL_MS = 24 * 60 * 60 * 1000;
 const KEY_PREFIX = 'trpc-actions-starter.carry-over:';
 const TAB_KEY = 'trpc-actions-starter.carry-over';
 
-const recordSchema = z.object({
-  clientId: z.string().min(1).max(64),
-  userId: z.string().min(1),
-  schemaVersion: z.number().int().nonnegative(),
-  savedAt: z.number(),
-  mutations: z.array(
-    z.object({ id: z.number().int().positive(), name: z.string().min(1), args: z.unknown() }),
-  ),
-});
+/**
+ * The record's shape, checked by hand rather than with zod: this runs as the page starts, and the first load
+ * carries no zod (issue 17). Same rules as the zod schema it replaces.
+ */
+function isRecord(value: unknown): value is CarriedMutations {
+  if (typeof value !== 'object' || value === null) return false;
+  const record = value as Record<string, unknown>;
+  return (
+    isText(record.clientId, 64) &&
+    isText(record.userId) &&
+    Number.isSafeInteger(record.schemaVersion) &&
+    (record.schemaVersion as number) >= 0 &&
+    typeof record.savedAt === 'number' &&
+    Number.isFinite(record.savedAt) &&
+    Array.isArray(record.mutations) &&
+    record.mutations.every(isCarriedMutation)
+  );
+}
+
+function isCarriedMutation(value: unknown): value is CarriedMutation {
+  if (typeof value !== 'object' || value === null) return false;
+  const mutation = value as Record<string, unknown>;
+  return Number.isSafeInteger(mutation.id) && (mutation.id as number) > 0 && isText(mutation.name);
+}
+
+/** A non-empty string of at most `max` characters. */
+function isText(value: unknown, max = Infinity): value is string {
+  return typeof value === 'string' && value.length >= 1 && value.length <= max;
+}
 
 /** The two storages used (the browser's by default; tests pass their own). */
 export interface CarryOverStorage {
@@ -109,12 +128,14 @@ function parseRecord(text: string, clientId: string): CarriedMutations | null {
     console.error('[sync] the saved pending changes are not readable; dropped:', error);
     return null;
   }
-  const parsed = recordSchema.safeParse(value);
-  if (!parsed.success || parsed.data.clientId !== clientId) {
+  if (!isRecord(value) || value.clientId !== clientId) {
     console.error('[sync] the saved pending changes have an unknown shape; dropped');
     return null;
   }
-  return { ...parsed.data, mutations: [...parsed.data.mutations].sort((a, b) => a.id - b.id) };
+  const { clientId: id, userId, schemaVersion, savedAt } = value;
+  // Only the known fields, as the zod object this replaces kept (it stripped the rest).
+  const mutations = value.mutations.map(({ id, name, args }) => ({ id, name, args }));
+  return { clientId: id, userId, schemaVersion, savedAt, mutations: mutations.sort((a, b) => a.id - b.id) };
 }
 
 function purgeExpired(local: Storage, now: number) {

@@ -2,8 +2,21 @@
  * Turns whatever a mutation failed with (a local zod or mutator error, or the server's tRPC error) into the one
  * shape the store reports to the UI.
  */
-import { ZodError } from 'zod';
-import { MutatorError } from '../shared/define-mutator';
+import { MutatorError } from '../shared/mutator-error';
+
+/** One input problem as a Standard Schema reports it (zod's issues are such). */
+export interface InputIssue {
+  readonly message: string;
+  readonly path?: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }> | undefined;
+}
+
+/** Input a mutator's schema refused in the browser (the store validates through the Standard Schema interface). */
+export class InputError extends Error {
+  constructor(readonly issues: readonly InputIssue[]) {
+    super(issues[0]?.message ?? 'Invalid input');
+    this.name = 'InputError';
+  }
+}
 
 /** Why a mutation did not take effect. */
 export interface MutationFailure {
@@ -14,9 +27,9 @@ export interface MutationFailure {
 }
 
 export function describeFailure(name: string, error: unknown): MutationFailure {
-  if (error instanceof ZodError) {
+  if (error instanceof InputError) {
     const issue = error.issues[0];
-    const field = issue?.path.join('.') ?? '';
+    const field = (issue?.path ?? []).map((key) => String(typeof key === 'object' ? key.key : key)).join('.');
     return {
       mutator: name,
       code: 'BAD_REQUEST',

@@ -19,13 +19,13 @@
  *
  * Framework-free (no React): framework/react/sync-react.tsx binds it to React Query; tests drive it directly.
  */
-import type { AnyMutators, AnyRows, MutatorInput } from '../shared/define-mutator';
+import type { AnyMutator, AnyMutators, AnyRows, MutatorInput } from '../shared/define-mutator';
 import type { MutationIdState, SchemaVersionMismatch, Snapshot, SyncMessage } from '../shared/sync-protocol';
-import { MutatorError } from '../shared/define-mutator';
+import { MutatorError } from '../shared/mutator-error';
 import { compareRows } from '../shared/row-order';
 import type { SyncLayout } from '../shared/synced-table';
 import type { CarriedMutation, CarriedMutations } from './carry-over';
-import { describeFailure, type MutationFailure } from './failure';
+import { describeFailure, InputError, type MutationFailure } from './failure';
 import { createClientTransaction, stateFromSnapshot, WorkingState, type TablesState } from './working-state';
 
 /** How the store talks to the server (tRPC in the app; a fake or a direct executor call in tests). */
@@ -126,8 +126,12 @@ interface PendingMutation {
 }
 
 export interface SyncStoreOptions<TMutators extends AnyMutators = AnyMutators> {
-  /** The app's mutators: the store runs them optimistically on its cache. */
-  mutators: TMutators;
+  /**
+   * The app's mutators: the store runs them optimistically on its cache. Or a function that loads them (a dynamic
+   * `import()`): the page then paints without their schemas and zod, and they load once {@link SyncStore.loadMutators}
+   * is called (the React provider calls it after the first render) or when the first mutation needs them (issue 17).
+   */
+  mutators: TMutators | (() => Promise<TMutators>);
   snapshot: Snapshot;
   transport: SyncTransport;
   /** Unique per tab (or script run); defaults to a random UUID. */
@@ -173,8 +177,12 @@ export class SyncStore<TMutators extends AnyMutators = AnyMutators, TRows extend
   /** Carried mutations waiting for the server's last applied id (the feed's first reset); null when none. */
   private held: CarriedMutation[] | null = null;
   private restored: RestoreReport | null = null;
+  /** The mutators once loaded (at once when given as a registry). */
+  private registry: TMutators | null;
+  private registryLoad: Promise<TMutators> | null = null;
 
   constructor(private readonly options: SyncStoreOptions<TMutators>) {
+    this.registry = typeof options.mutators === 'function' ? null : options.mutators;
     const carried = options.carried;
     const adopt = carried && carried.userId === options.snapshot.userId && carried.mutations.length > 0;
     this.clientId = adopt ? carried.clientId : (options.clientId ?? crypto.randomUUID());
@@ -293,35 +301,85 @@ export class SyncStore<TMutators extends AnyMutators = AnyMutators, TRows extend
     return () => this.errorListeners.delete(listener);
   }
 
+  /** The mutators, loading them the first time when the store was given a loader. */
+  loadMutators(): Promise<TMutators> {
+    if (this.registry) return Promise.resolve(this.registry);
+    const load = this.options.mutators as () => Promise<TMutators>;
+    this.registryLoad ??= load().then(
+      (registry) => (this.registry = registry),
+      (error: unknown) => {
+        this.registryLoad = null; // A failed chunk load (say, offline) is tried again by the next mutation.
+        throw error;
+      },
+    );
+    return this.registryLoad;
+  }
+
   /** Runs a mutator optimistically and sends it to the server. */
   mutate<TName extends keyof TMutators & string>(
     name: TName,
     args: MutatorInput<TMutators[TName]>,
   ): MutationHandle {
-    const mutator = Object.hasOwn(this.options.mutators, name) ? this.options.mutators[name] : undefined;
-    // An internal mutator has no procedure a client may call (the server answers 404 too).
-    if (!mutator || mutator.internal)
-      return this.refuse(name, new MutatorError('NOT_FOUND', `No mutator ${name}`));
-    const parsed = mutator.input.safeParse(args);
-    if (!parsed.success) return this.refuse(name, parsed.error);
     let settle!: (result: MutationSettled) => void;
     const settled = new Promise<MutationSettled>((resolve) => (settle = resolve));
-    const mutation: PendingMutation = { id: 0, name, args: parsed.data, settle };
+    const mutation: PendingMutation = { id: 0, name, args, settle };
+    const registry = this.registry;
+    // Loaded (as always after the first moments of a page): validated now, refused at once if invalid.
+    const checked = registry ? this.check(registry, name, args) : null;
+    if (checked && !checked.ok) return this.refuse(name, checked.error);
     const applied = this.enqueue(async () => {
+      // Not loaded yet: validated in the queue, so the mutations made meanwhile keep their order.
+      const valid = checked ?? this.check(await this.loadMutators(), name, args);
+      if (!valid.ok) {
+        mutation.settle({ ok: false, failure: this.report(name, valid.error) });
+        return false;
+      }
+      mutation.args = valid.data;
       // Run on the current view first: a mutator that fails here (e.g. the todo is gone) is never sent, and
       // takes no id (the server requires ids without gaps), so the id is assigned only now.
       const working = new WorkingState(this.view);
-      await mutator.run(createClientTransaction(working, this.userId, this.layout), parsed.data as never);
+      await valid.mutator.run(
+        createClientTransaction(working, this.userId, this.layout),
+        valid.data as never,
+      );
       mutation.id = this.nextMutationId++;
       this.pending.push(mutation);
       this.view = working.result();
       this.emit();
+      return true;
     });
     applied.then(
-      () => this.send(),
+      (queued) => {
+        if (queued) void this.send();
+      },
       (error: unknown) => mutation.settle({ ok: false, failure: this.report(name, error) }),
     );
     return { settled };
+  }
+
+  /**
+   * Finds a mutator a client may call and validates its input, through the schema's Standard Schema interface
+   * (every zod 4 schema, mini or full, has one): the store imports no zod of its own, so a page that loads the
+   * mutators later paints without any (issue 17).
+   */
+  private check(
+    registry: TMutators,
+    name: string,
+    args: unknown,
+  ): { ok: true; mutator: AnyMutator; data: unknown } | { ok: false; error: Error } {
+    const mutator: AnyMutator | undefined = Object.hasOwn(registry, name) ? registry[name] : undefined;
+    // An internal mutator has no procedure a client may call (the server answers 404 too).
+    if (!mutator || mutator.internal)
+      return { ok: false, error: new MutatorError('NOT_FOUND', `No mutator ${name}`) };
+    const result = mutator.input['~standard'].validate(args);
+    if (result instanceof Promise) {
+      return {
+        ok: false,
+        error: new Error(`${name}'s input schema is asynchronous: mutators need a synchronous one`),
+      };
+    }
+    if (result.issues) return { ok: false, error: new InputError(result.issues) };
+    return { ok: true, mutator, data: result.value };
   }
 
   /** Applies one message of the change feed. */
@@ -336,7 +394,7 @@ export class SyncStore<TMutators extends AnyMutators = AnyMutators, TRows extend
         const client = message.snapshot.client;
         if (client?.id === this.clientId) {
           // Held carried mutations: the mutations made since were never sent (their ids mean nothing yet).
-          if (this.held) this.restore(this.held, client.lastMutationId);
+          if (this.held) this.restore(await this.loadMutators(), this.held, client.lastMutationId);
           else this.confirm(client.lastMutationId, null, null);
         }
       } else {
@@ -366,7 +424,7 @@ export class SyncStore<TMutators extends AnyMutators = AnyMutators, TRows extend
    * others are checked against the current mutators and queued before any made since, all renumbered from
    * `lastMutationId + 1` (none of them was sent: the ids are this store's to choose).
    */
-  private restore(held: CarriedMutation[], lastMutationId: number) {
+  private restore(registry: TMutators, held: CarriedMutation[], lastMutationId: number) {
     this.held = null;
     let applied = 0;
     const kept: PendingMutation[] = [];
@@ -376,20 +434,16 @@ export class SyncStore<TMutators extends AnyMutators = AnyMutators, TRows extend
         applied++;
         continue;
       }
-      const mutator = Object.hasOwn(this.options.mutators, carried.name)
-        ? this.options.mutators[carried.name]
-        : undefined;
-      if (!mutator || mutator.internal) {
-        const gone = new MutatorError('NOT_FOUND', `${carried.name} no longer exists after the update`);
+      const valid = this.check(registry, carried.name, carried.args);
+      if (!valid.ok) {
+        const gone =
+          valid.error instanceof MutatorError && valid.error.code === 'NOT_FOUND'
+            ? new MutatorError('NOT_FOUND', `${carried.name} no longer exists after the update`)
+            : valid.error;
         dropped.push(this.report(carried.name, gone));
         continue;
       }
-      const parsed = mutator.input.safeParse(carried.args);
-      if (!parsed.success) {
-        dropped.push(this.report(carried.name, parsed.error));
-        continue;
-      }
-      kept.push({ id: 0, name: carried.name, args: parsed.data, settle: () => undefined });
+      kept.push({ id: 0, name: carried.name, args: valid.data, settle: () => undefined });
     }
     const queue = [...kept, ...this.pending];
     this.pending.length = 0;
@@ -426,7 +480,8 @@ export class SyncStore<TMutators extends AnyMutators = AnyMutators, TRows extend
     const tx = createClientTransaction(working, this.userId, this.layout);
     for (const mutation of this.pending) {
       try {
-        await this.options.mutators[mutation.name]?.run(tx, mutation.args as never);
+        // Pending mutations exist only once the mutators are loaded (mutate validates with them first).
+        await this.registry?.[mutation.name]?.run(tx, mutation.args as never);
       } catch {
         // It no longer applies to the new server state (say, its row was deleted elsewhere); the server will
         // refuse it too, and its failure will be reported then. Until that, it simply has no visible effect.
@@ -546,9 +601,13 @@ export class SyncStore<TMutators extends AnyMutators = AnyMutators, TRows extend
     return failure;
   }
 
-  private enqueue(operation: () => Promise<void>): Promise<void> {
+  private enqueue<TResult = void>(operation: () => Promise<TResult>): Promise<TResult> {
     const result = this.work.then(operation);
-    this.work = result.catch(() => undefined); // The next operation runs whatever this one's outcome.
+    // The next operation runs whatever this one's outcome.
+    this.work = result.then(
+      () => undefined,
+      () => undefined,
+    );
     return result;
   }
 

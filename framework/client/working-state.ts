@@ -2,13 +2,8 @@
  * The client-side `tx` of a mutator: reads and writes over an in-memory copy of the synced tables. Copy-on-write, so
  * replaying pending mutations on top of server state never touches the server state itself.
  */
-import {
-  conflict,
-  MutatorError,
-  type AnyRow,
-  type MutatorTx,
-  type TableAccess,
-} from '../shared/define-mutator';
+import type { AnyRow, MutatorTx, TableAccess } from '../shared/define-mutator';
+import { conflict, MutatorError } from '../shared/mutator-error';
 import { compareRows } from '../shared/row-order';
 import type { SyncedTablesData } from '../shared/sync-protocol';
 import type { SyncLayout } from '../shared/synced-table';

@@ -22,10 +22,10 @@ import {
   useSyncExternalStore,
   type ReactNode,
 } from 'react';
-import type { z } from 'zod';
 import type {
   AnyMutators,
   AnyRows,
+  AnySchema,
   Mutator,
   MutatorInput,
   PublicMutatorName,
@@ -48,7 +48,7 @@ import { rowsPublisher } from './rows-publisher';
 
 /** The synced tables a registry's mutators reach (their `tx` type), by name → row type. */
 export type RowsOfMutators<TMutators extends AnyMutators> =
-  TMutators[keyof TMutators] extends Mutator<z.ZodType, infer TRows> ? TRows : AnyRows;
+  TMutators[keyof TMutators] extends Mutator<AnySchema, infer TRows> ? TRows : AnyRows;
 
 /** `useMutate()`'s functions: one per public mutator, taking its input. */
 export type MutateFunctions<TMutators extends AnyMutators> = {
@@ -57,7 +57,12 @@ export type MutateFunctions<TMutators extends AnyMutators> = {
 
 /** What the app passes: its mutators (the store runs them optimistically in the browser) and schema version. */
 export interface SyncReactOptions<TMutators extends AnyMutators> {
-  mutators: TMutators;
+  /**
+   * The registry, or a function that imports it (`() => import('@/mutators/registry').then((m) => m.mutators)`,
+   * with the type from `import type`): the page then paints without the mutators' schemas and zod, and the
+   * provider loads them right after its first render (issue 17: the first load's size).
+   */
+  mutators: TMutators | (() => Promise<TMutators>);
   /**
    * The app's schema version, the same number the server gets (createSyncServer's `schemaVersion`): sent with every
    * mutation and feed subscription; a server of another version makes the page offer a reload. Default 1.
@@ -149,6 +154,13 @@ export function createSyncReact<
 
     useEffect(() => followFeed(client, store), [client, store]);
 
+    // Lazily given mutators load now, after the first paint, so that a click finds them loaded.
+    useEffect(() => {
+      store.loadMutators().catch((error: unknown) => {
+        console.error('[sync] the mutators did not load; the next change tries again:', error);
+      });
+    }, [store]);
+
     return <SyncContext.Provider value={store}>{props.children}</SyncContext.Provider>;
   }
 
@@ -173,8 +185,26 @@ export function createSyncReact<
   function useMutate(): MutateFunctions<TMutators> {
     const store = useSyncStore();
     return useMemo(() => {
+      const registry = options.mutators;
+      if (typeof registry === 'function') {
+        // The names are not known before the registry loads: a function per name asked for, made on first use.
+        // The store refuses a name that is not a public mutator (NOT_FOUND), as the server does.
+        const made = new Map<string, (args: never) => MutationHandle>();
+        return new Proxy({} as MutateFunctions<TMutators>, {
+          get(_target, name) {
+            // Not `then`: the object must not look like a promise to whoever awaits or resolves it.
+            if (typeof name !== 'string' || name === 'then') return undefined;
+            let mutate = made.get(name);
+            if (!mutate) {
+              mutate = (args: never) => store.mutate(name, args);
+              made.set(name, mutate);
+            }
+            return mutate;
+          },
+        });
+      }
       const functions: Record<string, unknown> = {};
-      for (const [name, mutator] of Object.entries(options.mutators)) {
+      for (const [name, mutator] of Object.entries(registry)) {
         if (!mutator.internal) functions[name] = (args: never) => store.mutate(name, args);
       }
       return functions as MutateFunctions<TMutators>;

@@ -7,7 +7,8 @@
  * - write explicit values (`completed: true`), not toggles of what is currently stored;
  * - check authorization first, before existence, so errors reveal nothing about other users' rows.
  */
-import type { z } from 'zod';
+import type { z } from 'zod/mini';
+import './zod-setup';
 
 /** A row of any synced table: every synced table has a uuid `id` primary key. */
 export type AnyRow = { id: string };
@@ -54,35 +55,7 @@ export interface MutatorTx<TRows extends AnyRows = AnyRows> {
   enqueueAction(action: string, input: unknown): Promise<string | null>;
 }
 
-/** Marks a {@link MutatorError}; `Symbol.for` so that every copy of this module shares it. */
-const MUTATOR_ERROR = Symbol.for('trpc-actions-starter.MutatorError');
-
-/** An error a mutator throws on purpose; its code becomes the tRPC error code the caller sees. */
-export class MutatorError extends Error {
-  readonly [MUTATOR_ERROR] = true;
-
-  constructor(
-    readonly code: 'BAD_REQUEST' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'MutatorError';
-  }
-
-  /**
-   * `instanceof` by brand, not by class identity: Next's server build can hold two instances of this module (the
-   * app's mutators in one chunk, the executor in another; seen in `next build` with Turbopack), and a refusal the
-   * executor did not recognize became INTERNAL_SERVER_ERROR instead of, say, NOT_FOUND.
-   */
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return typeof value === 'object' && value !== null && MUTATOR_ERROR in value;
-  }
-}
-
-/** The error of `insert` when the id is taken, the same in the browser and on the server. */
-export function conflict(table: string, id: string): MutatorError {
-  return new MutatorError('CONFLICT', `A ${table} row with id ${id} already exists`);
-}
+export { conflict, MutatorError } from './mutator-error';
 
 /**
  * Where a procedure is offered as a tool (to the copilot's model, to MCP clients). The page URL and properties come
@@ -147,9 +120,16 @@ export interface ToolExposure<TInput = Record<string, unknown>> {
   describe?(input: Partial<Record<keyof TInput, unknown>>, read: ToolReadContext): string | Promise<string>;
 }
 
+/**
+ * Any zod 4 schema, from `zod/mini` (what the example's mutators use: the browser then loads only the checks they
+ * need, issue 17) or from full `zod`. Parse it with the `safeParse` function of either package: the common type has
+ * no methods.
+ */
+export type AnySchema = z.core.$ZodType;
+
 /** A mutator definition, as stored in the registry. `TRows`: the synced tables its `tx` reaches. */
 export interface Mutator<
-  TSchema extends z.ZodType = z.ZodType,
+  TSchema extends AnySchema = AnySchema,
   TRows extends AnyRows = AnyRows,
   TInternal extends boolean = boolean,
 > {
@@ -168,7 +148,7 @@ export interface Mutator<
 }
 
 /** Any mutator, its input and tables erased: what the framework's internals store and run. */
-export type AnyMutator = Mutator<z.ZodType, AnyRows>;
+export type AnyMutator = Mutator<AnySchema, AnyRows>;
 
 /** A registry of mutators by name. */
 export type AnyMutators = { [name: string]: AnyMutator };
@@ -178,7 +158,7 @@ export type AnyMutators = { [name: string]: AnyMutator };
  * createDefineMutator<SyncedRows>()`. The input type of `run` is inferred from the schema.
  */
 export function createDefineMutator<TRows extends AnyRows>() {
-  return function defineMutator<TSchema extends z.ZodType, TInternal extends boolean = false>(
+  return function defineMutator<TSchema extends AnySchema, TInternal extends boolean = false>(
     definition: Mutator<TSchema, TRows, TInternal>,
   ): Mutator<TSchema, TRows, TInternal> {
     return definition;
@@ -186,7 +166,7 @@ export function createDefineMutator<TRows extends AnyRows>() {
 }
 
 /** The input type a mutator accepts from callers (before zod defaults/transforms). */
-export type MutatorInput<TMutator> = TMutator extends { input: infer TSchema extends z.ZodType }
+export type MutatorInput<TMutator> = TMutator extends { input: infer TSchema extends AnySchema }
   ? z.input<TSchema>
   : never;
 

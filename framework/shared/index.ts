@@ -12,6 +12,7 @@ export {
   type AnyMutators,
   type AnyRow,
   type AnyRows,
+  type AnySchema,
   type Mutator,
   type MutatorInput,
   type MutatorTx,

@@ -1,4 +1,6 @@
 'use client';
+// First: the AI SDK's zod schemas below must not probe for eval (client/zod-jitless.ts).
+import '@/client/zod-jitless';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTRPC } from '@/client/react';

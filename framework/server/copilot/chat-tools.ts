@@ -8,8 +8,7 @@
  */
 import 'server-only';
 import { jsonSchema, tool, zodSchema, type JSONSchema7, type ToolSet } from 'ai';
-import type { z } from 'zod';
-import type { ToolContext } from '../../shared/define-mutator';
+import type { AnySchema, ToolContext } from '../../shared/define-mutator';
 import { describeToolError } from '../runtime/tool-errors';
 import type { ToolApprovalGrant } from '../runtime/tool-approvals';
 import { callTool, listTools } from '../runtime/tool-registry';
@@ -30,8 +29,8 @@ export class ToolCallError extends Error {
 export type ToolTimingHook = (name: string, startedAt: number, endedAt: number) => void;
 
 /** The JSON schema the model sees, made once per procedure schema (the registries are static). */
-const modelSchemas = new WeakMap<z.ZodType, JSONSchema7>();
-function modelSchema(input: z.ZodType): JSONSchema7 {
+const modelSchemas = new WeakMap<AnySchema, JSONSchema7>();
+function modelSchema(input: AnySchema): JSONSchema7 {
   let schema = modelSchemas.get(input);
   if (!schema) {
     schema = zodSchema(input).jsonSchema as JSONSchema7;

@@ -7,7 +7,7 @@ import 'server-only';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { MCP_PATH, type ToolContext } from '../../shared/define-mutator';
+import { MCP_PATH, type AnySchema, type ToolContext } from '../../shared/define-mutator';
 import { describeToolError } from '../runtime/tool-errors';
 import { callTool, listTools, type ToolDescriptor } from '../runtime/tool-registry';
 import type { Runtime } from '../runtime/runtime';
@@ -25,16 +25,24 @@ export function mcpTools(
   return { tools: listTools(runtime, context).filter((tool) => !tool.needsApproval), context };
 }
 
-function outputSchemaOf(tool: ToolDescriptor): z.ZodObject | undefined {
+/**
+ * Object schemas of either zod package (a mutator's input is `zod/mini`, an action's full `zod`): core's class
+ * recognizes both, where full zod's `ZodObject` would take a mini object for a non-object and offer no fields.
+ */
+function asObjectSchema(schema: AnySchema | null): z.core.$ZodObject | undefined {
+  return schema instanceof z.core.$ZodObject ? schema : undefined;
+}
+
+function outputSchemaOf(tool: ToolDescriptor): z.core.$ZodObject | undefined {
   if (tool.kind === 'mutator') return mutatorOutput;
-  return tool.outputSchema instanceof z.ZodObject ? tool.outputSchema : undefined;
+  return asObjectSchema(tool.outputSchema);
 }
 
 export function createMcpServer(runtime: Runtime, user: { id: string }, origin: string): McpServer {
   const server = new McpServer({ name: 'trpc-actions-starter', version: '0.1.0' });
   const { tools, context } = mcpTools(runtime, user, origin);
   for (const tool of tools) {
-    const inputSchema = tool.inputSchema instanceof z.ZodObject ? tool.inputSchema : z.object({});
+    const inputSchema: z.core.$ZodObject = asObjectSchema(tool.inputSchema) ?? z.object({});
     const outputSchema = outputSchemaOf(tool);
     server.registerTool(
       tool.name,

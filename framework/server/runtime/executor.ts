@@ -135,7 +135,9 @@ async function executeMutationInSpan(
     userId,
     name,
     mutator,
-    parsed: refuseUnstorableText(mutator.input.safeParse(envelope.data.args)),
+    // Full zod's safeParse whatever package built the schema: its error is the Error-based ZodError that
+    // errors.ts and the tRPC error formatter recognize (a `zod/mini` schema's own method gives core's error).
+    parsed: refuseUnstorableText(z.safeParse(mutator.input, envelope.data.args)),
     clientId,
     mutationId,
     traceContext: activeContext(),
@@ -169,7 +171,7 @@ interface MutationJob {
   userId: string;
   name: string;
   mutator: AnyMutator;
-  parsed: ReturnType<AnyMutator['input']['safeParse']>;
+  parsed: z.ZodSafeParseResult<unknown>;
   clientId: string | undefined;
   mutationId: number | undefined;
   /** The mutation's span context: its group commit's span is its child (or links to it). */

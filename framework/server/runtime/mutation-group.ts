@@ -4,6 +4,7 @@
  */
 import 'server-only';
 import { TRPCError } from '@trpc/server';
+import { safeParse } from 'zod';
 import type { AnyMutators, MutatorInput } from '../../shared/define-mutator';
 import { publishCommitted, recordCommit, type LogEntry } from './commit';
 import { prefixIssues, refuseUnstorableText } from './errors';
@@ -22,7 +23,8 @@ async function runMutatorIn(
 ): Promise<RecordedChange[]> {
   const mutator = Object.hasOwn(runtime.app.mutators, name) ? runtime.app.mutators[name] : undefined;
   if (!mutator) throw new TRPCError({ code: 'NOT_FOUND', message: `No mutator ${name}` });
-  const parsed = refuseUnstorableText(mutator.input.safeParse(args));
+  // Full zod's safeParse for a schema of either package, as the executor does (executor.ts says why).
+  const parsed = refuseUnstorableText(safeParse(mutator.input, args));
   if (!parsed.success) throw prefixIssues(parsed.error, 'args');
   const tx = createServerTransaction(runtime.app, db, userId, (tx) => limitModelCall(runtime, userId, tx));
   await mutator.run(tx, parsed.data as never);

@@ -7,6 +7,7 @@ import 'server-only';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import type {
+  AnySchema,
   ToolContext,
   ToolExposure,
   ToolFillContext,
@@ -27,16 +28,16 @@ export interface ToolDescriptor {
   kind: 'mutator' | 'action';
   description: string;
   /** The procedure's input schema without the fields the server fills ({@link ToolExposure.fill}). */
-  inputSchema: z.ZodType;
+  inputSchema: AnySchema;
   /** The action's output schema; null for mutators (they answer with the fields the server filled). */
-  outputSchema: z.ZodType | null;
+  outputSchema: AnySchema | null;
   needsApproval: boolean;
 }
 
 interface Exposable {
   description?: string;
-  input: z.ZodType;
-  output?: z.ZodType;
+  input: AnySchema;
+  output?: AnySchema;
   tool?: ToolExposure;
   internal?: boolean;
 }
@@ -91,16 +92,18 @@ function buildTools(app: SyncApp): Map<string, ExposedTool> {
   return tools;
 }
 
-/** The input schema minus the filled fields; only object schemas can have fields filled. */
-function modelFacingSchema(procedure: string, input: z.ZodType, exposure: ToolExposure): z.ZodType {
+/**
+ * The input schema minus the filled fields; only object schemas can have fields filled. Of either zod package (a
+ * mutator's is `zod/mini`, an action's full `zod`): the omitted copy keeps its package's class.
+ */
+function modelFacingSchema(procedure: string, input: AnySchema, exposure: ToolExposure): AnySchema {
   const filled = Object.keys(exposure.fill ?? {});
   if (filled.length === 0) return input;
-  if (!(input instanceof z.ZodObject)) {
+  if (!(input instanceof z.core.$ZodObject)) {
     throw new Error(`${procedure} fills tool input fields, so its input must be a z.object`);
   }
-  // zod types the mask by the object's known keys; these come from the definition at run time.
-  const mask = Object.fromEntries(filled.map((key) => [key, true])) as Parameters<typeof input.omit>[0];
-  return input.omit(mask);
+  const mask = Object.fromEntries(filled.map((key) => [key, true]));
+  return z.core.util.omit(input, mask) as AnySchema;
 }
 
 function isAvailable(exposure: ToolExposure, context: ToolContext): boolean {
