@@ -35,7 +35,7 @@ afterAll(async () => {
 
 async function newUser() {
   const user = await ensureUser(runtime, crypto.randomUUID());
-  return { id: user.id, cookie: await sessionCookie(user.id) };
+  return { id: user.id, cookie: await sessionCookie(runtime, user.id) };
 }
 
 /** One chat turn on a page; `messages` defaults to a single user message that carries the script's token. */

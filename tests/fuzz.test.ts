@@ -43,7 +43,7 @@ import { createTrpcHandler } from '@/server/http/trpc';
 import { handleMcp } from '@/server/mcp/mcp-handler';
 import { mcpTools } from '@/framework/server/mcp/mcp-server';
 import { appRouter } from '@/server/routers/_app';
-import { SESSION_COOKIE, signSession } from '@/server/session';
+import { newSession, SESSION_COOKIE } from './helpers/auth';
 import { ensureUser } from '@/framework/server/users';
 import { startModelServer, type ModelServer } from '../e2e/support/model-server';
 import { chatDeps, chatRequest, TEST_SECRET } from './helpers/chat';
@@ -104,7 +104,7 @@ afterAll(async () => {
 });
 
 async function cookieFor(userId: string, secret = TEST_SECRET) {
-  return `${SESSION_COOKIE}=${await signSession({ userId }, secret)}`;
+  return (await newSession(runtime, secret, userId)).cookie;
 }
 
 /** What one property saw, printed at the end so a reader knows what was exercised. */

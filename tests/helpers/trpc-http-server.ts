@@ -1,13 +1,12 @@
 /**
  * The app's tRPC router on a real loopback HTTP server (queries, mutations and SSE subscriptions), over a test
- * runtime, for tests that need real sockets without a Next build. Sessions are the same signed cookies as the app's.
+ * runtime, for tests that need real sockets without a Next build. Sessions are the app's Better Auth sessions (tests/helpers/auth.ts makes them).
  */
 import type { AddressInfo } from 'node:net';
 import { createHTTPServer } from '@trpc/server/adapters/standalone';
-import { contextFromSessionCookie } from '@/server/context';
+import { contextFromSession } from '@/server/context';
 import { appRouter } from '@/server/routers/_app';
 import type { Runtime } from '@/framework/server/runtime/runtime';
-import { readCookie, SESSION_COOKIE } from '@/server/session';
 
 export interface TrpcHttpServer {
   /** Base URL for `createClient({ url })`. */
@@ -20,10 +19,7 @@ export async function startTrpcHttpServer(runtime: Runtime, sessionSecret: strin
     router: appRouter,
     basePath: '/api/trpc/',
     createContext: ({ req }) =>
-      contextFromSessionCookie(readCookie(req.headers.cookie ?? null, SESSION_COOKIE), {
-        runtime,
-        sessionSecret,
-      }),
+      contextFromSession(new Headers({ cookie: req.headers.cookie ?? '' }), { runtime, sessionSecret }),
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
