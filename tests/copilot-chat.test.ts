@@ -430,7 +430,7 @@ describe('requests that are refused', () => {
   });
 
   it('no session, or a forged one → 401', async () => {
-    for (const cookie of [null, 'starter_session=forged.AAAA']) {
+    for (const cookie of [null, 'starter.session_token=forged.AAAA']) {
       const response = await handleChat(chatRequest(valid(), cookie), chatDeps(runtime, model.baseUrl));
       expect(response.status).toBe(401);
     }

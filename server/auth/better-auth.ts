@@ -118,6 +118,8 @@ export function createAuth(config: AuthConfig) {
     },
     advanced: {
       cookiePrefix: AUTH_COOKIE_PREFIX,
+      // Its default skips the check under NODE_ENV=test: tests must see the Origin check production has.
+      disableOriginCheck: false,
       useSecureCookies: config.secureCookies ?? false,
       database: { generateId: () => crypto.randomUUID() },
       ipAddress: { ipAddressHeaders: [AUTH_CLIENT_ADDRESS_HEADER] },
