@@ -5,6 +5,11 @@
 import 'server-only';
 
 /** Sends `mail` (to one recipient). */
-export async function sendMail(mail: { to: string; subject: string; text: string; html?: string }): Promise<void> {
+export async function sendMail(mail: {
+  to: string;
+  subject: string;
+  text: string;
+  html?: string;
+}): Promise<void> {
   console.info(`[mail] to ${mail.to}: ${mail.subject}\n${mail.text}`);
 }
