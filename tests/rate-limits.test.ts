@@ -15,7 +15,7 @@ import { actionRuns, users } from '@/framework/server/schema';
 import { actions, type ActionName } from '@/server/actions/registry';
 import { createInnerContext } from '@/server/context';
 import { handleChat } from '@/server/copilot/chat-handler';
-import { getEnv, parseEnv } from '@/server/env';
+import { parseEnv } from '@/server/env';
 import type * as Instance from '@/server/instance';
 import { createTrpcHandler } from '@/server/http/trpc';
 import { addressKey, clientAddress, PEER_ADDRESS_HEADER } from '@/framework/server/limits/client-address';

@@ -8,7 +8,7 @@ import superjson from 'superjson';
 import { sql } from 'drizzle-orm';
 import { schemaVersion } from '@/mutators/schema-version';
 import { createTrpcHandler } from '@/server/http/trpc';
-import { newSession, SESSION_COOKIE } from './helpers/auth';
+import { newSession } from './helpers/auth';
 import { readSse } from './helpers/sse-reader';
 import { createTestRuntime } from './helpers/test-database';
 

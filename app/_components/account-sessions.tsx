@@ -1,7 +1,10 @@
 'use client';
 import Link from 'next/link';
-import { useCallback, useEffect, useState } from 'react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
 import { authClient, useAccount } from '@/client/auth-client';
+
+const SESSIONS_KEY = ['auth', 'sessions'] as const;
 
 interface SessionRow {
   id: string;
@@ -20,17 +23,17 @@ interface SessionRow {
 export function AccountSessions() {
   const account = useAccount();
   const current = authClient.useSession().data?.session.id ?? null;
-  const [sessions, setSessions] = useState<SessionRow[] | null>(null);
+  const queryClient = useQueryClient();
   const [error, setError] = useState<string | null>(null);
-
-  const load = useCallback(async () => {
-    const { data, error } = await authClient.listSessions();
-    if (error) setError(error.message ?? 'Could not list the sessions');
-    else setSessions(data as SessionRow[]);
-  }, []);
-  useEffect(() => {
-    void load();
-  }, [load]);
+  const { data: sessions, error: listError } = useQuery({
+    queryKey: SESSIONS_KEY,
+    queryFn: async () => {
+      const { data, error } = await authClient.listSessions();
+      if (error) throw new Error(error.message ?? 'Could not list the sessions');
+      return data as SessionRow[];
+    },
+  });
+  const load = () => queryClient.invalidateQueries({ queryKey: SESSIONS_KEY });
 
   async function revoke(token: string) {
     setError(null);
@@ -65,9 +68,9 @@ export function AccountSessions() {
       <section className="card settings-form" aria-labelledby="sessions-heading">
         <h2 id="sessions-heading">Sessions</h2>
         <p className="hint">Every browser signed in as you. Revoking one signs it out at once.</p>
-        {error && (
+        {(error ?? listError) && (
           <p className="form-error" role="alert">
-            {error}
+            {error ?? listError?.message}
           </p>
         )}
         <ul className="token-list">

@@ -2,12 +2,12 @@
  * What the sign-in page and the account menu need from the server besides Better Auth's own routes: which sign-in
  * methods are turned on (a button only for a configured provider).
  */
-import { publicProcedure, router } from '@/framework/server';
+import { router, userProcedure } from '@/framework/server';
 import { getEnv } from '../env';
 
 export const accountRouter = router({
   /** The social providers configured in env (GITHUB_* / GOOGLE_*); email + password is always on. */
-  methods: publicProcedure.query(() => {
+  methods: userProcedure.query(() => {
     const env = getEnv();
     return {
       github: Boolean(env.GITHUB_CLIENT_ID && env.GITHUB_CLIENT_SECRET),

@@ -47,6 +47,16 @@ export async function newSession(
   }
   const session = await context.internalAdapter.createSession(userId);
   if (!session) throw new Error('Better Auth made no session');
-  const value = `${session.token}.${createHmac('sha256', secret).update(session.token).digest('base64')}`;
+  const value = signed(session.token, secret);
   return { userId, sessionId: session.id, value, cookie: `${SESSION_COOKIE}=${encodeURIComponent(value)}` };
+}
+
+/** A session cookie (Cookie header pair) carrying `token` signed with `secret`: forged, unless it is the app's. */
+export function forgedCookie(token: string, secret: string): string {
+  return `${SESSION_COOKIE}=${encodeURIComponent(signed(token, secret))}`;
+}
+
+/** Better Auth's signed cookie value: the token, a dot, HMAC-SHA256 of the token in base64. */
+function signed(token: string, secret: string): string {
+  return `${token}.${createHmac('sha256', secret).update(token).digest('base64')}`;
 }
