@@ -44,6 +44,9 @@ async function withSession(request: NextRequest): Promise<Response> {
     });
     if (session === null) return unavailable();
     if (session.found) return withCookies(next(), session.headers);
+    // A revoked, expired or replaced session (a guest who signed in, whose tabs wait for the account's cookie):
+    // an API call is refused by its route (401), never quietly given a new, empty guest. A page gets one.
+    if (request.nextUrl.pathname.startsWith('/api/')) return next();
   }
 
   // A new visitor, who would become a new user: limited per client address (429 with Retry-After, and no cookie).
@@ -53,7 +56,12 @@ async function withSession(request: NextRequest): Promise<Response> {
   try {
     // The guest (its framework row and welcome rows too: the user-create hook in server/auth/better-auth.ts).
     const auth = await processAuth();
-    const { headers } = await auth.api.signInAnonymous({ headers: request.headers, returnHeaders: true });
+    // Without the stale cookies of a revoked or expired session: Better Auth would answer them by expiring the
+    // session cookie, the new guest's included.
+    const { headers } = await auth.api.signInAnonymous({
+      headers: withoutAuthCookies(request.headers),
+      returnHeaders: true,
+    });
     applySetCookies(request.headers, headers.getSetCookie());
     return withCookies(next(), headers);
   } catch (error) {
@@ -91,6 +99,18 @@ function hasSessionCookie(request: NextRequest): boolean {
   return request.cookies
     .getAll()
     .some(({ name }) => name.replace(/^__Secure-/, '') === `${AUTH_COOKIE_PREFIX}.session_token`);
+}
+
+/** A copy of `headers` whose Cookie header has none of our auth cookies. */
+function withoutAuthCookies(headers: Headers): Headers {
+  const copy = new Headers(headers);
+  const kept = (headers.get('cookie') ?? '')
+    .split(';')
+    .map((pair) => pair.trim())
+    .filter((pair) => pair && !pair.replace(/^__Secure-/, '').startsWith(`${AUTH_COOKIE_PREFIX}.`));
+  if (kept.length > 0) copy.set('cookie', kept.join('; '));
+  else copy.delete('cookie');
+  return copy;
 }
 
 /** Copies Better Auth's Set-Cookie lines onto the response. */

@@ -3,18 +3,13 @@
  * reloaded; sign-out; sign-in from a new browser shows the same data; a wrong password says so and changes nothing;
  * a session revoked from another browser loses access at once.
  */
-import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 
 const PASSWORD = 'a long enough password';
 
 async function openLive(page: Page) {
   await page.goto('/');
   await expect(page.getByTestId('connection')).toHaveAttribute('data-state', 'live');
-}
-
-/** A second window of the same browser (same cookies). */
-async function sameBrowser(browser: Browser, context: BrowserContext) {
-  return browser.newContext({ storageState: await context.storageState() });
 }
 
 async function addTodo(page: Page, text: string) {
@@ -52,8 +47,8 @@ test('a guest signs up and keeps its todos, live in a second tab; sign-out; sign
   await openLive(page);
   await expect(page.getByTestId('account-menu')).toHaveAttribute('data-account', 'guest');
   await addTodo(page, 'Made as a guest');
-  const secondWindow = await sameBrowser(browser, context);
-  const second = await secondWindow.newPage();
+  // A second tab of the same browser: one cookie jar, as tabs share it.
+  const second = await context.newPage();
   await openLive(second);
   await expect(second.getByTestId('todo-text').filter({ hasText: 'Made as a guest' })).toBeVisible();
 
@@ -79,7 +74,7 @@ test('a guest signs up and keeps its todos, live in a second tab; sign-out; sign
   await expect(other.getByTestId('account-email')).toHaveText(email);
   await expect(other.getByTestId('todo-text').filter({ hasText: 'Made as a guest' })).toBeVisible();
   await expect(other.getByTestId('todo-text').filter({ hasText: 'Made as the account' })).toBeVisible();
-  await secondWindow.close();
+  await second.close();
   await elsewhere.close();
 });
 

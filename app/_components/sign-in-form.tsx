@@ -89,10 +89,15 @@ export function SignInForm() {
               maxLength={128}
               required
               value={password}
+              aria-describedby={mode === 'sign-up' ? 'password-hint' : undefined}
               onChange={(event) => setPassword(event.target.value)}
             />
-            {mode === 'sign-up' && <span className="hint">8 to 128 characters.</span>}
           </label>
+        )}
+        {mode === 'sign-up' && (
+          <span className="hint" id="password-hint">
+            Passwords are 8 to 128 characters.
+          </span>
         )}
         {error && (
           <p className="form-error" role="alert" data-testid="auth-error">

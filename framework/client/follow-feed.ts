@@ -29,7 +29,13 @@ export function followFeed(
 ): () => void {
   let subscription: { unsubscribe(): void } | null = null;
   let stopped = false;
+  let retry: ReturnType<typeof setTimeout> | null = null;
+  // While following a replaced session: how many times the new subscription was refused so far. The feed can end
+  // before the browser has the account's cookie (the sign-up's answer is still on its way), and a subscription with
+  // the old cookie is refused (401): it tries again, a little later each time, until the cookie has arrived.
+  let following: number | null = null;
   const subscribe = (fromScratch: boolean) => {
+    retry = null;
     subscription = client.sync.changes.subscribe(
       {
         // A store restoring carried mutations starts from a reset: its snapshot says which ids the server applied.
@@ -39,6 +45,7 @@ export function followFeed(
       },
       {
         onData: (event) => {
+          following = null;
           store
             .applyMessage(event.data)
             .catch((error: unknown) => console.error('[sync] bad feed message', error));
@@ -56,14 +63,21 @@ export function followFeed(
             store.markOutdated(mismatch);
             return;
           }
+          const unauthorized = error.data?.code === 'UNAUTHORIZED';
           // The session's guest became an account: follow it (the cookie now names the account).
-          if (sessionReplacedOf(error)) {
-            if (!stopped) subscribe(true);
+          if (sessionReplacedOf(error)) following = 0;
+          // (Refused with 401, the EventSource closes: the error then carries no tRPC code, so any error counts.)
+          else if (following !== null && following < FOLLOW_ATTEMPTS) following++;
+          else following = null;
+          if (following !== null) {
+            store.setConnectionState('reconnecting');
+            if (!stopped)
+              retry = setTimeout(() => subscribe(true), following === 0 ? 0 : 100 * 2 ** following);
             return;
           }
           console.error('[sync] change feed failed:', error.message);
           // Revoked, expired or signed out: no feed until the page has a session again.
-          store.setConnectionState(error.data?.code === 'UNAUTHORIZED' ? 'signed-out' : 'reconnecting');
+          store.setConnectionState(unauthorized ? 'signed-out' : 'reconnecting');
         },
       },
     );
@@ -71,6 +85,10 @@ export function followFeed(
   subscribe(false);
   return () => {
     stopped = true;
+    if (retry) clearTimeout(retry);
     subscription?.unsubscribe();
   };
 }
+
+/** Refusals tolerated while following a replaced session: 0.2 + 0.4 + … + 25.6 s ≈ 51 s for the cookie to arrive. */
+const FOLLOW_ATTEMPTS = 7;
