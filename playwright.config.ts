@@ -84,6 +84,8 @@ export default defineConfig({
         DATABASE_URL: '',
         SESSION_SECRET: 'e2e-session-secret-with-at-least-32-characters',
         ...E2E_MAIL_ENV,
+        // Plain http: the session cookie is not Secure (and has no __Secure- prefix), as in development.
+        BETTER_AUTH_URL: BASE_URL,
         NEXT_TELEMETRY_DISABLED: '1',
         // Lets a spec hold its mutations on the server (x-test-delay-ms) to see the optimistic update first.
         ALLOW_TEST_DELAY: '1',

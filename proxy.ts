@@ -1,22 +1,18 @@
 /**
- * Runs before every page and API request: gives a visitor without a valid session a new anonymous one, and names
- * the process that answered when SERVED_BY asks for it.
- * The cookie is set on the response and also on the request being handled, so that this very request's server
- * render already sees the user (no empty first page). It also sets the Content-Security-Policy, whose nonce must
+ * Runs before every page and API request: gives a visitor without a valid session a guest account at once (Better
+ * Auth's anonymous plugin: a user and a session), and names the process that answered when SERVED_BY asks for it.
+ * The session cookie is set on the response and also on the request being handled, so that this very request's
+ * server render already sees the user (no empty first page). It also sets the Content-Security-Policy, whose nonce must
  * be new for every request (server/http/security-headers.ts); next.config.ts adds the other security headers.
  */
+import { applySetCookies } from 'better-auth/cookies';
 import { NextResponse, type NextRequest } from 'next/server';
 import { getEnv } from '@/server/env';
 import { contentSecurityPolicy, createNonce } from '@/server/http/security-headers';
 import { getRuntime } from '@/server/instance';
+import { authConfigOf, authFor } from '@/server/auth/auth-instance';
 import { refuseNewVisitor } from '@/framework/server';
-import {
-  newSession,
-  SESSION_COOKIE,
-  SESSION_MAX_AGE_SECONDS,
-  signSession,
-  verifySession,
-} from '@/server/session';
+import { AUTH_COOKIE_PREFIX } from '@/server/auth/better-auth';
 
 const HEALTH_PATH = '/api/health';
 
@@ -39,24 +35,87 @@ async function withSession(request: NextRequest): Promise<Response> {
   // new-visitor budget of its address (the balancer's, shared by every visitor behind it).
   if (request.nextUrl.pathname === HEALTH_PATH) return next();
   const env = getEnv();
-  const secret = env.SESSION_SECRET;
-  if (await verifySession(request.cookies.get(SESSION_COOKIE)?.value, secret)) return next();
+  if (hasSessionCookie(request)) {
+    // Read from the database (a revoked or expired session is no session). Better Auth may extend the session
+    // while reading it (once a day): its refreshed cookie goes to the browser.
+    const session = await readSession(request).catch((error: unknown) => {
+      console.error('[auth] could not read a session:', error);
+      return null;
+    });
+    if (session === null) return unavailable();
+    if (session.found) return withCookies(next(), session.headers);
+    // A revoked, expired or replaced session (a guest who signed in, whose tabs wait for the account's cookie):
+    // an API call is refused by its route (401), never quietly given a new, empty guest. A page gets one.
+    if (request.nextUrl.pathname.startsWith('/api/')) return next();
+  }
 
   // A new visitor, who would become a new user: limited per client address (429 with Retry-After, and no cookie).
   const refusal = await refuseNewVisitor(getRuntime, request.headers, env.TRUSTED_PROXY_HOPS);
   if (refusal) return refusal;
 
-  const value = await signSession(newSession(), secret);
-  request.cookies.set(SESSION_COOKIE, value);
-  const response = next();
-  const forwardedProto = request.headers.get('x-forwarded-proto');
-  response.cookies.set(SESSION_COOKIE, value, {
-    httpOnly: true,
-    sameSite: 'lax',
-    path: '/',
-    maxAge: SESSION_MAX_AGE_SECONDS,
-    secure: (forwardedProto ?? request.nextUrl.protocol.replace(':', '')) === 'https',
+  try {
+    // The guest (its framework row and welcome rows too: the user-create hook in server/auth/better-auth.ts).
+    const auth = await processAuth();
+    // Without the stale cookies of a revoked or expired session: Better Auth would answer them by expiring the
+    // session cookie, the new guest's included.
+    const { headers } = await auth.api.signInAnonymous({
+      headers: withoutAuthCookies(request.headers),
+      returnHeaders: true,
+    });
+    applySetCookies(request.headers, headers.getSetCookie());
+    return withCookies(next(), headers);
+  } catch (error) {
+    console.error('[auth] could not start a guest session:', error);
+    return unavailable();
+  }
+}
+
+async function readSession(request: NextRequest): Promise<{ found: boolean; headers: Headers }> {
+  const auth = await processAuth();
+  const { headers, response } = await auth.api.getSession({
+    headers: request.headers,
+    query: { disableCookieCache: true },
+    returnHeaders: true,
   });
+  return { found: response !== null, headers };
+}
+
+/** The process's Better Auth instance (over getRuntime(), which tests of the proxy replace). */
+async function processAuth() {
+  const env = getEnv();
+  return authFor(await getRuntime(), env.SESSION_SECRET, authConfigOf(env));
+}
+
+/** The database is not answering: a 503 the browser may retry, never a 500 (nor a new guest for a known user). */
+function unavailable(): Response {
+  return new Response('The server cannot check sessions right now: try again in a few seconds.', {
+    status: 503,
+    headers: { 'retry-after': '5', 'content-type': 'text/plain; charset=utf-8' },
+  });
+}
+
+/** Whether the request carries a session cookie of ours at all (without one there is nothing to look up). */
+function hasSessionCookie(request: NextRequest): boolean {
+  return request.cookies
+    .getAll()
+    .some(({ name }) => name.replace(/^__Secure-/, '') === `${AUTH_COOKIE_PREFIX}.session_token`);
+}
+
+/** A copy of `headers` whose Cookie header has none of our auth cookies. */
+function withoutAuthCookies(headers: Headers): Headers {
+  const copy = new Headers(headers);
+  const kept = (headers.get('cookie') ?? '')
+    .split(';')
+    .map((pair) => pair.trim())
+    .filter((pair) => pair && !pair.replace(/^__Secure-/, '').startsWith(`${AUTH_COOKIE_PREFIX}.`));
+  if (kept.length > 0) copy.set('cookie', kept.join('; '));
+  else copy.delete('cookie');
+  return copy;
+}
+
+/** Copies Better Auth's Set-Cookie lines onto the response. */
+function withCookies(response: NextResponse, headers: Headers): NextResponse {
+  for (const line of headers.getSetCookie()) response.headers.append('set-cookie', line);
   return response;
 }
 

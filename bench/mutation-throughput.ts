@@ -67,7 +67,7 @@ function runArm(job: LoadJob): Promise<LoadResult> {
 async function measure(runtime: Runtime): Promise<Map<ArmName, LoadResult[]>> {
   const server = await startBenchServer(runtime, SESSION_SECRET);
   try {
-    const cookies = await newSessionCookies(options.clients, SESSION_SECRET);
+    const cookies = await newSessionCookies(options.clients, runtime, SESSION_SECRET);
     const job = (arm: ArmName, durationMs: number, run: string): LoadJob => ({
       url: server.url,
       arm,

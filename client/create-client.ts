@@ -8,7 +8,6 @@
 import { createTRPCClient, type TRPCClient } from '@trpc/client';
 import { EventSource } from 'eventsource';
 import type { AppRouter } from '@/server/router-type';
-import { SESSION_COOKIE } from '@/server/session';
 import { createLinks } from './links';
 
 export interface ClientOptions {
@@ -17,8 +16,9 @@ export interface ClientOptions {
   /** An API token (made on the settings page): the client acts as the token's user. */
   token?: string;
   /**
-   * Without a token: a session cookie value to act as an existing browser user. With neither, the server makes a
-   * new anonymous user on the first call and this client keeps its cookie, so all its calls act as that user.
+   * Without a token: a browser's session cookie as a Cookie header pair (`starter.session_token=…`), to act as that
+   * browser's user. With neither, the server makes a new guest on the first call and this client keeps its cookie,
+   * so all its calls act as that user.
    */
   sessionCookie?: string;
   /** The fetch to send requests with (default: the global one); tests use it to cut connections. */
@@ -32,7 +32,10 @@ export type AppClient = TRPCClient<AppRouter>;
 export function createClient(options: ClientOptions): AppClient {
   const baseFetch = options.fetch ?? fetch;
   const jar = new Map<string, string>();
-  if (options.sessionCookie) jar.set(SESSION_COOKIE, options.sessionCookie);
+  for (const pair of options.sessionCookie?.split(';') ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq > 0) jar.set(pair.slice(0, eq).trim(), decodeURIComponent(pair.slice(eq + 1).trim()));
+  }
 
   // One fetch for HTTP and SSE alike, so both carry the same credentials.
   const authedFetch: typeof fetch = async (input, init) => {

@@ -17,6 +17,9 @@ import {
 } from 'drizzle-orm/pg-core';
 import { users } from '@/framework/server/schema';
 
+/** Better Auth's tables (users who can sign in, sessions, accounts, verification links, its rate limits). */
+export * from './auth-schema';
+
 // example:start — the todo example's table (scripts/remove-example.ts deletes the lines between these markers)
 export * from './todos';
 // example:end

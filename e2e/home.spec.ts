@@ -43,12 +43,14 @@ test('a visitor gets an httpOnly session cookie and keeps the same list on reloa
   context,
 }) => {
   await page.goto('/');
-  const cookie = (await context.cookies()).find((c) => c.name === 'starter_session');
+  const cookie = (await context.cookies()).find((c) => c.name === 'starter.session_token');
   expect(cookie?.httpOnly).toBe(true);
   const firstIds = await page.getByTestId('todo-item').allTextContents();
   await page.reload();
   expect(await page.getByTestId('todo-item').allTextContents()).toEqual(firstIds);
-  expect((await context.cookies()).find((c) => c.name === 'starter_session')?.value).toBe(cookie?.value);
+  expect((await context.cookies()).find((c) => c.name === 'starter.session_token')?.value).toBe(
+    cookie?.value,
+  );
 });
 
 test('the layout fits a phone screen without sideways scrolling', async ({ browser }) => {

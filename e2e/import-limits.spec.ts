@@ -60,7 +60,7 @@ function chunkedUploadOnce(
     const request = http.request(`${url}/api/todos/import`, {
       method: 'POST',
       agent: options.agent,
-      headers: { cookie: `starter_session=${cookie}`, 'content-type': options.contentType ?? MULTIPART },
+      headers: { cookie, 'content-type': options.contentType ?? MULTIPART },
     });
     let answered = false;
     request.on('response', (response) => {
@@ -101,7 +101,7 @@ function chunkedUploadOnce(
 function post(url: string, cookie: string, headers: Record<string, string>, body: string) {
   return fetch(`${url}/api/todos/import`, {
     method: 'POST',
-    headers: { cookie: `starter_session=${cookie}`, ...headers },
+    headers: { cookie, ...headers },
     body,
   });
 }
@@ -214,7 +214,7 @@ test.describe('issue 12 item 13: the CSV import is streamed and bounded on the r
     const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
     socket.write(
       `POST /api/todos/import HTTP/1.1\r\nHost: ${hostname}:${port}\r\nConnection: keep-alive\r\n` +
-        `Cookie: starter_session=${cookie}\r\nContent-Type: ${MULTIPART}\r\nTransfer-Encoding: chunked\r\n\r\n`,
+        `Cookie: ${cookie}\r\nContent-Type: ${MULTIPART}\r\nTransfer-Encoding: chunked\r\n\r\n`,
     );
     const head = filePart('');
     socket.write(`${head.length.toString(16)}\r\n${head}\r\n`);

@@ -29,10 +29,13 @@ test('a change made through server A appears in a browser connected to server B'
 
     await page.goto(`${serverB.url}/`);
     await expect(page.getByTestId('connection')).toHaveAttribute('data-state', 'live');
-    const session = (await context.cookies()).find((cookie) => cookie.name === 'starter_session');
+    const session = (await context.cookies()).find((cookie) => cookie.name === 'starter.session_token');
 
     // The same user, through the other process.
-    const client = createClient({ url: serverA.url, sessionCookie: session?.value });
+    const client = createClient({
+      url: serverA.url,
+      sessionCookie: session && `${session.name}=${session.value}`,
+    });
     const [first] = await client.todos.list.query();
     if (!first) throw new Error('expected seeded todos');
     await client.mutators.setTodoText.mutate({

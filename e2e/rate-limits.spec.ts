@@ -47,7 +47,7 @@ test('item 9: cookie-less visitors from one address beyond the limit get 429, Re
     visits.push({
       status: response.status,
       retryAfter: response.headers.get('retry-after'),
-      cookie: response.headers.getSetCookie().some((line) => line.startsWith('starter_session=')),
+      cookie: response.headers.getSetCookie().some((line) => line.startsWith('starter.session_token=')),
       text: await response.text(),
     });
   }
@@ -70,5 +70,7 @@ test('item 9: a refused browser sees a page that says why, not an error', async 
   expect(response?.status()).toBe(429);
   await expect(page.getByRole('heading', { name: 'Try again later' })).toBeVisible();
   await expect(page.getByText(/Too many new visitors from your network: try again in/)).toBeVisible();
-  expect((await page.context().cookies()).some((cookie) => cookie.name === 'starter_session')).toBe(false);
+  expect((await page.context().cookies()).some((cookie) => cookie.name === 'starter.session_token')).toBe(
+    false,
+  );
 });

@@ -23,8 +23,11 @@ test('the saved API key never leaves the server', async ({ page, context, baseUR
     const body = await (await page.request.get(path)).text();
     expect(body, path).not.toContain(secret);
   }
-  const session = (await context.cookies()).find((cookie) => cookie.name === 'starter_session');
-  const client = createClient({ url: baseURL ?? '', sessionCookie: session?.value });
+  const session = (await context.cookies()).find((cookie) => cookie.name === 'starter.session_token');
+  const client = createClient({
+    url: baseURL ?? '',
+    sessionCookie: session && `${session.name}=${session.value}`,
+  });
   const results = [
     await client.settings.model.query(),
     await client.sync.snapshot.query(),
@@ -49,8 +52,11 @@ test('item 2: the key cannot be enqueued into a synced run, and never reaches th
 }) => {
   const secret = `sk-e2e-enqueue-${crypto.randomUUID()}`;
   await page.goto('/');
-  const session = (await context.cookies()).find((cookie) => cookie.name === 'starter_session');
-  const client = createClient({ url: baseURL ?? '', sessionCookie: session?.value });
+  const session = (await context.cookies()).find((cookie) => cookie.name === 'starter.session_token');
+  const client = createClient({
+    url: baseURL ?? '',
+    sessionCookie: session && `${session.name}=${session.value}`,
+  });
   // No enqueue.saveModelSettings procedure: tRPC answers 404 and nothing is stored.
   const response = await page.request.post('/api/trpc/enqueue.saveModelSettings', {
     data: { json: { model: null, systemPrompt: null, apiKey: secret } },

@@ -55,12 +55,12 @@ function running(): Topology {
 
 /** A typed client of the balancer acting as the context's user, and the process that answered its last request. */
 async function typedClient(context: BrowserContext, url: string) {
-  const session = (await context.cookies()).find((cookie) => cookie.name === 'starter_session');
+  const session = (await context.cookies()).find((cookie) => cookie.name === 'starter.session_token');
   if (!session) throw new Error('the browser has no session cookie');
   let lastServedBy: string | null = null;
   const client: AppClient = createClient({
     url,
-    sessionCookie: session.value,
+    sessionCookie: `${session.name}=${session.value}`,
     fetch: async (input, init) => {
       const response = await fetch(input, init);
       lastServedBy = response.headers.get('x-served-by');

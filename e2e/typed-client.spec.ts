@@ -21,8 +21,11 @@ test('the typed client acts as the browser’s user when given its session cooki
   baseURL,
 }) => {
   await page.goto('/');
-  const session = (await context.cookies()).find((c) => c.name === 'starter_session');
-  const client = createClient({ url: baseURL ?? '', sessionCookie: session?.value });
+  const session = (await context.cookies()).find((c) => c.name === 'starter.session_token');
+  const client = createClient({
+    url: baseURL ?? '',
+    sessionCookie: session && `${session.name}=${session.value}`,
+  });
   const todos = await client.todos.list.query();
   await expect(page.getByTestId('todo-item')).toHaveText(todos.map((todo) => new RegExp(todo.text)));
 });

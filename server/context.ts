@@ -6,14 +6,15 @@ import 'server-only';
 import { timingSafeEqual } from 'node:crypto';
 import type { Db } from '@/framework/server';
 import type { Runtime } from '@/framework/server';
+import { ensureUser, type SessionUser } from '@/framework/server';
 import { bearerToken, findLiveApiToken } from './auth/api-tokens';
+import { authFor } from './auth/auth-instance';
+import type { Auth } from './auth/better-auth';
 import {
   DEFAULT_CREDENTIAL_RECHECK_MS,
   watchCredential,
   type CredentialWatch,
 } from './auth/credential-watch';
-import { readCookie, SESSION_COOKIE, verifySession } from './session';
-import { ensureUser, type SessionUser } from '@/framework/server';
 
 export interface Context {
   runtime: Runtime;
@@ -34,7 +35,10 @@ export interface Context {
 /** What a context is built from besides the request: injected so tests can use their own database. */
 export interface ContextDeps {
   runtime: Runtime;
+  /** SESSION_SECRET: Better Auth's secret, and the key of the copilot's approval signatures. */
   sessionSecret: string;
+  /** Better Auth over `runtime` (the process's, from its environment); unset: one with default options (tests). */
+  auth?: Auth;
   allowTestDelay?: boolean;
   /** Origins besides each request's own whose cookie-authenticated requests may change state (CSRF check). */
   trustedOrigins?: readonly string[];
@@ -50,6 +54,13 @@ export const TEST_DELAY_HEADER = 'x-test-delay-ms';
 /** Header carrying TEST_DELAY_TOKEN, without which a delay is refused when that token is configured. */
 export const TEST_DELAY_TOKEN_HEADER = 'x-test-delay-token';
 
+const UNWATCHED: CredentialWatch = {
+  revocable: false,
+  revoked: new AbortController().signal,
+  stillValid: () => Promise.resolve(true),
+  close() {},
+};
+
 /** The request-free context: tests pass their own runtime and any user. */
 export function createInnerContext(options: {
   runtime: Runtime;
@@ -57,10 +68,12 @@ export function createInnerContext(options: {
   auth?: Context['auth'];
   /** The API token's id, when `auth` is 'token': streams re-check it. */
   tokenId?: string;
+  /** The Better Auth session's id, when `auth` is 'session': streams re-check it. */
+  sessionId?: string;
   credentialRecheckMs?: number;
   testDelayMs?: number;
 }): Context {
-  const { runtime, tokenId } = options;
+  const { runtime, tokenId, sessionId, user } = options;
   const recheckMs = options.credentialRecheckMs ?? DEFAULT_CREDENTIAL_RECHECK_MS;
   const auth = options.user ? (options.auth ?? 'session') : null;
   return {
@@ -69,12 +82,13 @@ export function createInnerContext(options: {
     user: options.user,
     auth,
     testDelayMs: options.testDelayMs ?? 0,
-    watchCredential: () =>
-      watchCredential(
-        runtime.db,
-        auth === 'token' && tokenId ? { kind: 'token', tokenId } : { kind: 'session' },
-        recheckMs,
-      ),
+    watchCredential: () => {
+      if (auth === 'token' && tokenId)
+        return watchCredential(runtime.db, { kind: 'token', tokenId }, recheckMs);
+      if (user && sessionId)
+        return watchCredential(runtime.db, { kind: 'session', sessionId, userId: user.id }, recheckMs);
+      return UNWATCHED; // Built by a test or a server render with a user and nothing to re-check.
+    },
   };
 }
 
@@ -94,14 +108,27 @@ export async function contextFromBearerToken(token: string, deps: ContextDeps): 
   });
 }
 
-/** Resolves a session cookie value to a user (creating the user on first sight). */
-export async function contextFromSessionCookie(
-  cookie: string | undefined,
-  deps: ContextDeps,
-): Promise<Context> {
-  const session = await verifySession(cookie, deps.sessionSecret);
-  const user = session ? await ensureUser(deps.runtime, session.userId) : null;
-  return createInnerContext({ runtime: deps.runtime, user });
+/** The Better Auth instance the deps name, or the default one over their runtime. */
+export function authOf(deps: Pick<ContextDeps, 'runtime' | 'sessionSecret' | 'auth'>): Auth {
+  return deps.auth ?? authFor(deps.runtime, deps.sessionSecret);
+}
+
+/**
+ * Resolves the Better Auth session of a request's cookies to a user (making the framework's user row on first
+ * sight). Read from the database every time, not a signed cookie cache: a revoked session is refused at once.
+ */
+export async function contextFromSession(headers: Headers, deps: ContextDeps): Promise<Context> {
+  const found = await authOf(deps).api.getSession({ headers, query: { disableCookieCache: true } });
+  if (!found) return createInnerContext({ runtime: deps.runtime, user: null });
+  // The anonymous plugin's field (its type does not reach getSession's through the options object).
+  const kind = (found.user as { isAnonymous?: boolean | null }).isAnonymous ? 'anonymous' : 'account';
+  const user = await ensureUser(deps.runtime, found.user.id, { kind, seed: kind === 'anonymous' });
+  return createInnerContext({
+    runtime: deps.runtime,
+    user,
+    sessionId: found.session.id,
+    credentialRecheckMs: deps.credentialRecheckMs,
+  });
 }
 
 /** The context for an HTTP request (the tRPC route handler). */
@@ -110,7 +137,7 @@ export async function createRequestContext(request: Request, deps: ContextDeps):
   const context =
     token !== undefined
       ? await contextFromBearerToken(token, deps)
-      : await contextFromSessionCookie(readCookie(request.headers.get('cookie'), SESSION_COOKIE), deps);
+      : await contextFromSession(request.headers, deps);
   const delay = testDelayAllowed(request, deps) ? Number(request.headers.get(TEST_DELAY_HEADER) ?? 0) : 0;
   return { ...context, testDelayMs: Number.isFinite(delay) ? Math.min(Math.max(delay, 0), 10_000) : 0 };
 }

@@ -162,6 +162,17 @@ const envSchema = z
       }),
     ),
     /**
+     * The app's public URL (e.g. https://app.example.com) for sign-in links in mails and OAuth callbacks. Unset: each
+     * request's own origin. An https URL also makes the session cookie Secure (so does production without it).
+     */
+    BETTER_AUTH_URL: optional(origin),
+    /** GitHub sign-in, when both are set (an OAuth app's client id and secret; docs/accounts.md). */
+    GITHUB_CLIENT_ID: optional(z.string().min(1)),
+    GITHUB_CLIENT_SECRET: optional(z.string().min(1)),
+    /** Google sign-in, when both are set (an OAuth client's id and secret; docs/accounts.md). */
+    GOOGLE_CLIENT_ID: optional(z.string().min(1)),
+    GOOGLE_CLIENT_SECRET: optional(z.string().min(1)),
+    /**
      * Origins besides the request's own (Host, or X-Forwarded-Host/-Proto behind a proxy) whose cookie-authenticated
      * requests may change state: comma-separated, e.g. `https://app.example.com,https://www.example.com`.
      */
@@ -190,6 +201,19 @@ const envSchema = z
         message: 'is required in production (try: openssl rand -base64 32)',
       });
       return z.NEVER;
+    }
+    for (const provider of ['GITHUB', 'GOOGLE'] as const) {
+      const id = env[`${provider}_CLIENT_ID`];
+      const secret = env[`${provider}_CLIENT_SECRET`];
+      if ((id === undefined) !== (secret === undefined)) {
+        // One without the other would show a sign-in button that can only fail.
+        context.addIssue({
+          code: 'custom',
+          path: [id === undefined ? `${provider}_CLIENT_ID` : `${provider}_CLIENT_SECRET`],
+          message: `is needed with ${id === undefined ? `${provider}_CLIENT_SECRET` : `${provider}_CLIENT_ID`} (set both, or neither)`,
+        });
+        return z.NEVER;
+      }
     }
     if (env.ALLOW_TEST_DELAY && env.NODE_ENV === 'production' && env.TEST_DELAY_TOKEN === undefined) {
       // Any client could otherwise hold each of its mutations (and the connection pool with it) for 10 s.

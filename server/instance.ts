@@ -4,6 +4,7 @@
  */
 import 'server-only';
 import { openDatabase } from '@/framework/server';
+import { authConfigOf, authFor } from './auth/auth-instance';
 import type { ContextDeps } from './context';
 import { databaseConfigOf, getEnv, type Env } from './env';
 import { type Runtime, type RuntimeOptions } from '@/framework/server';
@@ -17,9 +18,11 @@ const holder = globalThis as typeof globalThis & { __starterRuntime?: Promise<Ru
 /** What request contexts of this process are built from (the tRPC handler, the CSV routes). */
 export async function getContextDeps(): Promise<ContextDeps> {
   const env = getEnv();
+  const runtime = await getRuntime();
   return {
-    runtime: await getRuntime(),
+    runtime,
     sessionSecret: env.SESSION_SECRET,
+    auth: authFor(runtime, env.SESSION_SECRET, authConfigOf(env)),
     allowTestDelay: env.ALLOW_TEST_DELAY,
     trustedOrigins: env.TRUSTED_ORIGINS,
     testDelayToken: env.TEST_DELAY_TOKEN ?? null,

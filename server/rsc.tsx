@@ -8,24 +8,17 @@
 import 'server-only';
 import { dehydrate, HydrationBoundary, type FetchQueryOptions, type QueryKey } from '@tanstack/react-query';
 import { createTRPCOptionsProxy } from '@trpc/tanstack-react-query';
-import { cookies } from 'next/headers';
+import { headers } from 'next/headers';
 import { cache, type ReactNode } from 'react';
 import { makeQueryClient } from '@/client/query-client';
-import { contextFromSessionCookie } from './context';
-import { getRuntime } from './instance';
-import { getEnv } from './env';
+import { contextFromSession } from './context';
+import { getContextDeps } from './instance';
 import { appRouter } from './routers/_app';
-import { SESSION_COOKIE } from './session';
 
 /** One QueryClient per request (React's `cache` scopes it to the render). */
 const getQueryClient = cache(makeQueryClient);
 
-const getContext = cache(async () =>
-  contextFromSessionCookie((await cookies()).get(SESSION_COOKIE)?.value, {
-    runtime: await getRuntime(),
-    sessionSecret: getEnv().SESSION_SECRET,
-  }),
-);
+const getContext = cache(async () => contextFromSession(await headers(), await getContextDeps()));
 
 /** Query options for every procedure, resolved in-process (no HTTP round trip). */
 export const trpc = createTRPCOptionsProxy({

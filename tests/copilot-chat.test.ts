@@ -35,7 +35,7 @@ afterAll(async () => {
 
 async function newUser() {
   const user = await ensureUser(runtime, crypto.randomUUID());
-  return { id: user.id, cookie: await sessionCookie(user.id) };
+  return { id: user.id, cookie: await sessionCookie(runtime, user.id) };
 }
 
 /** One chat turn on a page; `messages` defaults to a single user message that carries the script's token. */
@@ -430,7 +430,7 @@ describe('requests that are refused', () => {
   });
 
   it('no session, or a forged one → 401', async () => {
-    for (const cookie of [null, 'starter_session=forged.AAAA']) {
+    for (const cookie of [null, 'starter.session_token=forged.AAAA']) {
       const response = await handleChat(chatRequest(valid(), cookie), chatDeps(runtime, model.baseUrl));
       expect(response.status).toBe(401);
     }

@@ -31,7 +31,7 @@ const contextDeps = () => ({ runtime, sessionSecret: TEST_SECRET });
 
 async function newUser() {
   const user = await ensureUser(runtime, crypto.randomUUID());
-  return { id: user.id, cookie: await sessionCookie(user.id) };
+  return { id: user.id, cookie: await sessionCookie(runtime, user.id) };
 }
 
 function ask(user: { cookie: string }, text: string, thread: string, signal?: AbortSignal) {

@@ -33,7 +33,7 @@ afterAll(async () => {
 
 async function newUser() {
   const user = await ensureUser(runtime, crypto.randomUUID());
-  return { id: user.id, cookie: await sessionCookie(user.id) };
+  return { id: user.id, cookie: await sessionCookie(runtime, user.id) };
 }
 
 interface Turn {

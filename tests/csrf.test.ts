@@ -43,7 +43,7 @@ afterAll(async () => {
 /** A user who already exists (so that a refused request cannot be blamed for creating it) and their cookie. */
 async function newUser() {
   const user = await ensureUser(runtime, crypto.randomUUID());
-  return { id: user.id, cookie: await sessionCookie(user.id) };
+  return { id: user.id, cookie: await sessionCookie(runtime, user.id) };
 }
 
 /** Runs `request` and checks that no table changed at all. */

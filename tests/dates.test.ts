@@ -22,7 +22,7 @@ let cookie = '';
 beforeAll(async () => {
   runtime = await createTestRuntime();
   trpc = createTrpcHandler(async () => ({ runtime, sessionSecret: TEST_SECRET }));
-  cookie = await sessionCookie((await ensureUser(runtime, crypto.randomUUID())).id);
+  cookie = await sessionCookie(runtime, (await ensureUser(runtime, crypto.randomUUID())).id);
 });
 afterAll(() => runtime?.close());
 

@@ -9,7 +9,7 @@ import type { SyncedRows } from '@/mutators/synced-tables';
 import { currentVersion } from '@/framework/server/runtime/change-log';
 import { executeMutation } from '@/framework/server/runtime/executor';
 import { readSnapshot } from './helpers/app-typed';
-import { signSession } from '@/server/session';
+import { newSession } from './helpers/auth';
 import { ensureUser } from '@/framework/server/users';
 import { cuttableFetch } from './helpers/cuttable-fetch';
 import { createTestRuntime } from './helpers/test-database';
@@ -80,7 +80,7 @@ describe('the change feed under random disconnects', () => {
   it(`${CLIENTS} clients, ${MUTATIONS} mutations, connections cut at random: every client ends equal to the database`, async () => {
     const userId = crypto.randomUUID();
     await ensureUser(runtime, userId);
-    const cookie = await signSession({ userId }, SECRET);
+    const { cookie } = await newSession(runtime, SECRET, userId);
     const clients = Array.from({ length: CLIENTS }, () => followingClient(cookie));
     await expect
       .poll(() => clients.every((client) => client.state.version >= 0), { timeout: 10_000 })

@@ -20,7 +20,7 @@ import { createRequestContext, type ContextDeps } from '@/server/context';
 import { createTrpcHandler, TRPC_ENDPOINT } from '@/server/http/trpc';
 import { SSE_RECONNECT_MS, withSseRetry } from '@/server/http/sse-retry';
 import { appRouter } from '@/server/routers/_app';
-import { SESSION_COOKIE, signSession } from '@/server/session';
+import { newSession } from './helpers/auth';
 import { readSse } from './helpers/sse-reader';
 import { createTestRuntime } from './helpers/test-database';
 import { startTrpcHttpServer, type TrpcHttpServer } from './helpers/trpc-http-server';
@@ -61,7 +61,7 @@ afterAll(() => runtime.close());
 async function newUser() {
   const userId = crypto.randomUUID();
   await ensureUser(runtime, userId);
-  return { userId, cookie: `${SESSION_COOKIE}=${await signSession({ userId }, secret)}` };
+  return { userId, cookie: (await newSession(runtime, secret, userId)).cookie };
 }
 
 function feedRequest(
@@ -155,7 +155,7 @@ describe('the feed endpoint against tRPC’s SSE producer', () => {
       const { userId, cookie } = await newUser();
       const client = createClient({
         url: server.url,
-        sessionCookie: decodeURIComponent(cookie.slice(SESSION_COOKIE.length + 1)),
+        sessionCookie: cookie,
       });
       const received: { id: string; type: string }[] = [];
       const errors: unknown[] = [];
@@ -240,7 +240,7 @@ describe('streams of the endpoint', () => {
     try {
       const userId = crypto.randomUUID();
       await ensureUser(own, userId);
-      const cookie = `${SESSION_COOKIE}=${await signSession({ userId }, secret)}`;
+      const { cookie } = await newSession(own, secret, userId);
       const ownEndpoint = createFeedEndpoint({
         router: appRouter,
         endpoint: TRPC_ENDPOINT,

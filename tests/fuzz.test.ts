@@ -41,9 +41,12 @@ import { createApiToken } from '@/server/auth/api-tokens';
 import { handleChat } from '@/server/copilot/chat-handler';
 import { createTrpcHandler } from '@/server/http/trpc';
 import { handleMcp } from '@/server/mcp/mcp-handler';
+import { handleAuthRequestWith } from '@/server/http/auth';
+import { PEER_ADDRESS_HEADER } from '@/framework/server/limits/client-address';
+import { authFor } from '@/server/auth/auth-instance';
 import { mcpTools } from '@/framework/server/mcp/mcp-server';
 import { appRouter } from '@/server/routers/_app';
-import { SESSION_COOKIE, signSession } from '@/server/session';
+import { forgedCookie, newSession, SESSION_COOKIE } from './helpers/auth';
 import { ensureUser } from '@/framework/server/users';
 import { startModelServer, type ModelServer } from '../e2e/support/model-server';
 import { chatDeps, chatRequest, TEST_SECRET } from './helpers/chat';
@@ -74,6 +77,7 @@ const RUNS = {
   chatUnauthenticated: 25,
   mcpPerTool: 20,
   mcpRaw: 50,
+  auth: 150,
 };
 /** Time for one whole property (many calls); generous for a loaded 2-core CI machine. */
 const PROPERTY_TIMEOUT = 120_000;
@@ -103,8 +107,8 @@ afterAll(async () => {
   await model?.close();
 });
 
-async function cookieFor(userId: string, secret = TEST_SECRET) {
-  return `${SESSION_COOKIE}=${await signSession({ userId }, secret)}`;
+async function cookieFor(userId: string) {
+  return (await newSession(runtime, TEST_SECRET, userId)).cookie;
 }
 
 /** What one property saw, printed at the end so a reader knows what was exercised. */
@@ -176,11 +180,15 @@ const hostileCredentials = fc.oneof(
   headerText.map((value) => ({ authorization: value })),
 );
 
-/** The request headers of a generated credential (a forged session is signed with another secret). */
+/**
+ * The request headers of a generated credential. A forged session is a real session's token (the trpc user's)
+ * signed with another secret, or the generated id signed with it: only the signature is wrong.
+ */
 async function credentialHeaders(credential: Record<string, string>): Promise<Record<string, string>> {
-  return credential.forged
-    ? { cookie: await cookieFor(credential.forged, 'another-secret-that-is-at-least-32-characters') }
-    : credential;
+  if (!credential.forged) return credential;
+  const realToken = decodeURIComponent(cookies.trpc.split('=')[1] ?? '').split('.')[0] ?? '';
+  const token = credential.forged.startsWith('0') ? realToken : credential.forged;
+  return { cookie: forgedCookie(token, 'another-secret-that-is-at-least-32-characters') };
 }
 
 // ─── tRPC ──────────────────────────────────────────────────────────────────────────────────────────────────────
@@ -1144,6 +1152,129 @@ describe(`MCP endpoint (fast-check seed ${SEED})`, () => {
           }),
         ),
         { seed: SEED, numRuns: RUNS.mcpRaw },
+      );
+    },
+    PROPERTY_TIMEOUT,
+  );
+});
+
+/** Better Auth's routes, the ones a browser or an attacker can reach (disabled ones included: they must stay 404). */
+const AUTH_PATHS = [
+  'sign-up/email',
+  'sign-in/email',
+  'sign-in/social',
+  'sign-in/anonymous',
+  'delete-anonymous-user',
+  'sign-out',
+  'get-session',
+  'list-sessions',
+  'revoke-session',
+  'revoke-sessions',
+  'revoke-other-sessions',
+  'request-password-reset',
+  'reset-password',
+  'verify-email',
+  'send-verification-email',
+  'change-password',
+  'change-email',
+  'update-user',
+  'delete-user',
+  'callback/github',
+  'nope',
+];
+
+describe(`Better Auth routes (fast-check seed ${SEED})`, () => {
+  it(
+    `hostile bodies, credentials and origins: never 5xx, nothing written when refused (seed ${SEED})`,
+    async () => {
+      const auth = authFor(runtime, TEST_SECRET);
+      const opts = { superjson: false };
+      const mostly = <T>(valid: fc.Arbitrary<T>) =>
+        fc.oneof({ weight: 3, arbitrary: valid }, { weight: 1, arbitrary: hostileValue(opts) });
+      const fields = objectOf(
+        {
+          email: mostly(fc.constantFrom('fuzz@example.com', 'not-an-email', '', 'a@b.c')),
+          password: mostly(fc.constantFrom('short', 'long enough password', 'x'.repeat(129))),
+          name: mostly(fc.constantFrom('Fuzz', '')),
+          token: hostileValue(opts),
+          newPassword: mostly(fc.constantFrom('short', 'another long password')),
+          currentPassword: hostileValue(opts),
+          callbackURL: mostly(
+            fc.constantFrom('/', 'https://evil.example/steal', '//evil.example', 'javascript:alert(1)'),
+          ),
+          redirectTo: mostly(fc.constantFrom('/reset-password', 'https://evil.example/')),
+          provider: mostly(fc.constantFrom('github', 'google', 'nope')),
+          newEmail: hostileValue(opts),
+        },
+        opts,
+      );
+      const body = fc.oneof(
+        { weight: 5, arbitrary: fields.map((value) => JSON.stringify(value) ?? 'null') },
+        { weight: 2, arbitrary: notJson },
+        { weight: 1, arbitrary: fc.constantFrom(...DEEP_JSON) },
+      );
+      const origin = fc.constantFrom<string | null>(
+        'http://app.test',
+        'http://app.test',
+        'http://evil.example',
+        'null',
+        null,
+      );
+      const credential = fc.oneof(
+        { weight: 3, arbitrary: fc.constant<Record<string, string>>({ valid: '1' }) },
+        { weight: 2, arbitrary: hostileCredentials },
+      );
+      const contentType = fc.constantFrom(
+        'application/json',
+        'application/json',
+        'text/plain',
+        'application/x-www-form-urlencoded',
+      );
+      const method = fc.oneof(
+        { weight: 6, arbitrary: fc.constant('POST') },
+        { weight: 1, arbitrary: fc.constantFrom('GET', 'DELETE', 'PUT') },
+      );
+      // The valid session belongs to a user of its own: a successful sign-out or revocation ends only it.
+      const valid = await newSession(runtime, TEST_SECRET);
+      let runNumber = 0;
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom(...AUTH_PATHS),
+          body,
+          origin,
+          credential,
+          contentType,
+          method,
+          (path, text, from, cred, type, httpMethod) =>
+            fuzzRun(async (before) => {
+              const headers: Record<string, string> = {
+                'content-type': type,
+                // A new address per run: Better Auth's rate limits must not turn the fuzz into a 429 test.
+                [PEER_ADDRESS_HEADER]: `198.51.${Math.floor(++runNumber / 250) % 250}.${runNumber % 250}`,
+                ...('valid' in cred ? { cookie: valid.cookie } : await credentialHeaders(cred)),
+              };
+              if (from !== null) headers.origin = from;
+              const response = await handleAuthRequestWith(
+                new Request(
+                  `http://app.test/api/auth/${path}`,
+                  httpMethod === 'GET' ? { headers } : { method: httpMethod, headers, body: text },
+                ),
+                auth,
+              );
+              const answer = await response.text();
+              expect(response.status, `${httpMethod} ${path}: ${answer}`).toBeLessThan(500);
+              expectNoPrototypePollution();
+              count(`auth ${response.status}`);
+              const foreign = from === 'http://evil.example' || from === 'null';
+              if (foreign && httpMethod !== 'GET') expect(response.status).toBeGreaterThanOrEqual(400);
+              // Guests are made by the proxy alone (rate limited per address), never over HTTP.
+              if (path === 'sign-in/anonymous' || path === 'delete-anonymous-user')
+                expect([403, 404]).toContain(response.status);
+              if (response.status >= 400 || foreign) return expectUnchanged(before);
+              return null; // Accepted: it may have written (a sign-up, a sign-out).
+            }),
+        ),
+        { seed: SEED, numRuns: RUNS.auth },
       );
     },
     PROPERTY_TIMEOUT,

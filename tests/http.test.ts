@@ -7,7 +7,7 @@ import superjson from 'superjson';
 import { sql } from 'drizzle-orm';
 import { mutators } from '@/mutators/registry';
 import { createTrpcHandler } from '@/server/http/trpc';
-import { SESSION_COOKIE, signSession } from '@/server/session';
+import { newSession, SESSION_COOKIE } from './helpers/auth';
 import { createTestRuntime } from './helpers/test-database';
 
 const secret = 'test-secret-that-is-at-least-32-characters-long';
@@ -35,7 +35,7 @@ interface ErrorJson {
 }
 
 async function sessionCookie() {
-  return `${SESSION_COOKIE}=${await signSession({ userId: crypto.randomUUID() }, secret)}`;
+  return (await newSession(runtime, secret)).cookie;
 }
 
 async function post(path: string, input: unknown, cookie?: string) {

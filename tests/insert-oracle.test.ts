@@ -41,7 +41,7 @@ async function addOverHttp(userId: string, id: string) {
   const response = await trpc(
     new Request('http://app.test/api/trpc/mutators.addTodo', {
       method: 'POST',
-      headers: { cookie: await sessionCookie(userId), 'content-type': 'application/json' },
+      headers: { cookie: await sessionCookie(runtime, userId), 'content-type': 'application/json' },
       body: JSON.stringify(superjson.serialize({ args: addArgs(id) })),
     }),
   );

@@ -43,7 +43,7 @@ describe('internal procedures', () => {
   it('answer a client call with 404 NOT_FOUND, over HTTP and in-process, and write nothing', async () => {
     const user = await ensureUser(runtime, crypto.randomUUID());
     const handler = createTrpcHandler(async () => ({ runtime, sessionSecret: TEST_SECRET }));
-    const cookie = await sessionCookie(user.id);
+    const cookie = await sessionCookie(runtime, user.id);
     const [todo] = await runtime.db.select().from(todos).where(eq(todos.ownerId, user.id));
     if (!todo) throw new Error('expected a welcome todo');
     const commitsBefore = await runtime.db.select().from(syncCommits).where(eq(syncCommits.userId, user.id));

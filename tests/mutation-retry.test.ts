@@ -14,7 +14,7 @@ import { todos } from '@/db/schema';
 import { syncCommits } from '@/framework/server/schema';
 import type { AppRouter } from '@/server/router-type';
 import { readSnapshot } from './helpers/app-typed';
-import { signSession } from '@/server/session';
+import { newSession } from './helpers/auth';
 import { ensureUser } from '@/framework/server/users';
 import { withFailingCommits, type FailingCommits } from './helpers/failing-commits';
 import { pumpFeed } from './helpers/sync';
@@ -40,7 +40,10 @@ afterAll(async () => {
 async function newUserClient(): Promise<{ userId: string; client: AppClient }> {
   const userId = crypto.randomUUID();
   await ensureUser(runtime, userId);
-  const client = createClient({ url: server.url, sessionCookie: await signSession({ userId }, SECRET) });
+  const client = createClient({
+    url: server.url,
+    sessionCookie: (await newSession(runtime, SECRET, userId)).cookie,
+  });
   // The server's first request of a user runs a transaction of its own (users.ts): out of the way of the failures.
   await client.sync.snapshot.query();
   return { userId, client };

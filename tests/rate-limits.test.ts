@@ -15,7 +15,7 @@ import { actionRuns, users } from '@/framework/server/schema';
 import { actions, type ActionName } from '@/server/actions/registry';
 import { createInnerContext } from '@/server/context';
 import { handleChat } from '@/server/copilot/chat-handler';
-import { getEnv, parseEnv } from '@/server/env';
+import { parseEnv } from '@/server/env';
 import type * as Instance from '@/server/instance';
 import { createTrpcHandler } from '@/server/http/trpc';
 import { addressKey, clientAddress, PEER_ADDRESS_HEADER } from '@/framework/server/limits/client-address';
@@ -26,8 +26,7 @@ import { createCaller } from '@/server/routers/_app';
 import { callAction } from '@/framework/server/runtime/action-executor';
 import { startActionQueue } from '@/framework/server/runtime/action-queue';
 import { type Runtime } from '@/framework/server/runtime/runtime';
-import { contextFromSessionCookie } from '@/server/context';
-import { SESSION_COOKIE } from '@/server/session';
+import { SESSION_COOKIE } from './helpers/auth';
 import { ensureUser } from '@/framework/server/users';
 import { startModelServer, type ModelServer } from '../e2e/support/model-server';
 import { chatDeps, chatRequest, readChat, sessionCookie, userMessage, TEST_SECRET } from './helpers/chat';
@@ -80,17 +79,11 @@ async function newUser(runtime: Runtime) {
 const modelRequests = () => model.requests().length;
 
 describe('issue 12 item 9: new anonymous visitors are limited per client address', () => {
-  /** A cookie-less visit through the real proxy, then the page's user creation with the cookie it got. */
+  /** A visit through the real proxy: a new visitor gets a guest (user, welcome rows, session cookie) at once. */
   async function visit(headers: Record<string, string>) {
     const { proxy } = await import('@/proxy');
     const response = await proxy(new NextRequest('http://app.test/', { headers }));
-    const cookie = /starter_session=([^;]+)/.exec(response.headers.get('set-cookie') ?? '')?.[1];
-    if (cookie && limits.runtime) {
-      await contextFromSessionCookie(decodeURIComponent(cookie), {
-        runtime: limits.runtime,
-        sessionSecret: getEnv().SESSION_SECRET,
-      });
-    }
+    const cookie = /starter\.session_token=([^;]+)/.exec(response.headers.get('set-cookie') ?? '')?.[1];
     return { response, cookie };
   }
 
@@ -326,7 +319,7 @@ describe('issue 12 item 9: every model call takes a point of the user’s one bu
           rateLimiter: { take: (id) => takeModelCall(runtime, id) },
         });
         const body = { messages: [userMessage('hello')], url: 'http://app.test/', properties: {} };
-        const response = await handleChat(chatRequest(body, await sessionCookie(userId)), deps);
+        const response = await handleChat(chatRequest(body, await sessionCookie(runtime, userId)), deps);
         if (response.status === 429) {
           throw Object.assign(new Error(await response.text()), {
             code: 'TOO_MANY_REQUESTS',
@@ -389,7 +382,7 @@ describe('issue 12 item 9: every model call takes a point of the user’s one bu
     const runtime = await runtimeWith({ modelCalls: { points: 1, durationSeconds: 600 } });
     const { user } = await newUser(runtime);
     const handler = createTrpcHandler(async () => ({ runtime, sessionSecret: TEST_SECRET }));
-    const cookie = await sessionCookie(user.id);
+    const cookie = await sessionCookie(runtime, user.id);
     const send = async () => {
       const response = await handler(
         // addGeneratedTodo enqueues the (internal) generateTodo: the point is taken in the mutation's commit.

@@ -8,7 +8,7 @@ import superjson from 'superjson';
 import { sql } from 'drizzle-orm';
 import { schemaVersion } from '@/mutators/schema-version';
 import { createTrpcHandler } from '@/server/http/trpc';
-import { SESSION_COOKIE, signSession } from '@/server/session';
+import { newSession } from './helpers/auth';
 import { readSse } from './helpers/sse-reader';
 import { createTestRuntime } from './helpers/test-database';
 
@@ -34,7 +34,7 @@ interface ErrorJson {
 }
 
 async function sessionCookie() {
-  return `${SESSION_COOKIE}=${await signSession({ userId: crypto.randomUUID() }, secret)}`;
+  return (await newSession(runtime, secret)).cookie;
 }
 
 async function post(path: string, input: unknown, cookie: string) {

@@ -100,7 +100,10 @@ describe('server-only data through every surface', () => {
       { kind: 'text', chunks: ['done'] },
     ]);
     const response = await handleChat(
-      chatRequest({ messages: [userMessage(token1)], url: 'http://app.test/' }, await sessionCookie(user.id)),
+      chatRequest(
+        { messages: [userMessage(token1)], url: 'http://app.test/' },
+        await sessionCookie(runtime, user.id),
+      ),
       chatDeps(runtime, model.baseUrl),
     );
     seen.push({ surface: 'chat stream', value: (await readChat(response)).chunks });

@@ -10,7 +10,7 @@ import { type ConnectionState } from '@/framework/client/store';
 import { AppStore } from './helpers/app-typed';
 import { executeMutation } from '@/framework/server/runtime/executor';
 import { readSnapshot } from './helpers/app-typed';
-import { SESSION_COOKIE, signSession } from '@/server/session';
+import { newSession } from './helpers/auth';
 import { SSE_KEEPALIVE } from '@/framework/server/trpc';
 import { ensureUser } from '@/framework/server/users';
 import { startStallableProxy, type StallableProxy } from './helpers/stallable-proxy';
@@ -43,7 +43,7 @@ afterAll(async () => {
 async function newUser() {
   const userId = crypto.randomUUID();
   await ensureUser(runtime, userId);
-  return { userId, cookie: await signSession({ userId }, SECRET) };
+  return { userId, cookie: (await newSession(runtime, SECRET, userId)).cookie };
 }
 
 describe('issue 12 item 15: SSE keep-alive', () => {
@@ -54,7 +54,7 @@ describe('issue 12 item 15: SSE keep-alive', () => {
     // Without pings nothing would arrive at all: fail at the deadline rather than wait forever.
     const deadline = setTimeout(() => controller.abort(), 2 * SSE_KEEPALIVE.pingMs + SLACK_MS);
     const response = await fetch(`${server.url}/api/trpc/sync.changes?input=${input}`, {
-      headers: { cookie: `${SESSION_COOKIE}=${encodeURIComponent(cookie)}` },
+      headers: { cookie },
       signal: controller.signal,
     });
     expect(response.headers.get('content-type')).toContain('text/event-stream');

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '@/client/create-client';
 import { executeMutation } from '@/framework/server/runtime/executor';
-import { signSession } from '@/server/session';
+import { newSession } from './helpers/auth';
 import { ensureUser } from '@/framework/server/users';
 import { createTestRuntime } from './helpers/test-database';
 import { startTrpcHttpServer, type TrpcHttpServer } from './helpers/trpc-http-server';
@@ -61,7 +61,7 @@ describe('subscriptions under SSE_MAX_DURATION_MS', () => {
     const network = observedFetch();
     const client = createClient({
       url: server.url,
-      sessionCookie: await signSession({ userId }, SECRET),
+      sessionCookie: (await newSession(runtime, SECRET, userId)).cookie,
       fetch: network.fetch,
     });
     const received: string[] = [];

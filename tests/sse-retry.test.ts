@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import superjson from 'superjson';
 import { createTrpcHandler } from '@/server/http/trpc';
 import { SSE_RECONNECT_MS, withSseRetry } from '@/server/http/sse-retry';
-import { SESSION_COOKIE, signSession } from '@/server/session';
+import { newSession } from './helpers/auth';
 import { createTestRuntime } from './helpers/test-database';
 
 const secret = 'test-secret-that-is-at-least-32-characters-long';
@@ -20,7 +20,7 @@ afterAll(() => runtime.close());
 describe('the SSE retry field', () => {
   it('comes first in the change feed, before its first event', async () => {
     const handle = createTrpcHandler(async () => ({ runtime, sessionSecret: secret }));
-    const cookie = `${SESSION_COOKIE}=${await signSession({ userId: crypto.randomUUID() }, secret)}`;
+    const { cookie } = await newSession(runtime, secret);
     const input = encodeURIComponent(JSON.stringify(superjson.serialize({ lastEventId: null })));
     const abort = new AbortController();
     const response = await handle(

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '@/client/create-client';
-import { signSession } from '@/server/session';
+import { newSession } from './helpers/auth';
 import { ensureUser } from '@/framework/server/users';
 import { createTestRuntime } from './helpers/test-database';
 import { startTrpcHttpServer, type TrpcHttpServer } from './helpers/trpc-http-server';
@@ -43,7 +43,7 @@ describe('sustained load', () => {
   it(`${RATE_PER_SECOND} mutations/s for ${SECONDS} s with ${SUBSCRIBERS} subscribers: no errors, nothing lost, memory flat`, async () => {
     const userId = crypto.randomUUID();
     await ensureUser(runtime, userId);
-    const cookie = await signSession({ userId }, SECRET);
+    const { cookie } = await newSession(runtime, SECRET, userId);
     const received: number[][] = Array.from({ length: SUBSCRIBERS }, () => []);
     const errors: unknown[] = [];
     const ready = new Set<number>();

@@ -27,7 +27,7 @@ afterAll(() => runtime?.close());
 
 async function newUser() {
   const user = await ensureUser(runtime, crypto.randomUUID());
-  return { id: user.id, cookie: await sessionCookie(user.id) };
+  return { id: user.id, cookie: await sessionCookie(runtime, user.id) };
 }
 
 function upload(cookie: string, contentType: string, body: BodyInit) {

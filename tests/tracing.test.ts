@@ -20,7 +20,7 @@ import { createClient } from '@/client/create-client';
 import { actionRuns } from '@/framework/server/schema';
 import { handleChat } from '@/server/copilot/chat-handler';
 import { startActionQueue, type ActionQueue } from '@/framework/server/runtime/action-queue';
-import { signSession } from '@/server/session';
+import { newSession } from './helpers/auth';
 import { runTraceParent } from '@/framework/server/telemetry/run-traces';
 import { ensureUser } from '@/framework/server/users';
 import { startModelServer, type ModelServer } from '../e2e/support/model-server';
@@ -93,7 +93,10 @@ async function newClient() {
   await ensureUser(runtime, userId);
   return {
     userId,
-    client: createClient({ url: server.url, sessionCookie: await signSession({ userId }, TEST_SECRET) }),
+    client: createClient({
+      url: server.url,
+      sessionCookie: (await newSession(runtime, TEST_SECRET, userId)).cookie,
+    }),
   };
 }
 
@@ -187,7 +190,7 @@ describe('tracing', () => {
           url: 'http://app.test/',
           properties: {},
         },
-        await sessionCookie(user.id),
+        await sessionCookie(runtime, user.id),
       ),
       chatDeps(runtime, model.baseUrl),
     );

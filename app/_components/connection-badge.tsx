@@ -1,7 +1,12 @@
 'use client';
 import { useConnectionState, useSendState } from '@/client/sync';
 
-const LABELS = { live: 'Live', connecting: 'Connecting…', reconnecting: 'Reconnecting…' } as const;
+const LABELS = {
+  live: 'Live',
+  connecting: 'Connecting…',
+  reconnecting: 'Reconnecting…',
+  'signed-out': 'Signed out: reload',
+} as const;
 
 /** Whether the live change feed is connected, and whether changes are waiting to be sent again. */
 export function ConnectionBadge() {

@@ -1,7 +1,8 @@
 import Link from 'next/link';
+import { AccountMenu } from './account-menu';
 import { ConnectionBadge } from './connection-badge';
 
-/** The page header shared by every page: navigation, connection state, title. */
+/** The page header shared by every page: navigation, the account menu, connection state, title. */
 export function SiteHeader({ title, lede }: { title: string; lede: string }) {
   return (
     <header className="page-header">
@@ -11,7 +12,10 @@ export function SiteHeader({ title, lede }: { title: string; lede: string }) {
           <Link href="/">Home</Link>
           <Link href="/settings">Settings</Link>
         </nav>
-        <ConnectionBadge />
+        <div className="header-status">
+          <AccountMenu />
+          <ConnectionBadge />
+        </div>
       </div>
       <h1>{title}</h1>
       <p className="lede">{lede}</p>

@@ -1,4 +1,5 @@
 import { HydrateClient, prefetch, trpc } from '@/server/rsc';
+import { AccountSessions } from '../_components/account-sessions';
 import { ApiTokens } from '../_components/api-tokens';
 import { ModelSettingsForm } from '../_components/model-settings-form';
 import { SiteHeader } from '../_components/site-header';
@@ -12,8 +13,9 @@ export default async function SettingsPage() {
     <main className="page">
       <SiteHeader
         title="Settings"
-        lede="Your model for generate-with-AI and the copilot, and API tokens. Stored on the server only; keys and tokens are never sent back."
+        lede="Your account and sessions, your model for generate-with-AI and the copilot, and API tokens. Stored on the server only; keys and tokens are never sent back."
       />
+      <AccountSessions />
       <HydrateClient>
         <ModelSettingsForm />
         <ApiTokens />

@@ -8,7 +8,7 @@ import { chooseModel } from '@/server/ai/model';
 import { handleChat, type ChatDeps } from '@/server/copilot/chat-handler';
 import { createRateLimiter, ensureUser, type Runtime } from '@/framework/server';
 import { parseEnv } from '@/server/env';
-import { SESSION_COOKIE, signSession } from '@/server/session';
+import { newSession } from '../../tests/helpers/auth';
 import type { ModelServer } from '../../e2e/support/model-server';
 import type { BenchDatabase } from '../support/databases';
 
@@ -94,7 +94,7 @@ export async function measure(
     onToolTiming: (name, startedAt, endedAt) => handlerTimes.push({ name, startedAt, endedAt }),
   };
   const user = await ensureUser(runtime, crypto.randomUUID());
-  const cookie = `${SESSION_COOKIE}=${await signSession({ userId: user.id }, SESSION_SECRET)}`;
+  const { cookie } = await newSession(runtime, SESSION_SECRET, user.id);
 
   async function sample(): Promise<Sample> {
     const token = `bench-${crypto.randomUUID()}`;

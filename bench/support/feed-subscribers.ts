@@ -6,11 +6,10 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient, type AppClient } from '@/client/create-client';
-import { SESSION_COOKIE } from '@/server/session';
 
 /**
- * A new anonymous user: the first request to the server makes it (and seeds its todos), and its session cookie
- * value is returned, so that any number of clients can act as that one user.
+ * A new guest: the first request to the server makes it (and seeds its todos), and its session cookie is returned
+ * as a Cookie header pair, so that any number of clients can act as that one user.
  */
 export async function newUserCookie(url: string): Promise<string> {
   let cookie: string | null = null;
@@ -19,13 +18,12 @@ export async function newUserCookie(url: string): Promise<string> {
     for (const line of response.headers.getSetCookie()) {
       const [pair = ''] = line.split(';');
       const eq = pair.indexOf('=');
-      if (eq > 0 && pair.slice(0, eq).trim() === SESSION_COOKIE)
-        cookie = decodeURIComponent(pair.slice(eq + 1).trim());
+      if (eq > 0 && pair.slice(0, eq).trim().endsWith('.session_token')) cookie = pair.trim();
     }
     return response;
   };
   await createClient({ url, fetch: capture }).todos.list.query();
-  if (cookie === null) throw new Error(`the first request to ${url} set no ${SESSION_COOKIE} cookie`);
+  if (cookie === null) throw new Error(`the first request to ${url} set no session cookie`);
   return cookie;
 }
 

@@ -19,12 +19,18 @@ export interface RunningServer {
   crash(): Promise<void>;
 }
 
-/** A new anonymous session of a running server (the proxy sets the cookie on any request but health checks). */
+/** The name of the app's session cookie (without BETTER_AUTH_URL=https://…, so without the `__Secure-` prefix). */
+export const SESSION_COOKIE = 'starter.session_token';
+
+/**
+ * A real guest session of a running server, as a Cookie header pair (`starter.session_token=…`): the proxy makes a
+ * guest (user, welcome rows, session) on any request but health checks.
+ */
 export async function newSessionCookie(url: string): Promise<string> {
   const response = await fetch(`${url}/api/trpc/todos.list`);
-  const cookie = response.headers.getSetCookie().find((line) => line.startsWith('starter_session='));
+  const cookie = response.headers.getSetCookie().find((line) => line.startsWith(`${SESSION_COOKIE}=`));
   if (!cookie) throw new Error('the server set no session cookie');
-  return decodeURIComponent(cookie.slice('starter_session='.length).split(';')[0] ?? '');
+  return cookie.split(';')[0] ?? '';
 }
 
 export function tempPgliteDir(prefix: string): string {
@@ -42,6 +48,8 @@ export async function startNextServer(
       DATABASE_URL: '',
       SESSION_SECRET: 'e2e-session-secret-with-at-least-32-characters',
       ...E2E_MAIL_ENV,
+      // Plain http: the session cookie is not Secure (and has no __Secure- prefix), as in development.
+      BETTER_AUTH_URL: `http://127.0.0.1:${port}`,
       NEXT_TELEMETRY_DISABLED: '1',
       // Every visitor of a spec comes from 127.0.0.1; a spec that tests the limit sets its own.
       NEW_VISITOR_RATE_LIMIT: '1000000',

@@ -6,9 +6,14 @@
 import type { TRPCClient } from '@trpc/client';
 import type { SyncClientRouter } from '../server/routers/sync';
 import type { SyncStore } from './store';
-import { schemaVersionMismatchOf } from './trpc-transport';
+import { schemaVersionMismatchOf, sessionReplacedOf } from './trpc-transport';
 
-/** Subscribes `store` to its user's change feed from the store's version; returns the unsubscribe. */
+/**
+ * Subscribes `store` to its user's change feed from the store's version; returns the unsubscribe. When the server
+ * ends the feed because its session now belongs to another user (a guest signed up or signed in: `sessionReplaced`),
+ * it subscribes again from scratch: the browser's cookie is the account's now, and the first message is a reset
+ * to the account's rows.
+ */
 export function followFeed(
   client: TRPCClient<SyncClientRouter>,
   store: Pick<
@@ -22,36 +27,68 @@ export function followFeed(
     | 'markOutdated'
   >,
 ): () => void {
-  const subscription = client.sync.changes.subscribe(
-    {
-      // A store restoring carried mutations starts from a reset: its snapshot says which ids the server applied.
-      lastEventId: store.restoring ? null : String(store.version),
-      clientId: store.clientId,
-      schemaVersion: store.schemaVersion,
-    },
-    {
-      onData: (event) => {
-        store
-          .applyMessage(event.data)
-          .catch((error: unknown) => console.error('[sync] bad feed message', error));
+  let subscription: { unsubscribe(): void } | null = null;
+  let stopped = false;
+  let retry: ReturnType<typeof setTimeout> | null = null;
+  // While following a replaced session: how many times the new subscription was refused so far. The feed can end
+  // before the browser has the account's cookie (the sign-up's answer is still on its way), and a subscription with
+  // the old cookie is refused (401): it tries again, a little later each time, until the cookie has arrived.
+  let following: number | null = null;
+  const subscribe = (fromScratch: boolean) => {
+    retry = null;
+    subscription = client.sync.changes.subscribe(
+      {
+        // A store restoring carried mutations starts from a reset: its snapshot says which ids the server applied.
+        lastEventId: fromScratch || store.restoring ? null : String(store.version),
+        clientId: store.clientId,
+        schemaVersion: store.schemaVersion,
       },
-      onConnectionStateChange: (state) => {
-        if (state.state === 'pending') store.setConnectionState('live');
-        // With an error: the connection dropped, failed or went silent (a timeout); without: the first connect.
-        else if (state.state === 'connecting')
-          store.setConnectionState(state.error ? 'reconnecting' : 'connecting');
+      {
+        onData: (event) => {
+          following = null;
+          store
+            .applyMessage(event.data)
+            .catch((error: unknown) => console.error('[sync] bad feed message', error));
+        },
+        onConnectionStateChange: (state) => {
+          if (state.state === 'pending') store.setConnectionState('live');
+          // With an error: the connection dropped, failed or went silent (a timeout); without: the first connect.
+          else if (state.state === 'connecting')
+            store.setConnectionState(state.error ? 'reconnecting' : 'connecting');
+        },
+        onError: (error) => {
+          // A deploy changed the schema version: the server ended the feed; the page should reload.
+          const mismatch = schemaVersionMismatchOf(error);
+          if (mismatch) {
+            store.markOutdated(mismatch);
+            return;
+          }
+          const unauthorized = error.data?.code === 'UNAUTHORIZED';
+          // The session's guest became an account: follow it (the cookie now names the account).
+          if (sessionReplacedOf(error)) following = 0;
+          // (Refused with 401, the EventSource closes: the error then carries no tRPC code, so any error counts.)
+          else if (following !== null && following < FOLLOW_ATTEMPTS) following++;
+          else following = null;
+          if (following !== null) {
+            store.setConnectionState('reconnecting');
+            if (!stopped)
+              retry = setTimeout(() => subscribe(true), following === 0 ? 0 : 100 * 2 ** following);
+            return;
+          }
+          console.error('[sync] change feed failed:', error.message);
+          // Revoked, expired or signed out: no feed until the page has a session again.
+          store.setConnectionState(unauthorized ? 'signed-out' : 'reconnecting');
+        },
       },
-      onError: (error) => {
-        // A deploy changed the schema version: the server ended the feed; the page should reload.
-        const mismatch = schemaVersionMismatchOf(error);
-        if (mismatch) {
-          store.markOutdated(mismatch);
-          return;
-        }
-        console.error('[sync] change feed failed:', error.message);
-        store.setConnectionState('reconnecting');
-      },
-    },
-  );
-  return () => subscription.unsubscribe();
+    );
+  };
+  subscribe(false);
+  return () => {
+    stopped = true;
+    if (retry) clearTimeout(retry);
+    subscription?.unsubscribe();
+  };
 }
+
+/** Refusals tolerated while following a replaced session: 0.2 + 0.4 + … + 25.6 s ≈ 51 s for the cookie to arrive. */
+const FOLLOW_ATTEMPTS = 7;

@@ -113,7 +113,8 @@ export interface MutationHandle {
   settled: Promise<MutationSettled>;
 }
 
-export type ConnectionState = 'connecting' | 'live' | 'reconnecting';
+/** The change feed's connection; `signed-out`: the session was revoked, expired or signed out (no feed until reload). */
+export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'signed-out';
 
 /** Whether mutations go out normally, or one is being sent again after a failure (offline, server or database). */
 export type SendState = 'ok' | 'retrying';
@@ -155,7 +156,8 @@ export interface SyncStoreOptions<TMutators extends AnyMutators = AnyMutators> {
 
 export class SyncStore<TMutators extends AnyMutators = AnyMutators, TRows extends AnyRows = AnyRows> {
   readonly clientId: string;
-  readonly userId: string;
+  /** The user whose rows this store holds; a feed reset for another (a guest signed in) switches it. */
+  private currentUserId: string;
   private server: TablesState;
   private layout: SyncLayout;
   private serverVersion: number;
@@ -191,11 +193,16 @@ export class SyncStore<TMutators extends AnyMutators = AnyMutators, TRows extend
       // New mutations made before the restore take ids after the carried ones; the restore renumbers them all.
       this.nextMutationId = Math.max(...carried.mutations.map((mutation) => mutation.id)) + 1;
     }
-    this.userId = options.snapshot.userId;
+    this.currentUserId = options.snapshot.userId;
     this.layout = options.snapshot.layout;
     this.server = stateFromSnapshot(options.snapshot.tables);
     this.serverVersion = options.snapshot.version;
     this.view = this.server;
+  }
+
+  /** The user whose rows this store holds (the client-side `tx.userId`). */
+  get userId(): string {
+    return this.currentUserId;
   }
 
   /** The log version of the server state this store holds (the subscription resumes after it). */
@@ -386,6 +393,9 @@ export class SyncStore<TMutators extends AnyMutators = AnyMutators, TRows extend
   applyMessage(message: SyncMessage): Promise<void> {
     return this.enqueue(async () => {
       if (message.type === 'reset') {
+        // A guest who signed in: the feed now serves the account, whose rows these are (and pending mutations,
+        // replayed below, now run as the account, as the server runs them).
+        this.currentUserId = message.snapshot.userId;
         this.server = stateFromSnapshot(message.snapshot.tables);
         this.layout = message.snapshot.layout;
         this.serverVersion = message.snapshot.version;

@@ -18,6 +18,7 @@ interface MutationErrorData {
   httpStatus?: number;
   mutation?: MutationIdState | null;
   schemaVersion?: SchemaVersionMismatch | null;
+  sessionReplaced?: boolean;
 }
 
 /** The server's schema-version refusal in a tRPC error (mutation or subscription), or null. */
@@ -25,6 +26,12 @@ export function schemaVersionMismatchOf(error: unknown): SchemaVersionMismatch |
   if (!(error instanceof TRPCClientError)) return null;
   const data = error.data as MutationErrorData | undefined;
   return data?.schemaVersion ?? null;
+}
+
+/** Whether a tRPC error ended a feed because its session now belongs to another user (a guest signed in). */
+export function sessionReplacedOf(error: unknown): boolean {
+  if (!(error instanceof TRPCClientError)) return false;
+  return (error.data as MutationErrorData | undefined)?.sessionReplaced === true;
 }
 
 export function createTrpcTransport(client: TRPCClient<SyncClientRouter>): SyncTransport {

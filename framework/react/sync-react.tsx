@@ -211,7 +211,7 @@ export function createSyncReact<
     }, [store]);
   }
 
-  /** The change feed's connection: connecting, live or reconnecting. */
+  /** The change feed's connection: connecting, live, reconnecting or signed-out. */
   function useConnectionState(): ConnectionState {
     const store = useSyncStore();
     return useSyncExternalStore(

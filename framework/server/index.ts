@@ -43,7 +43,7 @@ export {
 export { currentVersion } from './runtime/change-log';
 export { readSnapshot } from './runtime/snapshot';
 export type { Queryable } from './runtime/synced-table';
-export { CredentialRevokedError, type CredentialWatch } from './runtime/credential';
+export { CredentialReplacedError, CredentialRevokedError, type CredentialWatch } from './runtime/credential';
 export { findUnstorable, isStorableText, UNSTORABLE_TEXT_MESSAGE } from './runtime/errors';
 export {
   callTool,
@@ -68,7 +68,8 @@ export {
 export { serializeOnce, transformer } from './transformer';
 
 // Users, process lifecycle, limits, telemetry.
-export { ensureUser, type SessionUser } from './users';
+export { ensureUser, forgetUser, type EnsureUserOptions, type SessionUser } from './users';
+export { moveUserData, type MoveUserDataOptions, type UserDataColumn } from './move-user-data';
 export { installShutdownHandlers, installWorkerShutdownHandlers, WORKER_GRACE_MS } from './shutdown';
 export { DEFAULT_LIMITS, type LimitPolicies } from './limits/policies';
 export { limitModelCall, takeModelCall } from './limits/model-calls';

@@ -8,6 +8,7 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import { ZodError } from 'zod';
 import type { Context } from './context';
 import { MutationCallError } from './runtime/errors';
+import { CredentialReplacedError } from './runtime/credential';
 import { schemaVersionOf } from './runtime/schema-version';
 import { retryAfterOf } from './limits/rate-limited-error';
 import { withSpan } from './telemetry/tracing';
@@ -72,7 +73,13 @@ const t = initTRPC.context<Context>().create({
     const retryAfterSeconds = retryAfterOf(error);
     // A client built for another schema version: both versions, so it can tell the user to reload.
     const schemaVersion = schemaVersionOf(error);
-    return { ...shape, message, data: { ...shape.data, issues, mutation, retryAfterSeconds, schemaVersion } };
+    // A feed whose session became another user's (a guest signed in): the client subscribes again from scratch.
+    const sessionReplaced = error instanceof CredentialReplacedError;
+    return {
+      ...shape,
+      message,
+      data: { ...shape.data, issues, mutation, retryAfterSeconds, schemaVersion, sessionReplaced },
+    };
   },
 });
 

@@ -11,11 +11,11 @@ function firstValue(header: string | null): string | undefined {
 }
 
 /**
- * The origins this very request was addressed to: the URL it arrived at, its Host header, and behind a proxy the
+ * The origins this very request was addressed to (Better Auth trusts them too, server/auth/better-auth.ts): the URL it arrived at, its Host header, and behind a proxy the
  * X-Forwarded-Host/-Proto the proxy set. A cross-site page cannot forge these on a victim's browser (custom
  * headers need a CORS preflight, which this app never grants), so trusting them is safe for this check.
  */
-function ownOrigins(request: Request): Set<string> {
+export function ownOrigins(request: Request): Set<string> {
   const url = new URL(request.url);
   const proto = firstValue(request.headers.get('x-forwarded-proto')) ?? url.protocol.replace(':', '');
   const origins = new Set([url.origin]);

@@ -1,5 +1,6 @@
 import { createCallerFactory, router } from '@/framework/server';
 import { syncServer } from '../sync';
+import { accountRouter } from './account';
 import { copilotRouter } from './copilot';
 import { settingsRouter } from './settings';
 import { tokensRouter } from './tokens';
@@ -11,6 +12,7 @@ import { todosRouter } from './todos';
 /** Every procedure of the app: the framework's generated routers and the app's own. Add a router here to expose it. */
 export const appRouter = router({
   ...syncServer.routers,
+  account: accountRouter,
   settings: settingsRouter,
   copilot: copilotRouter,
   tokens: tokensRouter,

@@ -8,7 +8,7 @@ import type { ChatDeps } from '@/server/copilot/chat-handler';
 import { createRateLimiter } from '@/framework/server/copilot/rate-limit';
 import { parseEnv } from '@/server/env';
 import type { Runtime } from '@/framework/server/runtime/runtime';
-import { SESSION_COOKIE, signSession } from '@/server/session';
+import { newSession } from './auth';
 
 export const TEST_SECRET = 'chat-test-secret-with-at-least-32-characters';
 
@@ -26,8 +26,9 @@ export function chatDeps(runtime: Runtime, modelBaseUrl: string | null, override
   } satisfies ChatDeps;
 }
 
-export async function sessionCookie(userId: string): Promise<string> {
-  return `${SESSION_COOKIE}=${await signSession({ userId }, TEST_SECRET)}`;
+/** A Cookie header pair of a new session of `userId` (made a Better Auth user if it is not one yet). */
+export async function sessionCookie(runtime: Runtime, userId: string): Promise<string> {
+  return (await newSession(runtime, TEST_SECRET, userId)).cookie;
 }
 
 export function userMessage(text: string): UIMessage {

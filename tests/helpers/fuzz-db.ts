@@ -4,7 +4,8 @@
  * update or delete changes one of the two: new row versions always carry a newer transaction id than every row they
  * replace. It is cheap (one small query), which matters on PGlite where every query costs milliseconds.
  * `api_tokens` is compared by content instead, without `last_used_at`: authenticating with a token refreshes that
- * (at most once a minute), which is not a write by the call under test.
+ * (at most once a minute), which is not a write by the call under test. Better Auth's `auth_rate_limits` is left
+ * out for the same reason: every /api/auth request counts there, accepted or not.
  */
 import { sql } from 'drizzle-orm';
 import type { Db } from '@/framework/server/db/open';
@@ -22,6 +23,10 @@ export const FINGERPRINTED_TABLES = [
   'copilot_streams',
   'copilot_stream_chunks',
   'provider_settings',
+  'auth_users',
+  'auth_sessions',
+  'auth_accounts',
+  'auth_verifications',
 ] as const;
 
 export type TableName = (typeof FINGERPRINTED_TABLES)[number];

@@ -1,6 +1,7 @@
 /**
  * The app's tRPC router on a real loopback HTTP server (queries, mutations and SSE subscriptions), over a test
- * runtime, for tests that need real sockets without a Next build. Sessions are the same signed cookies as the app's.
+ * runtime, for tests that need real sockets without a Next build. Sessions are the app's Better Auth sessions
+ * (tests/helpers/auth.ts makes them).
  * As in the app's route (server/http/trpc.ts), a GET of the change feed goes to the framework's feed endpoint first
  * and to tRPC only when the endpoint does not take it; `{ feed: 'trpc' }` serves it with tRPC's own producer.
  */
@@ -10,10 +11,9 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { createFeedEndpoint } from '@/framework/server/feed/feed-endpoint';
-import { contextFromSessionCookie } from '@/server/context';
+import { contextFromSession } from '@/server/context';
 import { appRouter } from '@/server/routers/_app';
 import type { Runtime } from '@/framework/server/runtime/runtime';
-import { readCookie, SESSION_COOKIE } from '@/server/session';
 
 export interface TrpcHttpServer {
   /** Base URL for `createClient({ url })`. */
@@ -30,19 +30,12 @@ export async function startTrpcHttpServer(
     router: appRouter,
     basePath: '/api/trpc/',
     createContext: ({ req }) =>
-      contextFromSessionCookie(readCookie(req.headers.cookie ?? null, SESSION_COOKIE), {
-        runtime,
-        sessionSecret,
-      }),
+      contextFromSession(new Headers({ cookie: req.headers.cookie ?? '' }), { runtime, sessionSecret }),
   });
   const feed = createFeedEndpoint({
     router: appRouter,
     endpoint: '/api/trpc',
-    createContext: (request) =>
-      contextFromSessionCookie(readCookie(request.headers.get('cookie'), SESSION_COOKIE), {
-        runtime,
-        sessionSecret,
-      }),
+    createContext: (request) => contextFromSession(request.headers, { runtime, sessionSecret }),
   });
   const useFeed = (options.feed ?? 'endpoint') === 'endpoint';
   const server = createServer((req, res) => {

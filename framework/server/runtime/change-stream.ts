@@ -84,7 +84,11 @@ export async function* streamChanges(
   } finally {
     for (const source of sources) source.removeEventListener('abort', abort);
   }
-  if (watch?.revoked.aborted) throw new CredentialRevokedError();
+  if (watch?.revoked.aborted) {
+    // The watch says why: revoked, or replaced by another user's session (a guest signed in).
+    const reason: unknown = watch.revoked.reason;
+    throw reason instanceof TRPCError ? reason : new CredentialRevokedError();
+  }
   if (runtime.shutdownSignal.aborted && !signal.aborted) {
     // A retryable code: the client's link reconnects (with its last event id) instead of giving up.
     throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: 'The server is restarting; reconnect.' });

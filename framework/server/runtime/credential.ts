@@ -7,9 +7,12 @@ import { TRPCError } from '@trpc/server';
 
 /** A stream's view of its credential. */
 export interface CredentialWatch {
-  /** False for a credential that cannot be revoked (a session cookie): a stream need not re-check it per batch. */
+  /** False for a credential that cannot be revoked: a stream need not re-check it per batch. */
   readonly revocable: boolean;
-  /** Aborted once the credential is found revoked (never for a session cookie, which cannot be revoked today). */
+  /**
+   * Aborted once the credential is found revoked or expired. Its `reason` may be a {@link CredentialReplacedError}
+   * (the session's user became another: a guest signed in), which the stream ends with instead of a revocation.
+   */
   readonly revoked: AbortSignal;
   /** Checks the database now (before sending a batch); false once the credential is gone. */
   stillValid(): Promise<boolean>;
@@ -24,5 +27,18 @@ export interface CredentialWatch {
 export class CredentialRevokedError extends TRPCError {
   constructor() {
     super({ code: 'UNAUTHORIZED', message: 'The credential of this stream was revoked.' });
+  }
+}
+
+/**
+ * How a stream ends when its session's user was merged into another (a guest signed up or signed in: its rows moved
+ * to the account, docs/accounts.md). Not a revocation: the browser's cookie is now the account's session, so the
+ * client subscribes again from scratch (`data.sessionReplaced`) and gets the account's snapshot.
+ */
+export class CredentialReplacedError extends TRPCError {
+  /** Marks the error for the error formatter (`data.sessionReplaced`). */
+  readonly sessionReplaced = true;
+  constructor() {
+    super({ code: 'UNAUTHORIZED', message: 'This session now belongs to another user: subscribe again.' });
   }
 }

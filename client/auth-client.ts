@@ -1,0 +1,22 @@
+'use client';
+/**
+ * Better Auth's browser client (same origin: /api/auth). Components use its hooks (`useSession`) and calls
+ * (`signIn.email`, `signUp.email`, `signOut`, `listSessions`, `revokeSession`, …); the session cookie is httpOnly,
+ * so the browser code never sees a token.
+ */
+import { anonymousClient } from 'better-auth/client/plugins';
+import { createAuthClient } from 'better-auth/react';
+
+export const authClient = createAuthClient({ plugins: [anonymousClient()] });
+
+/** The signed-in user as the account UI shows it: a guest, or an account with its email. */
+export type AccountView = { kind: 'guest' } | { kind: 'account'; email: string } | { kind: 'loading' };
+
+/** The current session as the account UI shows it (re-read after sign-in, sign-out and on window focus). */
+export function useAccount(): AccountView {
+  const { data, isPending } = authClient.useSession();
+  if (isPending) return { kind: 'loading' };
+  const user = data?.user as { email: string; isAnonymous?: boolean | null } | undefined;
+  if (!user || user.isAnonymous) return { kind: 'guest' };
+  return { kind: 'account', email: user.email };
+}

@@ -1,0 +1,70 @@
+/**
+ * proxy.ts and Better Auth: a first visit gets a guest at once (the cookie on the response and on the request, so
+ * this very render sees the user); a known session passes untouched; a page visited with the cookie of a revoked
+ * session gets a new guest (Better Auth would otherwise answer the stale cookie by expiring the new one too); an API
+ * call with such a cookie gets no guest (its route refuses it), and neither does a health check.
+ */
+import { NextRequest } from 'next/server';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Runtime } from '@/framework/server';
+import { PEER_ADDRESS_HEADER } from '@/framework/server/limits/client-address';
+import type * as Instance from '@/server/instance';
+import { getEnv } from '@/server/env';
+import { forgedCookie, newSession, SESSION_COOKIE } from './helpers/auth';
+import { createTestRuntime } from './helpers/test-database';
+
+const holder = vi.hoisted(() => ({ runtime: null as Runtime | null }));
+// proxy.ts asks the process runtime; here that is this file's.
+vi.mock('@/server/instance', async (importOriginal) => ({
+  ...(await importOriginal<typeof Instance>()),
+  getRuntime: () =>
+    holder.runtime ? Promise.resolve(holder.runtime) : Promise.reject(new Error('no runtime')),
+}));
+
+beforeAll(async () => {
+  holder.runtime = await createTestRuntime();
+});
+afterAll(() => holder.runtime?.close());
+
+async function visit(path: string, cookie?: string) {
+  const { proxy } = await import('@/proxy');
+  const request = new NextRequest(`http://app.test${path}`, {
+    headers: { accept: 'text/html', [PEER_ADDRESS_HEADER]: '203.0.113.50', ...(cookie ? { cookie } : {}) },
+  });
+  const response = await proxy(request);
+  const set = response.headers.getSetCookie().find((line) => line.startsWith(`${SESSION_COOKIE}=`));
+  return { response, set, requestCookie: request.headers.get('cookie') ?? '' };
+}
+
+const valueOf = (line: string | undefined) => line?.split(';')[0]?.slice(SESSION_COOKIE.length + 1) ?? '';
+
+describe('guests in the proxy', () => {
+  it('a first visit gets a guest session, on the response and on the request', async () => {
+    const { response, set, requestCookie } = await visit('/');
+    expect(response.status).toBe(200);
+    expect(valueOf(set)).not.toBe('');
+    expect(requestCookie).toContain(`${SESSION_COOKIE}=${valueOf(set)}`);
+  });
+
+  it('a valid session passes without a new cookie', async () => {
+    const session = await newSession(holder.runtime as Runtime, getEnv().SESSION_SECRET);
+    const { response, set } = await visit('/', session.cookie);
+    expect(response.status).toBe(200);
+    expect(set).toBeUndefined();
+  });
+
+  it('a page visited with a stale session cookie gets a new guest, whose cookie is not expired at once', async () => {
+    const stale = forgedCookie('abcdefabcdefabcdefabcdefabcdefab', getEnv().SESSION_SECRET);
+    const { response, set, requestCookie } = await visit('/', stale);
+    expect(response.status).toBe(200);
+    expect(valueOf(set)).not.toBe('');
+    expect(set).not.toMatch(/Max-Age=0/);
+    expect(requestCookie).toContain(`${SESSION_COOKIE}=${valueOf(set)}`);
+  });
+
+  it('an API call with a stale session cookie, and a health check, get no guest', async () => {
+    const stale = forgedCookie('abcdefabcdefabcdefabcdefabcdefab', getEnv().SESSION_SECRET);
+    expect((await visit('/api/trpc/todos.list', stale)).set).toBeUndefined();
+    expect((await visit('/api/health')).set).toBeUndefined();
+  });
+});
