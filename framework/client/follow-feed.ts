@@ -72,7 +72,7 @@ export function followFeed(
           if (following !== null) {
             store.setConnectionState('reconnecting');
             if (!stopped)
-              retry = setTimeout(() => subscribe(true), following === 0 ? 0 : 100 * 2 ** following);
+              retry = setTimeout(() => subscribe(true), following === 0 ? 0 : followDelayMs(following));
             return;
           }
           console.error('[sync] change feed failed:', error.message);
@@ -90,5 +90,13 @@ export function followFeed(
   };
 }
 
-/** Refusals tolerated while following a replaced session: 0.2 + 0.4 + … + 25.6 s ≈ 51 s for the cookie to arrive. */
-const FOLLOW_ATTEMPTS = 7;
+/**
+ * Refusals tolerated while following a replaced session: 0.2, 0.4, 0.8, then every second, ≈ 50 s in all for the
+ * cookie to arrive. Capped at a second: the cookie usually lands within one or two (the answer of the sign-in that
+ * ended the feed), and a tab that waited 6 or 12 s for its next try would show the guest's rows that long.
+ */
+const FOLLOW_ATTEMPTS = 50;
+
+function followDelayMs(attempt: number): number {
+  return Math.min(1_000, 100 * 2 ** attempt);
+}
