@@ -20,8 +20,8 @@ export function McpClients() {
     <section className="card settings-form" aria-labelledby="mcp-clients-heading">
       <h2 id="mcp-clients-heading">Connected MCP clients</h2>
       <p className="hint">
-        MCP clients you allowed to use your tools at <code>/api/mcp</code> by signing in here (OAuth). Names are what
-        each client calls itself.
+        MCP clients you allowed to use your tools at <code>/api/mcp</code> by signing in here (OAuth). Names
+        are what each client calls itself.
       </p>
       {error && <p className="form-error">{error.message}</p>}
       {revoke.error && <p className="form-error">{revoke.error.message}</p>}

@@ -77,12 +77,41 @@ export const mcpOAuthTables = {
   oauthClientAssertion: oauthClientAssertions,
 };
 
-/** Refuses an Allow from a guest: the consent page hides it, and this holds for a hand-made request too. */
-function guestConsentGuard() {
+/** A redirect URI of an app on the user's machine: http on a loopback host, or a private-use scheme (`cursor://`). */
+function isNativeRedirectUri(uri: unknown): boolean {
+  if (typeof uri !== 'string') return false;
+  try {
+    const url = new URL(uri);
+    if (url.protocol === 'http:') return ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+    return url.protocol !== 'https:';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The app's own rules around the provider's endpoints:
+ * - A registration without `application_type` whose redirect URIs are all on the user's machine is a native app's
+ *   (RFC 8252): MCP clients (the SDK's included) register like that and do not say so, and the provider's default,
+ *   `web`, would refuse their loopback redirect. A web client's https redirect is left alone.
+ * - An Allow from a guest is refused: the consent page hides it, and this holds for a hand-made request too.
+ */
+function mcpOAuthRules() {
   return {
-    id: 'starter-mcp-guest-consent',
+    id: 'starter-mcp-oauth-rules',
     hooks: {
       before: [
+        {
+          matcher: (context: { path?: string }) => context.path === '/oauth2/register',
+          handler: createAuthMiddleware(async (context) => {
+            const body = context.body as Record<string, unknown> | undefined;
+            if (!body || typeof body !== 'object' || body.application_type !== undefined) return;
+            const uris = body.redirect_uris;
+            if (Array.isArray(uris) && uris.length > 0 && uris.every(isNativeRedirectUri)) {
+              return { context: { body: { ...body, application_type: 'native' } } };
+            }
+          }),
+        },
         {
           matcher: (context: { path?: string }) => context.path === '/oauth2/consent',
           handler: createAuthMiddleware(async (context) => {
@@ -127,6 +156,6 @@ export function mcpOAuthPlugins(options: { baseURL?: string }) {
         authorize: { window: 60, max: 30 },
       },
     }),
-    guestConsentGuard(),
+    mcpOAuthRules(),
   ];
 }

@@ -4,7 +4,6 @@
  * Better Auth (issuer `<app>/api/auth`). Public documents: any origin may read them (an MCP client in a browser).
  */
 import 'server-only';
-import { oauthProviderAuthServerMetadata } from '@better-auth/oauth-provider';
 import { mcpResourceOf } from '../auth/mcp-oauth';
 import { authOf, type ContextDeps } from '../context';
 import { getContextDeps } from '../instance';
@@ -45,9 +44,17 @@ export function handleProtectedResourceMetadataWith(request: Request, deps: Cont
 export async function handleAuthServerMetadataWith(request: Request, deps: ContextDeps): Promise<Response> {
   if (request.method !== 'GET' && request.method !== 'HEAD') return methodNotAllowed();
   const path = new URL(request.url).pathname.replace(/\/$/, '');
-  if (path !== AUTH_SERVER_METADATA_PATH && path !== `${AUTH_SERVER_METADATA_PATH}/api/auth`) return notFound();
-  const response = await oauthProviderAuthServerMetadata(authOf(deps), { headers: PUBLIC_HEADERS })(request);
-  return request.method === 'HEAD' ? new Response(null, response) : response;
+  if (path !== AUTH_SERVER_METADATA_PATH && path !== `${AUTH_SERVER_METADATA_PATH}/api/auth`)
+    return notFound();
+  // Better Auth serves it under its own base path (where it knows its URL, also when that comes from the request).
+  const url = new URL(request.url);
+  const response = await authOf(deps).handler(
+    new Request(new URL(`/api/auth${AUTH_SERVER_METADATA_PATH}`, url), { headers: request.headers }),
+  );
+  const headers = new Headers(response.headers);
+  for (const [name, value] of Object.entries(PUBLIC_HEADERS)) headers.set(name, value);
+  const body = request.method === 'HEAD' ? null : await response.text();
+  return new Response(body, { status: response.status, headers });
 }
 
 /** The process's protected-resource metadata route. */

@@ -81,7 +81,9 @@ export async function handleMcp(request: Request, deps: ContextDeps): Promise<Re
     : await contextFromBearerToken(token, deps);
   if (!user) {
     return unauthorized(
-      oauth ? 'Unknown, revoked or expired access token, or one not for this server' : 'Unknown or revoked API token',
+      oauth
+        ? 'Unknown, revoked or expired access token, or one not for this server'
+        : 'Unknown or revoked API token',
       resource,
       true,
     );

@@ -60,8 +60,8 @@ export function ConsentForm({ clientId, scope }: { clientId: string; scope: stri
       </ul>
       {data.guest ? (
         <p data-testid="consent-guest">
-          You are a guest. <Link href="/sign-in">Sign in or sign up</Link> first (what you made as a guest comes with
-          you), then come back to this page from the MCP client.
+          You are a guest. <Link href="/sign-in">Sign in or sign up</Link> first (what you made as a guest
+          comes with you), then come back to this page from the MCP client.
         </p>
       ) : (
         <>
@@ -70,7 +70,12 @@ export function ConsentForm({ clientId, scope }: { clientId: string; scope: stri
             <button type="button" disabled={pending} onClick={() => void answer(true)}>
               Allow
             </button>
-            <button type="button" className="link-button" disabled={pending} onClick={() => void answer(false)}>
+            <button
+              type="button"
+              className="link-button"
+              disabled={pending}
+              onClick={() => void answer(false)}
+            >
               Deny
             </button>
           </div>
