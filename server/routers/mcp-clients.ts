@@ -2,7 +2,20 @@ import { TRPCError } from '@trpc/server';
 import { SCOPE_DESCRIPTIONS } from '../auth/mcp-oauth';
 import { z } from 'zod';
 import { describeMcpClient, listMcpClients, revokeMcpClient } from '../auth/mcp-oauth-tokens';
-import { router, sessionProcedure, userProcedure } from '@/framework/server';
+import {
+  isStorableText,
+  router,
+  sessionProcedure,
+  UNSTORABLE_TEXT_MESSAGE,
+  userProcedure,
+} from '@/framework/server';
+
+/** An OAuth client id: text Postgres can compare (no NUL), of a sane length. */
+const clientIdInput = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(200, 'is too long')
+  .refine(isStorableText, UNSTORABLE_TEXT_MESSAGE);
 
 /** The asked scopes with what each means (an unknown scope is shown as such: the server refuses it anyway). */
 function describeScopes(scope: string): { scope: string; description: string }[] {
@@ -24,7 +37,7 @@ export const mcpClientsRouter = router({
   consentInfo: userProcedure
     .input(
       z.object({
-        clientId: z.string().min(1, 'must not be empty').max(200, 'is too long'),
+        clientId: clientIdInput,
         scope: z.string().max(1000, 'is too long').default(''),
       }),
     )
@@ -35,11 +48,9 @@ export const mcpClientsRouter = router({
     })),
   list: sessionProcedure.query(({ ctx }) => listMcpClients(ctx.db, ctx.user.id)),
   /** Revokes the client's grant: its tokens stop working at once, its consent is forgotten. */
-  revoke: sessionProcedure
-    .input(z.object({ clientId: z.string().min(1, 'must not be empty').max(200, 'is too long') }))
-    .mutation(async ({ ctx, input }) => {
-      if (!(await revokeMcpClient(ctx.db, ctx.user.id, input.clientId))) {
-        throw new TRPCError({ code: 'NOT_FOUND', message: 'No such connected MCP client' });
-      }
-    }),
+  revoke: sessionProcedure.input(z.object({ clientId: clientIdInput })).mutation(async ({ ctx, input }) => {
+    if (!(await revokeMcpClient(ctx.db, ctx.user.id, input.clientId))) {
+      throw new TRPCError({ code: 'NOT_FOUND', message: 'No such connected MCP client' });
+    }
+  }),
 });
