@@ -124,5 +124,9 @@ export const config = {
   // call without a valid session (or token) is refused there (401), not quietly given a new, empty user. The import
   // has one more reason: Next reads the whole body of a request the proxy sees before the route starts (up to
   // proxyClientMaxBodySize, 10 MB, then cut short), which would defeat its streamed, bounded upload.
-  matcher: ['/((?!_next/static|_next/image|favicon.ico|robots.txt|api/chat|api/mcp|api/todos/import).*)'],
+  // OAuth for MCP: the discovery documents and the endpoints MCP clients call from a program (registration, token,
+  // revocation) must not mint a guest per call either; the browser's authorize and consent steps keep the proxy.
+  matcher: [
+    '/((?!_next/static|_next/image|favicon.ico|robots.txt|api/chat|api/mcp|api/todos/import|\\.well-known/|api/auth/oauth2/register|api/auth/oauth2/token|api/auth/oauth2/revoke|api/auth/oauth2/introspect|api/auth/oauth2/userinfo).*)',
+  ],
 };

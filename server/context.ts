@@ -9,6 +9,7 @@ import type { Runtime } from '@/framework/server';
 import { ensureUser, type SessionUser } from '@/framework/server';
 import { bearerToken, findLiveApiToken } from './auth/api-tokens';
 import { authFor } from './auth/auth-instance';
+import { findLiveOAuthAccessToken } from './auth/mcp-oauth-tokens';
 import type { Auth } from './auth/better-auth';
 import {
   DEFAULT_CREDENTIAL_RECHECK_MS,
@@ -70,10 +71,12 @@ export function createInnerContext(options: {
   tokenId?: string;
   /** The Better Auth session's id, when `auth` is 'session': streams re-check it. */
   sessionId?: string;
+  /** The OAuth access token's row id, when `auth` is 'token' and an MCP client's grant: streams re-check it. */
+  oauthAccessTokenId?: string;
   credentialRecheckMs?: number;
   testDelayMs?: number;
 }): Context {
-  const { runtime, tokenId, sessionId, user } = options;
+  const { runtime, tokenId, sessionId, oauthAccessTokenId, user } = options;
   const recheckMs = options.credentialRecheckMs ?? DEFAULT_CREDENTIAL_RECHECK_MS;
   const auth = options.user ? (options.auth ?? 'session') : null;
   return {
@@ -85,6 +88,8 @@ export function createInnerContext(options: {
     watchCredential: () => {
       if (auth === 'token' && tokenId)
         return watchCredential(runtime.db, { kind: 'token', tokenId }, recheckMs);
+      if (auth === 'token' && oauthAccessTokenId)
+        return watchCredential(runtime.db, { kind: 'oauth', accessTokenId: oauthAccessTokenId }, recheckMs);
       if (user && sessionId)
         return watchCredential(runtime.db, { kind: 'session', sessionId, userId: user.id }, recheckMs);
       return UNWATCHED; // Built by a test or a server render with a user and nothing to re-check.
@@ -104,6 +109,26 @@ export async function contextFromBearerToken(token: string, deps: ContextDeps): 
     user,
     auth: 'token',
     tokenId: owner?.tokenId,
+    credentialRecheckMs: deps.credentialRecheckMs,
+  });
+}
+
+/**
+ * Resolves an MCP client's OAuth access token to the user who granted it; null user for a token that is unknown,
+ * revoked, expired, or not for `resource` (server/auth/mcp-oauth-tokens.ts). Only the MCP endpoint accepts these.
+ */
+export async function contextFromOAuthAccessToken(
+  token: string,
+  resource: string,
+  deps: ContextDeps,
+): Promise<Context> {
+  const grant = await findLiveOAuthAccessToken(deps.runtime.db, token, resource);
+  const user = grant ? await ensureUser(deps.runtime, grant.userId, { kind: 'account' }) : null;
+  return createInnerContext({
+    runtime: deps.runtime,
+    user,
+    auth: 'token',
+    oauthAccessTokenId: grant?.tokenId,
     credentialRecheckMs: deps.credentialRecheckMs,
   });
 }

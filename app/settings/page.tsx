@@ -1,6 +1,7 @@
 import { HydrateClient, prefetch, trpc } from '@/server/rsc';
 import { AccountSessions } from '../_components/account-sessions';
 import { ApiTokens } from '../_components/api-tokens';
+import { McpClients } from '../_components/mcp-clients';
 import { ModelSettingsForm } from '../_components/model-settings-form';
 import { SiteHeader } from '../_components/site-header';
 
@@ -19,6 +20,7 @@ export default async function SettingsPage() {
       <HydrateClient>
         <ModelSettingsForm />
         <ApiTokens />
+        <McpClients />
       </HydrateClient>
     </main>
   );

@@ -17,6 +17,7 @@ import { ownOrigins } from '../http/request-guards';
 import { announceSessionEnded } from './credential-watch';
 import { onGuestUpgrade } from './guest-upgrade';
 import { verificationMail, resetPasswordMail } from './auth-mails';
+import { mcpOAuthPlugins, mcpOAuthTables } from './mcp-oauth';
 
 /** A session lives this long, extended by use (once a day at most): a guest's data lasts as long as its cookie. */
 const SESSION_SECONDS = 60 * 60 * 24 * 365;
@@ -57,6 +58,8 @@ export function authPlugins(config: AuthConfig) {
       generateName: () => 'Guest',
       onLinkAccount: (link) => onGuestUpgrade(config.runtime, link),
     }),
+    // OAuth for MCP: MCP clients get tokens for /api/mcp (server/auth/mcp-oauth.ts).
+    ...mcpOAuthPlugins({ baseURL: config.baseURL }),
   ];
 }
 
@@ -81,6 +84,7 @@ export function createAuth(config: AuthConfig) {
         account: authAccounts,
         verification: authVerifications,
         rateLimit: authRateLimits,
+        ...mcpOAuthTables,
       },
     }),
     // Guests are made only by the proxy (rate limited per address); deleting one would leave its data behind.

@@ -1,7 +1,7 @@
 /**
  * Long-lived streams (SSE subscriptions) outlive the request that authenticated them, so they re-check their
- * credential while they run and end when it is gone (docs/architecture.md rule 11): an API token revoked, a session
- * signed out, revoked from the settings page or expired. A change made in this process ends them at once; one made
+ * credential while they run and end when it is gone (docs/architecture.md rule 11): an API token or an MCP client's
+ * OAuth grant revoked, a session signed out, revoked from the settings page or expired. A change made in this process ends them at once; one made
  * by another process (PostgreSQL) is seen at the next batch the stream sends, or by a timer, so an idle stream ends
  * too. A session whose guest signed in to an account ends differently (CredentialReplacedError): the tab subscribes
  * again, now as the account.
@@ -9,7 +9,7 @@
 import 'server-only';
 import { and, eq, gt, isNull } from 'drizzle-orm';
 import type { Db } from '@/framework/server';
-import { apiTokens, authSessions } from '@/db/schema';
+import { apiTokens, authSessions, oauthAccessTokens } from '@/db/schema';
 import { users } from '@/framework/server/schema';
 import { CredentialReplacedError, CredentialRevokedError, type CredentialWatch } from '@/framework/server';
 
@@ -20,7 +20,10 @@ export const DEFAULT_CREDENTIAL_RECHECK_MS = 5_000;
 
 /** What a request was authenticated with, as far as a stream needs to re-check it. */
 export type Credential =
-  { kind: 'session'; sessionId: string; userId: string } | { kind: 'token'; tokenId: string };
+  | { kind: 'session'; sessionId: string; userId: string }
+  | { kind: 'token'; tokenId: string }
+  /** An OAuth access token of an MCP client (server/auth/mcp-oauth-tokens.ts), by its row's id. */
+  | { kind: 'oauth'; accessTokenId: string };
 
 /** The verdict of one check. */
 type Status = 'live' | 'revoked' | 'replaced';
@@ -53,6 +56,11 @@ export function announceTokenRevoked(db: Db, tokenId: string): void {
   announce(db, `token:${tokenId}`, 'revoked');
 }
 
+/** Ends this process's streams opened with these OAuth access tokens at once (an MCP client the user revoked). */
+export function announceOAuthTokensRevoked(db: Db, accessTokenIds: readonly string[]): void {
+  for (const id of accessTokenIds) announce(db, `oauth:${id}`, 'revoked');
+}
+
 /** Ends this process's streams of the session at once (signed out or revoked: a Better Auth hook calls this). */
 export function announceSessionEnded(db: Db, sessionId: string): void {
   announce(db, `session:${sessionId}`, 'revoked');
@@ -68,6 +76,21 @@ async function tokenStatus(db: Db, tokenId: string): Promise<Status> {
     .select({ id: apiTokens.id })
     .from(apiTokens)
     .where(and(eq(apiTokens.id, tokenId), isNull(apiTokens.revokedAt)));
+  return row ? 'live' : 'revoked';
+}
+
+async function oauthTokenStatus(db: Db, accessTokenId: string): Promise<Status> {
+  // Revoking deletes the row (the settings page) or stamps `revoked` (the plugin's own revocation endpoint).
+  const [row] = await db
+    .select({ id: oauthAccessTokens.id })
+    .from(oauthAccessTokens)
+    .where(
+      and(
+        eq(oauthAccessTokens.id, accessTokenId),
+        isNull(oauthAccessTokens.revoked),
+        gt(oauthAccessTokens.expiresAt, new Date()),
+      ),
+    );
   return row ? 'live' : 'revoked';
 }
 
@@ -121,7 +144,9 @@ export function watchCredential(db: Db, credential: Credential, recheckMs: numbe
   const keys =
     credential.kind === 'token'
       ? [`token:${credential.tokenId}`]
-      : [`session:${credential.sessionId}`, `user:${credential.userId}`];
+      : credential.kind === 'oauth'
+        ? [`oauth:${credential.accessTokenId}`]
+        : [`session:${credential.sessionId}`, `user:${credential.userId}`];
   const listeners = listenersOf(db);
   for (const key of keys) {
     let set = listeners.get(key);
@@ -131,9 +156,11 @@ export function watchCredential(db: Db, credential: Credential, recheckMs: numbe
   const check = (): Promise<Status> =>
     credential.kind === 'token'
       ? tokenStatus(db, credential.tokenId)
-      : sharedCheck(db, `session:${credential.sessionId}`, () =>
-          sessionStatus(db, credential.sessionId, credential.userId),
-        );
+      : credential.kind === 'oauth'
+        ? oauthTokenStatus(db, credential.accessTokenId)
+        : sharedCheck(db, `session:${credential.sessionId}`, () =>
+            sessionStatus(db, credential.sessionId, credential.userId),
+          );
 
   // One query at a time: a batch check and the timer share a check in flight.
   let checking: Promise<boolean> | null = null;

@@ -2,6 +2,7 @@ import { createCallerFactory, router } from '@/framework/server';
 import { syncServer } from '../sync';
 import { accountRouter } from './account';
 import { copilotRouter } from './copilot';
+import { mcpClientsRouter } from './mcp-clients';
 import { settingsRouter } from './settings';
 import { tokensRouter } from './tokens';
 // example:start — the todo example (scripts/remove-example.ts deletes the lines between these markers)
@@ -16,6 +17,7 @@ export const appRouter = router({
   settings: settingsRouter,
   copilot: copilotRouter,
   tokens: tokensRouter,
+  mcpClients: mcpClientsRouter,
   // example:start
   todos: todosRouter,
   streams: streamsRouter,

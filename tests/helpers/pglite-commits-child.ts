@@ -6,6 +6,8 @@
  * Usage: tsx tests/helpers/pglite-commits-child.ts <folder> <count> <durable|relaxed>
  */
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { openDatabase, type PgliteDurability } from '@/framework/server/db/open';
 
@@ -14,7 +16,20 @@ async function main() {
   if (!folder || !countText || (durability !== 'durable' && durability !== 'relaxed')) {
     throw new Error('usage: pglite-commits-child.ts <folder> <count> <durable|relaxed>');
   }
-  const handle = await openDatabase({ pgliteDir: folder, durability: durability satisfies PgliteDurability });
+  // No migrations: the test compares the flushes made before the first commit with the files of the folder, and
+  // relation files the app's migrations create (more with every table added) are PostgreSQL's own to flush at
+  // checkpoints (their creation is in the WAL), not part of the initdb files a new folder must flush first.
+  const noMigrations = fs.mkdtempSync(path.join(os.tmpdir(), 'no-migrations-'));
+  fs.mkdirSync(path.join(noMigrations, 'meta'));
+  fs.writeFileSync(
+    path.join(noMigrations, 'meta', '_journal.json'),
+    JSON.stringify({ version: '7', dialect: 'postgresql', entries: [] }),
+  );
+  const handle = await openDatabase({
+    pgliteDir: folder,
+    durability: durability satisfies PgliteDurability,
+    migrationsFolder: noMigrations,
+  });
   try {
     await handle.db.execute(
       sql`CREATE TABLE IF NOT EXISTS durability_probe (id serial PRIMARY KEY, note text)`,
