@@ -113,10 +113,11 @@ export async function measureCrossTab(
 }
 
 /**
- * NTP-style: read A, B, A in turn; B's reading belongs to the midpoint of A's two. The tightest of a few tries
- * wins, and half its bracket is the uncertainty.
+ * B's clock minus A's (epoch ms, `performance.timeOrigin + now()` in each page). NTP-style: read A, B, A in turn;
+ * B's reading belongs to the midpoint of A's two. The tightest of a few tries wins, and half its bracket is the
+ * uncertainty. Also used by bench/keypress.ts.
  */
-async function clockOffset(tabA: Page, tabB: Page): Promise<{ offset: number; uncertainty: number }> {
+export async function clockOffset(tabA: Page, tabB: Page): Promise<{ offset: number; uncertainty: number }> {
   const now = (page: Page) => page.evaluate(() => performance.timeOrigin + performance.now());
   let best = { offset: 0, uncertainty: Number.POSITIVE_INFINITY };
   for (let i = 0; i < 30; i++) {
