@@ -92,6 +92,8 @@ export default defineConfig({
         TEST_DELAY_TOKEN: process.env.E2E_TEST_DELAY_TOKEN,
         // Every browser context of the suite is a new visitor from 127.0.0.1: far more than one address's default.
         NEW_VISITOR_RATE_LIMIT: '1000000',
+        // Specs sign in and up in parallel, all from 127.0.0.1 (tests/auth.test.ts checks the default limit).
+        SIGN_IN_RATE_LIMIT: '100000',
         // A spec runs a 60-turn thread for one user: far more model calls a minute than the default budget.
         MODEL_RATE_LIMIT: '100000',
         OPENAI_COMPATIBLE_BASE_URL: `http://127.0.0.1:${MODEL_PORT}/v1`,

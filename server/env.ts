@@ -75,6 +75,8 @@ const envSchema = z
     /** Queue tuning: how long a claimed run may go without a heartbeat before another worker takes it over. */
     /** Model calls one user may make per window, shared by all processes (copilot turns, drafts, generated todos). */
     MODEL_RATE_LIMIT: optional(z.coerce.number().int().min(1).max(1_000_000)),
+    /** Email sign-in and sign-up attempts a minute per client address, counted in the database (default 10). */
+    SIGN_IN_RATE_LIMIT: optional(z.coerce.number().int().min(1).max(1_000_000)),
     MODEL_RATE_WINDOW_SECONDS: optional(z.coerce.number().int().min(1).max(86_400)).transform(
       (value) => value ?? 60,
     ),

@@ -1,6 +1,6 @@
 'use client';
 import { useSuspenseQuery } from '@tanstack/react-query';
-import { useRouter, useSearchParams } from 'next/navigation';
+import { useSearchParams } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
 import { authClient } from '@/client/auth-client';
 import { useTRPC } from '@/client/react';
@@ -21,7 +21,6 @@ const TITLES: Record<Mode, string> = {
 export function SignInForm() {
   const trpc = useTRPC();
   const { data: methods } = useSuspenseQuery(trpc.account.methods.queryOptions());
-  const router = useRouter();
   const params = useSearchParams();
   const [mode, setMode] = useState<Mode>(params.get('mode') === 'sign-up' ? 'sign-up' : 'sign-in');
   const [email, setEmail] = useState('');
@@ -50,8 +49,9 @@ export function SignInForm() {
         setError(describe(error));
         return;
       }
-      router.push('/');
-      router.refresh();
+      // A full load, as sign-out does: the router's cached layout (its header, the guest's) and the store's rows
+      // were the guest's; the server renders both anew for the account.
+      window.location.assign('/');
     } finally {
       setBusy(false);
     }

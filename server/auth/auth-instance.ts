@@ -34,5 +34,6 @@ export function authConfigOf(env: Env): Omit<AuthConfig, 'runtime' | 'secret'> {
       : env.NODE_ENV === 'production',
     github: pair(env.GITHUB_CLIENT_ID, env.GITHUB_CLIENT_SECRET),
     google: pair(env.GOOGLE_CLIENT_ID, env.GOOGLE_CLIENT_SECRET),
+    signInRateLimit: env.SIGN_IN_RATE_LIMIT,
   };
 }

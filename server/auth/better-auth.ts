@@ -47,6 +47,8 @@ export interface AuthConfig {
   secureCookies?: boolean;
   github?: OAuthClient;
   google?: OAuthClient;
+  /** Sign-in and sign-up attempts a minute per client address (SIGN_IN_RATE_LIMIT); default 10. */
+  signInRateLimit?: number;
 }
 
 /** The plugin list (one place, so a later plugin is one entry more). */
@@ -114,8 +116,8 @@ export function createAuth(config: AuthConfig) {
       window: 10,
       max: 100,
       customRules: {
-        '/sign-in/email': { window: 60, max: 10 },
-        '/sign-up/email': { window: 60, max: 10 },
+        '/sign-in/email': { window: 60, max: config.signInRateLimit ?? 10 },
+        '/sign-up/email': { window: 60, max: config.signInRateLimit ?? 10 },
         '/request-password-reset': { window: 60, max: 5 },
         '/send-verification-email': { window: 60, max: 5 },
       },
