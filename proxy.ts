@@ -47,6 +47,10 @@ async function withSession(request: NextRequest): Promise<Response> {
     // A revoked, expired or replaced session (a guest who signed in, whose tabs wait for the account's cookie):
     // an API call is refused by its route (401), never quietly given a new, empty guest. A page gets one.
     if (request.nextUrl.pathname.startsWith('/api/')) return next();
+    // Nor a client-side navigation or prefetch (an RSC request): it can be the tab's own, still in flight with the
+    // guest's cookie as that guest signs in, and a guest cookie in its answer would replace the account's in the
+    // browser. Refused without a cookie, Next loads the page as a document instead, with the cookie it has then.
+    if (request.headers.get('rsc') === '1') return staleSessionForRsc();
   }
 
   // A new visitor, who would become a new user: limited per client address (429 with Retry-After, and no cookie).
@@ -91,6 +95,14 @@ function unavailable(): Response {
   return new Response('The server cannot check sessions right now: try again in a few seconds.', {
     status: 503,
     headers: { 'retry-after': '5', 'content-type': 'text/plain; charset=utf-8' },
+  });
+}
+
+/** An RSC request with a session that no longer exists: no guest, no cookie; Next falls back to a document load. */
+function staleSessionForRsc(): Response {
+  return new Response('This session has ended: reload the page.', {
+    status: 401,
+    headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' },
   });
 }
 

@@ -270,6 +270,23 @@ describe('a guest signs up or signs in', () => {
   });
 });
 
+describe('a session read answered after its guest signed in', () => {
+  it('does not expire the session cookie (which by then is the account’s), and reports no session', async () => {
+    const guest = await newSession(runtime, TEST_SECRET);
+    await signUp(uniqueEmail(), guest.cookie);
+    // The page's session hook sent this with the guest's cookie before the sign-up's answer arrived.
+    const read = await handleAuthRequestWith(
+      new Request(`${APP}/api/auth/get-session`, {
+        headers: { cookie: guest.cookie, [PEER_ADDRESS_HEADER]: address },
+      }),
+      auth(),
+    );
+    expect(read.status).toBe(200);
+    expect(await read.json()).toBeNull();
+    expect(read.headers.getSetCookie().filter((line) => /max-age=0/i.test(line))).toEqual([]);
+  });
+});
+
 describe('revoked sessions', () => {
   it('a revoked session is refused at once, and its open feed ends', async () => {
     const email = uniqueEmail();

@@ -26,10 +26,15 @@ beforeAll(async () => {
 });
 afterAll(() => holder.runtime?.close());
 
-async function visit(path: string, cookie?: string) {
+async function visit(path: string, cookie?: string, extraHeaders: Record<string, string> = {}) {
   const { proxy } = await import('@/proxy');
   const request = new NextRequest(`http://app.test${path}`, {
-    headers: { accept: 'text/html', [PEER_ADDRESS_HEADER]: '203.0.113.50', ...(cookie ? { cookie } : {}) },
+    headers: {
+      accept: 'text/html',
+      [PEER_ADDRESS_HEADER]: '203.0.113.50',
+      ...(cookie ? { cookie } : {}),
+      ...extraHeaders,
+    },
   });
   const response = await proxy(request);
   const set = response.headers.getSetCookie().find((line) => line.startsWith(`${SESSION_COOKIE}=`));
@@ -66,5 +71,18 @@ describe('guests in the proxy', () => {
     const stale = forgedCookie('abcdefabcdefabcdefabcdefabcdefab', getEnv().SESSION_SECRET);
     expect((await visit('/api/trpc/todos.list', stale)).set).toBeUndefined();
     expect((await visit('/api/health')).set).toBeUndefined();
+  });
+
+  it('a client-side navigation or prefetch with a stale session gets 401 and no cookie, not a guest', async () => {
+    // A guest's tab prefetching while that guest signs in: a guest cookie in this answer would replace the account's.
+    const stale = forgedCookie('abcdefabcdefabcdefabcdefabcdefab', getEnv().SESSION_SECRET);
+    const variants: Record<string, string>[] = [{ rsc: '1' }, { rsc: '1', 'next-router-prefetch': '1' }];
+    for (const headers of variants) {
+      const { response } = await visit('/', stale, headers);
+      expect(response.status).toBe(401);
+      expect(response.headers.getSetCookie()).toEqual([]);
+    }
+    // Without a cookie at all (a first visit, even by RSC): a guest as always.
+    expect(valueOf((await visit('/', undefined, { rsc: '1' })).set)).not.toBe('');
   });
 });

@@ -29,7 +29,7 @@ export async function handleAuthRequestWith(
   const address = clientAddress(request.headers, options.trustedProxyHops ?? 0).replace(/\/64$/, '');
   if (isIP(address)) headers.set(AUTH_CLIENT_ADDRESS_HEADER, address);
   const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
-  return auth.handler(
+  const response = await auth.handler(
     new Request(request.url, {
       method: request.method,
       headers,
@@ -39,7 +39,27 @@ export async function handleAuthRequestWith(
       ...(hasBody ? { duplex: 'half' } : {}),
     } as RequestInit),
   );
+  return hasBody ? response : withoutCookieDeletions(response);
 }
+
+/**
+ * A read (GET) never signs the browser out. Better Auth answers a session read with a stale cookie by expiring the
+ * session cookie; but a read sent with a guest's cookie can be answered after that guest signed in (the page's
+ * session hook, in flight during the sign-in), and its expiry would then delete the account's new cookie. A stale
+ * cookie needs no deleting: the proxy replaces it on the next page load. Cookies being set (a verification link's
+ * sign-in, an OAuth callback) pass.
+ */
+function withoutCookieDeletions(response: Response): Response {
+  const lines = response.headers.getSetCookie();
+  const kept = lines.filter((line) => !EXPIRED_COOKIE.test(line));
+  if (kept.length === lines.length) return response;
+  const headers = new Headers(response.headers);
+  headers.delete('set-cookie');
+  for (const line of kept) headers.append('set-cookie', line);
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+}
+
+const EXPIRED_COOKIE = /;\s*max-age=0(?:;|$)/i;
 
 /** The app's handler: the process's Better Auth instance and limits from the environment. */
 export async function handleAuthRequest(request: Request): Promise<Response> {
