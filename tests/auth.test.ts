@@ -173,6 +173,21 @@ describe('the sign-in rate limit', () => {
   });
 });
 
+describe('session reads', () => {
+  it('are not rate limited: 150 in a burst from one address all answer 200', async () => {
+    const { cookie } = await signUp(uniqueEmail());
+    const statuses = [];
+    for (let i = 0; i < 150; i++) {
+      const read = await handleAuthRequestWith(
+        new Request(`${APP}/api/auth/get-session`, { headers: { cookie, [PEER_ADDRESS_HEADER]: address } }),
+        auth(),
+      );
+      statuses.push(read.status);
+    }
+    expect(statuses.filter((status) => status !== 200)).toEqual([]);
+  });
+});
+
 describe('requests from other sites', () => {
   it('a foreign-Origin sign-in is refused and writes nothing', async () => {
     const email = uniqueEmail();

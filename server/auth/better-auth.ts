@@ -119,6 +119,9 @@ export function createAuth(config: AuthConfig) {
         '/sign-in/email': { window: 60, max: config.signInRateLimit ?? 10 },
         '/sign-up/email': { window: 60, max: config.signInRateLimit ?? 10 },
         '/request-password-reset': { window: 60, max: 5 },
+        // A read every page makes (the header's session hook): every visitor behind one address (an office, a
+        // proxy) shares the per-address budget, and a 429 here would show a signed-in user as a guest.
+        '/get-session': false,
         '/send-verification-email': { window: 60, max: 5 },
       },
     },
