@@ -51,6 +51,10 @@ async function withSession(request: NextRequest): Promise<Response> {
     // guest's cookie as that guest signs in, and a guest cookie in its answer would replace the account's in the
     // browser. Refused without a cookie, Next loads the page as a document instead, with the cookie it has then.
     if (request.headers.get('rsc') === '1') return staleSessionForRsc();
+    // Same for anything a browser fetches that is not a page load (an icon, an image): only a navigation replaces a
+    // stale session with a new guest. Clients that send no Sec-Fetch-Dest (scripts) are treated as navigations.
+    const destination = request.headers.get('sec-fetch-dest');
+    if (destination !== null && destination !== 'document') return next();
   }
 
   // A new visitor, who would become a new user: limited per client address (429 with Retry-After, and no cookie).
@@ -139,6 +143,6 @@ export const config = {
   // OAuth for MCP: the discovery documents and the endpoints MCP clients call from a program (registration, token,
   // revocation) must not mint a guest per call either; the browser's authorize and consent steps keep the proxy.
   matcher: [
-    '/((?!_next/static|_next/image|favicon.ico|robots.txt|api/chat|api/mcp|api/todos/import|\\.well-known/|api/auth/oauth2/register|api/auth/oauth2/token|api/auth/oauth2/revoke|api/auth/oauth2/introspect|api/auth/oauth2/userinfo).*)',
+    '/((?!_next/static|_next/image|favicon.ico|icon.svg|robots.txt|api/chat|api/mcp|api/todos/import|\\.well-known/|api/auth/oauth2/register|api/auth/oauth2/token|api/auth/oauth2/revoke|api/auth/oauth2/introspect|api/auth/oauth2/userinfo).*)',
   ],
 };

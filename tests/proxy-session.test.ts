@@ -82,6 +82,11 @@ describe('guests in the proxy', () => {
       expect(response.status).toBe(401);
       expect(response.headers.getSetCookie()).toEqual([]);
     }
+    // An icon or image the browser fetches with the stale cookie: no guest either; only a page load makes one.
+    const image = await visit('/', stale, { 'sec-fetch-dest': 'image' });
+    expect(image.response.headers.getSetCookie()).toEqual([]);
+    const navigation = await visit('/', stale, { 'sec-fetch-dest': 'document' });
+    expect(valueOf(navigation.set)).not.toBe('');
     // Without a cookie at all (a first visit, even by RSC): a guest as always.
     expect(valueOf((await visit('/', undefined, { rsc: '1' })).set)).not.toBe('');
   });
