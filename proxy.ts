@@ -47,14 +47,14 @@ async function withSession(request: NextRequest): Promise<Response> {
     // A revoked, expired or replaced session (a guest who signed in, whose tabs wait for the account's cookie):
     // an API call is refused by its route (401), never quietly given a new, empty guest. A page gets one.
     if (request.nextUrl.pathname.startsWith('/api/')) return next();
-    // Nor a client-side navigation or prefetch (an RSC request): it can be the tab's own, still in flight with the
-    // guest's cookie as that guest signs in, and a guest cookie in its answer would replace the account's in the
-    // browser. Refused without a cookie, Next loads the page as a document instead, with the cookie it has then.
-    if (request.headers.get('rsc') === '1') return staleSessionForRsc();
-    // Same for anything a browser fetches that is not a page load (an icon, an image): only a navigation replaces a
-    // stale session with a new guest. Clients that send no Sec-Fetch-Dest (scripts) are treated as navigations.
+    // Nor anything a browser fetches that is not a page load: a client-side navigation or prefetch (an RSC
+    // request, Sec-Fetch-Dest "empty"), an image. It can be the tab's own, still in flight with the guest's cookie
+    // as that guest signs in, and a guest cookie in its answer would replace the account's in the browser. Refused
+    // without a cookie, Next loads the page as a document instead, with the cookie the browser has by then.
+    // Clients that send no Sec-Fetch-Dest (scripts) are treated as page loads.
     const destination = request.headers.get('sec-fetch-dest');
-    if (destination !== null && destination !== 'document') return next();
+    const rsc = request.headers.get('rsc') === '1' || request.nextUrl.searchParams.has('_rsc');
+    if (rsc || (destination !== null && destination !== 'document')) return staleSessionRefusal();
   }
 
   // A new visitor, who would become a new user: limited per client address (429 with Retry-After, and no cookie).
@@ -102,8 +102,8 @@ function unavailable(): Response {
   });
 }
 
-/** An RSC request with a session that no longer exists: no guest, no cookie; Next falls back to a document load. */
-function staleSessionForRsc(): Response {
+/** A non-page request with a session that no longer exists: no guest, no cookie (Next then loads a document). */
+function staleSessionRefusal(): Response {
   return new Response('This session has ended: reload the page.', {
     status: 401,
     headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' },

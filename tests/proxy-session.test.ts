@@ -83,8 +83,13 @@ describe('guests in the proxy', () => {
       expect(response.headers.getSetCookie()).toEqual([]);
     }
     // An icon or image the browser fetches with the stale cookie: no guest either; only a page load makes one.
-    const image = await visit('/', stale, { 'sec-fetch-dest': 'image' });
-    expect(image.response.headers.getSetCookie()).toEqual([]);
+    for (const headers of [{ 'sec-fetch-dest': 'image' }, { 'sec-fetch-dest': 'empty' }]) {
+      const { response } = await visit('/settings', stale, headers);
+      expect(response.status).toBe(401);
+      expect(response.headers.getSetCookie()).toEqual([]);
+    }
+    // Next marks a prefetch by its `_rsc` query too.
+    expect((await visit('/?_rsc=abc', stale)).response.status).toBe(401);
     const navigation = await visit('/', stale, { 'sec-fetch-dest': 'document' });
     expect(valueOf(navigation.set)).not.toBe('');
     // Without a cookie at all (a first visit, even by RSC): a guest as always.
