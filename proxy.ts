@@ -13,6 +13,7 @@ import { getRuntime } from '@/server/instance';
 import { authConfigOf, authFor } from '@/server/auth/auth-instance';
 import { refuseNewVisitor } from '@/framework/server';
 import { AUTH_COOKIE_PREFIX } from '@/server/auth/better-auth';
+import { dropSessionHandoff, handOffSession } from '@/server/auth/session-handoff';
 
 const HEALTH_PATH = '/api/health';
 
@@ -28,6 +29,8 @@ export async function proxy(request: NextRequest): Promise<Response> {
 }
 
 async function withSession(request: NextRequest): Promise<Response> {
+  // Only this proxy hands a session to the handler (server/auth/session-handoff.ts), never a client.
+  dropSessionHandoff(request.headers);
   const next = () => NextResponse.next({ request: { headers: request.headers } });
   // Scripts and MCP clients authenticate with an API token; they get no cookie (and no new anonymous user).
   if (request.headers.has('authorization')) return next();
@@ -85,6 +88,8 @@ async function readSession(request: NextRequest): Promise<{ found: boolean; head
     query: { disableCookieCache: true },
     returnHeaders: true,
   });
+  // The handler takes this read instead of making the same one again.
+  if (response !== null) handOffSession(request.headers, response);
   return { found: response !== null, headers };
 }
 

@@ -15,16 +15,18 @@
  */
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
-import { performance as eventLoop } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient } from '@/client/create-client';
 import { numberListOption, numberOption } from './support/args';
 import type { BuildSnapshot } from './support/build-snapshot';
 import { forEachDatabase, runMain, type BenchDatabase } from './support/databases';
-import { newUserCookie, openFeedSubscribers } from './support/feed-subscribers';
+import { openSubscriberPool } from './fan-out/subscriber-pool';
+import { newUserCookie } from './support/feed-subscribers';
 import { withProductionBuild } from './support/production-build';
+import { monotonicUs } from './support/cpu-profile';
 import { cpuSeconds, mb, pidListeningOn, readRssBytes } from './support/process-stats';
 import { recordFigure } from './support/results';
+import { epochNow } from './support/sse-feed-subscriber';
 import { startProductionServer, type RunningServer } from './support/server';
 import { summarize } from './support/stats';
 import { DISTRIBUTION_HEADER, distributionCells, ms, printTable, verdict } from './support/table';
@@ -36,6 +38,8 @@ const LARGE_TARGET_P99_MS = 1_000;
 /** The p99 target for N subscribers. */
 const targetFor = (n: number) => (n >= LARGE_FAN_OUT ? LARGE_TARGET_P99_MS : TARGET_P99_MS);
 const BENCH = 'npm run bench:fan-out';
+/** Issue 17: the server's RSS with 1,000 subscribers at most this multiple of its idle RSS. */
+const RSS_TARGET = 2;
 
 const argv = process.argv.slice(2);
 const options = {
@@ -51,11 +55,15 @@ const options = {
    * first (pokes cross processes by LISTEN/NOTIFY): PostgreSQL only, PGlite is one process's database.
    */
   servers: numberOption(argv, 'servers', 1),
+  /** Worker threads holding the subscribers (default: one per 5,000). */
+  threads: argv.some((arg) => arg.startsWith('--threads=')) ? numberOption(argv, 'threads', 1) : undefined,
 };
 
 interface FanOutResult {
   subscribers: number;
   servers: number;
+  /** Worker threads of this process that held the subscribers. */
+  threads: number;
   connectMs: number;
   /** Changes whose mutation succeeded (measured ones only). */
   changes: number;
@@ -74,25 +82,20 @@ interface FanOutResult {
   expected: number;
   received: number;
   duplicates: number;
-  subscriptionErrors: number;
+  /** Streams that broke or ended and were opened again (with their last event id). */
   reconnects: number;
   errorMessages: readonly string[];
   /** Summed over the servers. */
   serverRss: { before: number; connected: number; end: number };
   benchRss: { before: number; end: number };
-  benchHeapEnd: number;
-  /** Event-loop utilization of this process from each mutation's send to its last delivery (0–1). */
-  benchElu: number;
+  /** CPU time this process (all its threads: the subscribers and the writer) used per measured change, ms. */
+  benchCpuPerChangeMs: number;
   /** CPU time the server used per measured change (its mutation, the feed read and the N messages), ms. */
   serverCpuPerChangeMs: number;
+  /** The measured changes on the monotonic clock, for `profile-summary.ts --window=` (with BENCH_CPU_PROF). */
+  profileWindow: string;
   /** The machine's 1-minute load average before and after (other processes share the CPU). */
   loadAverage: [number, number];
-}
-
-interface Tracked {
-  arrivals: Float64Array;
-  received: number;
-  allReceived: () => void;
 }
 
 /** One `next start` process: its URL and (found by its port) its pid, for RSS and CPU. */
@@ -101,39 +104,41 @@ interface Target {
   pid: number | null;
 }
 
-async function measureFanOut(targets: readonly Target[], n: number): Promise<FanOutResult> {
+/** The servers' summed RSS (NaN when a pid is unknown). */
+function rssOf(targets: readonly Target[]): number {
+  return targets.every((target) => target.pid !== null)
+    ? targets.reduce<number>((sum, target) => sum + readRssBytes(target.pid ?? 0), 0)
+    : Number.NaN;
+}
+
+/** `idleRss`: the servers' RSS once started, before any request (every row is compared with it). */
+async function measureFanOut(targets: readonly Target[], n: number, idleRss: number): Promise<FanOutResult> {
   const [first] = targets;
   if (!first) throw new Error('no server to measure');
   const url = first.url;
   const pids = targets.map((target) => target.pid);
   const known = pids.every((pid) => pid !== null);
-  const rssOfServer = () =>
-    known ? pids.reduce<number>((sum, pid) => sum + readRssBytes(pid ?? 0), 0) : Number.NaN;
+  const rssOfServer = () => rssOf(targets);
   const cpuOfServers = () => pids.reduce<number>((sum, pid) => sum + cpuSeconds(pid ?? 0), 0);
-  const serverBefore = rssOfServer();
   const benchBefore = process.memoryUsage().rss;
   const cookie = await newUserCookie(url);
   const writer = createClient({ url, sessionCookie: cookie });
-  const tracked = new Map<string, Tracked>();
-  let duplicates = 0;
 
   const connectStart = performance.now();
-  const subscribers = await openFeedSubscribers({
-    url,
+  let reported = 0;
+  const pool = await openSubscriberPool({
     urls: targets.map((target) => target.url),
-    cookies: Array.from({ length: n }, () => cookie),
-    // 1,000 subscribers connect in ~15 s on a busy machine; 10,000 over 2 processes managed ~21/s at load 11–20.
+    cookie,
+    n,
+    threads: options.threads ?? Math.ceil(n / 5_000),
+    // 1,000 subscribers connect in a few seconds on a quiet machine; leave room for a loaded one.
     timeoutMs: 120_000 + 60 * n,
-    onTodoSet: (subscriber, todoId, at) => {
-      const entry = tracked.get(todoId);
-      if (!entry) return; // A row this bench did not make (none are expected).
-      if (!Number.isNaN(entry.arrivals[subscriber] ?? 0)) {
-        duplicates++;
-        return;
-      }
-      entry.arrivals[subscriber] = at;
-      entry.received++;
-      if (entry.received === n) entry.allReceived();
+    onProgress: (ready) => {
+      if (n < 5_000 || ready - reported < 1_000) return;
+      reported = ready;
+      console.log(
+        `  ${ready} of ${n} subscribers live after ${((performance.now() - connectStart) / 1000).toFixed(1)} s`,
+      );
     },
   });
   const connectMs = performance.now() - connectStart;
@@ -142,6 +147,7 @@ async function measureFanOut(targets: readonly Target[], n: number): Promise<Fan
   const result: FanOutResult = {
     subscribers: n,
     servers: targets.length,
+    threads: pool.threads,
     connectMs,
     changes: 0,
     failedMutations: 0,
@@ -154,89 +160,84 @@ async function measureFanOut(targets: readonly Target[], n: number): Promise<Fan
     expected: 0,
     received: 0,
     duplicates: 0,
-    subscriptionErrors: 0,
     reconnects: 0,
     errorMessages: [],
-    serverRss: { before: serverBefore, connected: serverConnected, end: Number.NaN },
+    serverRss: { before: idleRss, connected: serverConnected, end: Number.NaN },
     benchRss: { before: benchBefore, end: Number.NaN },
-    benchHeapEnd: Number.NaN,
-    benchElu: Number.NaN,
+    benchCpuPerChangeMs: Number.NaN,
     serverCpuPerChangeMs: Number.NaN,
+    profileWindow: '',
     loadAverage: [os.loadavg()[0] ?? Number.NaN, Number.NaN],
   };
   const measured: { id: string; sentAt: number; respondedAt: number }[] = [];
   const errors = new Set<string>();
 
   try {
-    const busy = { active: 0, idle: 0 };
     let cpuStart = Number.NaN;
+    let windowStart = 0;
+    let benchCpuStart = process.cpuUsage();
     for (let k = 0; k < options.warmUp + options.changes; k++) {
-      if (k === options.warmUp && known) cpuStart = cpuOfServers();
+      if (k === options.warmUp) {
+        windowStart = monotonicUs();
+        if (known) cpuStart = cpuOfServers();
+        benchCpuStart = process.cpuUsage();
+      }
       const id = randomUUID();
-      let allReceived = () => {};
-      const all = new Promise<void>((resolve) => (allReceived = resolve));
-      // Registered before the mutation is sent: the feed may deliver before the response arrives.
-      tracked.set(id, { arrivals: new Float64Array(n).fill(Number.NaN), received: 0, allReceived });
-      const elu = eventLoop.eventLoopUtilization();
-      const sentAt = performance.now();
+      // Tracked before the mutation is sent: the feed may deliver before the response arrives.
+      const all = pool.track(id);
+      const sentAt = epochNow();
       try {
         await writer.mutators.addTodo.mutate({
           args: { id, text: `fan-out ${k}`, position: 1_000 + k, createdAt: new Date() },
         });
       } catch (error) {
-        tracked.delete(id);
         if (k >= options.warmUp) result.failedMutations++;
         if (errors.size < 5) errors.add(error instanceof Error ? error.message : String(error));
         continue;
       }
-      const respondedAt = performance.now();
+      const respondedAt = epochNow();
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([all, new Promise((resolve) => (timer = setTimeout(resolve, options.waitMs)))]);
       clearTimeout(timer);
-      if (k >= options.warmUp) {
-        measured.push({ id, sentAt, respondedAt });
-        const window = eventLoop.eventLoopUtilization(elu);
-        busy.active += window.active;
-        busy.idle += window.idle;
-      }
+      if (k >= options.warmUp) measured.push({ id, sentAt, respondedAt });
       await sleep(options.spacingMs);
     }
-    result.benchElu = busy.active / (busy.active + busy.idle);
+    const benchCpu = process.cpuUsage(benchCpuStart);
+    result.profileWindow = `${windowStart}-${monotonicUs()}`;
+    result.benchCpuPerChangeMs = (benchCpu.user + benchCpu.system) / 1000 / options.changes;
     if (known) result.serverCpuPerChangeMs = ((cpuOfServers() - cpuStart) * 1000) / options.changes;
   } finally {
     result.serverRss.end = rssOfServer();
     result.loadAverage[1] = os.loadavg()[0] ?? Number.NaN;
     result.benchRss.end = process.memoryUsage().rss;
-    result.benchHeapEnd = process.memoryUsage().heapUsed;
-    result.subscriptionErrors = subscribers.errors;
-    result.reconnects = subscribers.reconnects;
-    result.errorMessages = subscribers.errorMessages;
-    subscribers.close();
+    const closed = await pool.close();
+    result.duplicates = closed.duplicates;
+    result.reconnects = closed.interruptions;
+    result.errorMessages = closed.messages;
   }
 
   // Late arrivals (after a change's wait gave up) still count as received: they were recorded until the close.
   for (const { id, sentAt, respondedAt } of measured) {
-    const entry = tracked.get(id);
-    if (!entry) continue;
+    const row = pool.arrivals(id);
+    if (!row) continue;
     result.changes++;
     result.roundTrip.push(respondedAt - sentAt);
     result.expected += n;
-    result.received += entry.received;
-    let first = Number.POSITIVE_INFINITY;
-    let last = Number.NEGATIVE_INFINITY;
-    for (const at of entry.arrivals) {
+    result.received += row.received;
+    let firstAt = Number.POSITIVE_INFINITY;
+    let lastAt = Number.NEGATIVE_INFINITY;
+    for (const at of row.times) {
       if (Number.isNaN(at)) continue;
       result.deliveries.push(at - respondedAt);
-      first = Math.min(first, at);
-      last = Math.max(last, at);
+      firstAt = Math.min(firstAt, at);
+      lastAt = Math.max(lastAt, at);
     }
-    if (entry.received > 0) result.responseToFirst.push(first - respondedAt);
-    if (entry.received === n) {
-      result.responseToAll.push(last - respondedAt);
-      result.sentToAll.push(last - sentAt);
+    if (row.received > 0) result.responseToFirst.push(firstAt - respondedAt);
+    if (row.received === n) {
+      result.responseToAll.push(lastAt - respondedAt);
+      result.sentToAll.push(lastAt - sentAt);
     }
   }
-  result.duplicates = duplicates;
   result.mutationErrors = [...errors];
   // The server ends the streams once it sees the connections close; give it a moment before the next round.
   await sleep(1_000);
@@ -284,15 +285,18 @@ function print(engine: BenchDatabase['engine'], results: FanOutResult[]) {
       `${r.subscribers} subscribers over ${r.servers} server process${r.servers > 1 ? 'es' : ''}: connected in ` +
       `${(r.connectMs / 1000).toFixed(1)} s; ${r.changes} changes, ` +
       `deliveries expected ${r.expected}, received ${r.received}, lost ${r.expected - r.received}, duplicates ` +
-      `${r.duplicates}; failed mutations ${r.failedMutations}, subscription errors ${r.subscriptionErrors}, ` +
-      `reconnects ${r.reconnects}. Server RSS${r.servers > 1 ? ' (all processes)' : ''} ${mb(r.serverRss.before)} → ` +
+      `${r.duplicates}; failed mutations ${r.failedMutations}, ` +
+      `reconnects ${r.reconnects}. Server RSS${r.servers > 1 ? ' (all processes)' : ''}: idle (started, no request yet) ${mb(r.serverRss.before)} → ` +
       `${mb(r.serverRss.connected)} MB with the subscribers (${mb(((r.serverRss.connected - r.serverRss.before) * 1000) / r.subscribers)} MB ` +
       `per 1,000; ${(r.serverRss.connected / r.serverRss.before).toFixed(2)}× idle) → ${mb(r.serverRss.end)} MB ` +
       `after the changes. This process: RSS ${mb(r.benchRss.before)} → ` +
-      `${mb(r.benchRss.end)} MB (heap ${mb(r.benchHeapEnd)} MB), event loop busy ` +
-      `${(r.benchElu * 100).toFixed(0)}% from send to last delivery. Server CPU per change ` +
+      `${mb(r.benchRss.end)} MB, subscribers on ${r.threads} worker thread${r.threads > 1 ? 's' : ''}, CPU per ` +
+      `change ${ms(r.benchCpuPerChangeMs)} ms. Server CPU per change ` +
       `${ms(r.serverCpuPerChangeMs)} ms. Machine load average ` +
       `${r.loadAverage.map((l) => l.toFixed(1)).join(' → ')} on ${os.availableParallelism()} CPUs.` +
+      (process.env.BENCH_CPU_PROF
+        ? ` Measured changes: --window=${r.profileWindow} for profile-summary.ts.`
+        : '') +
       ([...r.mutationErrors, ...r.errorMessages].length > 0
         ? ` Errors: ${[...r.mutationErrors, ...r.errorMessages].join('; ')}`
         : ''),
@@ -304,7 +308,8 @@ function print(engine: BenchDatabase['engine'], results: FanOutResult[]) {
     rows,
     [
       'response = the addTodo mutation answered (typed client, this process); "all have it" = the last of the N',
-      'subscribers received the `changes` message carrying the row (timestamped on arrival, after parsing).',
+      'subscribers received the `changes` message carrying the row (each a plain HTTP GET read as EventSource reads',
+      'it, in worker threads; timestamped when its bytes arrived, in epoch ms shared by the threads).',
       'Each change waits until every subscriber has it (or the wait gives up) before the pause and the next change.',
       ...notes,
     ],
@@ -318,6 +323,17 @@ function print(engine: BenchDatabase['engine'], results: FanOutResult[]) {
       value: `${ms(all.p50)} / ${ms(all.p99)} ms, lost ${r.expected - r.received}`,
       target: `p99 ≤ ${targetFor(r.subscribers)} ms, lost 0`,
       met: met(r),
+      bench: BENCH,
+    });
+    const rss = r.serverRss;
+    recordFigure({
+      figure: `server RSS with ${r.subscribers.toLocaleString('en')} subscribers${over} vs idle (MB per 1,000 subscribers)`,
+      database: engine,
+      value:
+        `${mb(rss.before)} → ${mb(rss.connected)} MB, ${(rss.connected / rss.before).toFixed(2)}× ` +
+        `(${mb(((rss.connected - rss.before) * 1000) / r.subscribers)} MB per 1,000)`,
+      target: r.subscribers === 1_000 ? `≤ ${RSS_TARGET}× idle` : 'printed',
+      met: r.subscribers === 1_000 ? rss.connected / rss.before <= RSS_TARGET : null,
       bench: BENCH,
     });
   }
@@ -343,10 +359,11 @@ async function runOn(build: BuildSnapshot, database: BenchDatabase): Promise<voi
       if (pid === null) console.warn('warning: could not find the server process (ss -ltnp): no server RSS');
       targets.push({ url: server.url, pid });
     }
+    const idleRss = rssOf(targets);
     const results: FanOutResult[] = [];
     for (const n of options.subscribers) {
       console.log(`${n} subscribers, ${options.warmUp} + ${options.changes} changes …`);
-      results.push(await measureFanOut(targets, n));
+      results.push(await measureFanOut(targets, n, idleRss));
     }
     print(database.engine, results);
   } finally {

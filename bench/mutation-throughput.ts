@@ -12,7 +12,6 @@
  *   npx tsx --conditions=react-server bench/mutation-throughput.ts [--postgres[=URL]] [--clients=8] [--seconds=5] [--rounds=3]
  */
 import './support/require-react-server';
-import { Worker } from 'node:worker_threads';
 import type { Runtime } from '@/framework/server';
 import { numberOption } from './support/args';
 import { createPgliteFolder, forEachDatabase, runMain, type BenchDatabase } from './support/databases';
@@ -26,6 +25,7 @@ import { newSessionCookies } from './mutation-throughput/clients';
 import { DURABILITY_ARMS, measureDurabilityCost } from './mutation-throughput/durability-cost';
 import { startBenchServer } from './mutation-throughput/http-server';
 import type { LoadJob } from './mutation-throughput/load-worker';
+import { runArm } from './mutation-throughput/run-arm';
 
 const TARGET_RATIO = 1.15;
 const SESSION_SECRET = 'bench-session-secret-with-at-least-32-chars';
@@ -39,30 +39,6 @@ const options = {
   durabilityCommits: numberOption(argv, 'durability-commits', 200),
   durabilityRounds: numberOption(argv, 'durability-rounds', 3),
 };
-
-/** One arm for `durationMs`, its clients in a worker thread; bounded by the duration plus a generous margin. */
-function runArm(job: LoadJob): Promise<LoadResult> {
-  const worker = new Worker(new URL('./mutation-throughput/load-worker.ts', import.meta.url), {
-    workerData: job,
-  });
-  return new Promise<LoadResult>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      void worker.terminate();
-      reject(new Error(`the ${job.arm} load did not finish`));
-    }, job.durationMs + 60_000);
-    worker.once('message', (result: LoadResult) => {
-      clearTimeout(timer);
-      resolve(result);
-      // Its keep-alive sockets would hold it open; it has nothing left to do.
-      void worker.terminate();
-    });
-    worker.once('error', reject);
-    worker.once('exit', () => {
-      clearTimeout(timer);
-      reject(new Error(`the ${job.arm} load worker exited without a result`));
-    });
-  });
-}
 
 async function measure(runtime: Runtime): Promise<Map<ArmName, LoadResult[]>> {
   const server = await startBenchServer(runtime, SESSION_SECRET);

@@ -4,8 +4,7 @@
  * a session revoked from another browser loses access at once.
  */
 import { expect, test, type Page } from '@playwright/test';
-
-const PASSWORD = 'a long enough password';
+import { signIn, signUp, uniqueEmail } from './support/accounts';
 
 async function openLive(page: Page) {
   await page.goto('/');
@@ -17,27 +16,6 @@ async function addTodo(page: Page, text: string) {
   await page.getByLabel('New todo').press('Enter');
   await expect(page.getByTestId('todo-text').filter({ hasText: text })).toBeVisible();
 }
-
-async function fillAuthForm(page: Page, email: string, password: string) {
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password', { exact: true }).fill(password);
-}
-
-async function signUp(page: Page, email: string) {
-  await page.goto('/sign-in?mode=sign-up');
-  await fillAuthForm(page, email, PASSWORD);
-  await page.getByRole('button', { name: 'Sign up' }).click();
-  await expect(page).toHaveURL(/\/$/);
-  await expect(page.getByTestId('account-email')).toHaveText(email);
-}
-
-async function signIn(page: Page, email: string, password = PASSWORD) {
-  await page.goto('/sign-in');
-  await fillAuthForm(page, email, password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-}
-
-const uniqueEmail = () => `e2e-${crypto.randomUUID()}@example.com`;
 
 test('a guest signs up and keeps its todos, live in a second tab; sign-out; sign-in elsewhere shows them', async ({
   page,

@@ -10,6 +10,7 @@ import { ensureUser, type SessionUser } from '@/framework/server';
 import { bearerToken, findLiveApiToken } from './auth/api-tokens';
 import { authFor } from './auth/auth-instance';
 import { findLiveOAuthAccessToken } from './auth/mcp-oauth-tokens';
+import { takeSessionHandoff } from './auth/session-handoff';
 import type { Auth } from './auth/better-auth';
 import {
   DEFAULT_CREDENTIAL_RECHECK_MS,
@@ -143,7 +144,11 @@ export function authOf(deps: Pick<ContextDeps, 'runtime' | 'sessionSecret' | 'au
  * sight). Read from the database every time, not a signed cookie cache: a revoked session is refused at once.
  */
 export async function contextFromSession(headers: Headers, deps: ContextDeps): Promise<Context> {
-  const found = await authOf(deps).api.getSession({ headers, query: { disableCookieCache: true } });
+  const auth = authOf(deps);
+  // The proxy's read of this very request, if it made one (server/auth/session-handoff.ts); else the database.
+  const found =
+    takeSessionHandoff<Awaited<ReturnType<typeof auth.api.getSession>>>(headers) ??
+    (await auth.api.getSession({ headers, query: { disableCookieCache: true } }));
   if (!found) return createInnerContext({ runtime: deps.runtime, user: null });
   // The anonymous plugin's field (its type does not reach getSession's through the options object).
   const kind = (found.user as { isAnonymous?: boolean | null }).isAnonymous ? 'anonymous' : 'account';

@@ -4,18 +4,22 @@
  * to change anything; a guest's rows follow it into the account in one transaction and its open feed moves with it;
  * a revoked (or signed-out) session is refused at once, and its open feed ends.
  */
-import { eq, like } from 'drizzle-orm';
+import { and, eq, like } from 'drizzle-orm';
 import { pgTable, uuid } from 'drizzle-orm/pg-core';
 import superjson from 'superjson';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { authRateLimits, authSessions, authUsers, todos } from '@/db/schema';
 import { moveUserData, PEER_ADDRESS_HEADER } from '@/framework/server';
-import { users } from '@/framework/server/schema';
+import { syncCommits, users } from '@/framework/server/schema';
 import { authFor } from '@/server/auth/auth-instance';
 import type { ContextDeps } from '@/server/context';
 import { handleAuthRequestWith } from '@/server/http/auth';
 import { createTrpcHandler } from '@/server/http/trpc';
+import { createClient } from '@/client/create-client';
+import { createTrpcTransport } from '@/framework/client/trpc-transport';
+import { AppStore, readSnapshot } from './helpers/app-typed';
 import { newSession, SESSION_COOKIE } from './helpers/auth';
+import { eventually } from './helpers/sync';
 import { TEST_SECRET } from './helpers/chat';
 import { fingerprint } from './helpers/fuzz-db';
 import { readSse } from './helpers/sse-reader';
@@ -282,6 +286,82 @@ describe('a guest signs up or signs in', () => {
     ).rejects.toThrow();
     expect(await fingerprint(runtime.db)).toEqual(before);
     expect(await todoTexts(guest.cookie)).toContain('stays put');
+  });
+});
+
+describe('a tab typing while its guest signs up in another tab', () => {
+  /** A tab's store over HTTP whose requests carry the browser's cookie as it is at the moment they leave. */
+  async function tabOf(guest: { userId: string; cookie: string }) {
+    const browser = { cookie: guest.cookie };
+    const client = createClient({
+      url: APP,
+      fetch: (input, init) => {
+        const headers = new Headers(init?.headers);
+        headers.set('cookie', browser.cookie);
+        headers.set('origin', APP);
+        return trpc(new Request(input, { ...init, headers }));
+      },
+    });
+    const store = new AppStore({
+      snapshot: await readSnapshot(runtime, guest.userId),
+      transport: createTrpcTransport(client),
+      retryDelayMs: 5,
+    });
+    return { browser, store };
+  }
+  const newTodo = (text: string) => ({ id: crypto.randomUUID(), text, position: 1, createdAt: new Date() });
+  const ownersOf = async (id: string) =>
+    (await runtime.db.select({ owner: todos.ownerId }).from(todos).where(eq(todos.id, id))).map(
+      (row) => row.owner,
+    );
+
+  it('its change sent with the guest’s cookie is applied once, as the account, not rolled back', async () => {
+    const guest = await newSession(runtime, TEST_SECRET);
+    await todoTexts(guest.cookie);
+    const { browser, store } = await tabOf(guest);
+    const before = newTodo('typed as a guest');
+    store.mutate('addTodo', before);
+    await eventually(async () => (await ownersOf(before.id)).length === 1, 'the guest’s first todo');
+
+    // Another tab signs up: the guest's rows and mutation ids are the account's now, the guest is gone. This tab's
+    // next change leaves before the browser has the account's cookie (the sign-up's answer is on its way).
+    const account = await signUp(uniqueEmail(), guest.cookie);
+    const during = newTodo('typed during the sign-up');
+    let refused: unknown = null;
+    void store.mutate('addTodo', during).settled.then((result) => {
+      if (!result.ok) refused = result.failure;
+    });
+    await eventually(
+      () => store.sendState === 'retrying' || refused !== null,
+      'the refusal of the guest’s cookie',
+    );
+    expect(refused).toBeNull();
+    expect(await ownersOf(during.id)).toEqual([]);
+
+    browser.cookie = account.cookie;
+    await eventually(async () => (await ownersOf(during.id)).length > 0, 'the change applied as the account');
+    expect(await ownersOf(during.id)).toEqual([account.userId]);
+    expect(await ownersOf(before.id)).toEqual([account.userId]);
+    // Sent twice, applied once: mutation 2 of this tab has one commit, the account's.
+    const commits = await runtime.db
+      .select({ userId: syncCommits.userId })
+      .from(syncCommits)
+      .where(and(eq(syncCommits.clientId, store.clientId), eq(syncCommits.mutationId, 2)));
+    expect(commits).toEqual([{ userId: account.userId }]);
+    expect(refused).toBeNull();
+  });
+
+  it('a session that is gone for good (the feed said signed-out) is refused at once, its change rolled back', async () => {
+    const guest = await newSession(runtime, TEST_SECRET);
+    await todoTexts(guest.cookie);
+    const { store } = await tabOf(guest);
+    expect((await authPost('sign-out', {}, { cookie: guest.cookie })).status).toBe(200);
+    store.setConnectionState('signed-out');
+    const todo = newTodo('typed after the sign-out');
+    const result = await store.mutate('addTodo', todo).settled;
+    expect(result).toMatchObject({ ok: false, failure: { code: 'UNAUTHORIZED' } });
+    expect(store.rows('todos').some((row) => row.id === todo.id)).toBe(false);
+    expect(await ownersOf(todo.id)).toEqual([]);
   });
 });
 

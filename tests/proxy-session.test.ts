@@ -10,6 +10,8 @@ import type { Runtime } from '@/framework/server';
 import { PEER_ADDRESS_HEADER } from '@/framework/server/limits/client-address';
 import type * as Instance from '@/server/instance';
 import { getEnv } from '@/server/env';
+import { contextFromSession } from '@/server/context';
+import { handOffSession, SESSION_HANDOFF_HEADER, takeSessionHandoff } from '@/server/auth/session-handoff';
 import { forgedCookie, newSession, SESSION_COOKIE } from './helpers/auth';
 import { createTestRuntime } from './helpers/test-database';
 
@@ -94,5 +96,39 @@ describe('guests in the proxy', () => {
     expect(valueOf(navigation.set)).not.toBe('');
     // Without a cookie at all (a first visit, even by RSC): a guest as always.
     expect(valueOf((await visit('/', undefined, { rsc: '1' })).set)).not.toBe('');
+  });
+});
+
+describe('the session read the proxy hands to the handler (server/auth/session-handoff.ts)', () => {
+  const deps = () => ({ runtime: holder.runtime as Runtime, sessionSecret: getEnv().SESSION_SECRET });
+
+  it('the handler takes the proxy read once; a ticket a client sent is replaced', async () => {
+    const session = await newSession(holder.runtime as Runtime, getEnv().SESSION_SECRET);
+    const { response } = await visit('/api/trpc/todos.list', session.cookie, {
+      [SESSION_HANDOFF_HEADER]: 'forged',
+    });
+    // NextResponse.next({ request: { headers } }) forwards the request's headers to the handler this way.
+    const ticket = response.headers.get(`x-middleware-request-${SESSION_HANDOFF_HEADER}`) ?? '';
+    expect(ticket).toMatch(/^[0-9a-f-]{36}$/);
+    const forwarded = new Headers({ cookie: session.cookie, [SESSION_HANDOFF_HEADER]: ticket });
+    const context = await contextFromSession(forwarded, deps());
+    expect(context.user?.id).toBe(session.userId);
+    // Taken: a second use of the same ticket finds nothing (and would read the database).
+    expect(takeSessionHandoff(forwarded)).toBeUndefined();
+  });
+
+  it('a client that sends a ticket the proxy did not hand out, without a cookie, has no session', async () => {
+    const guessed = new Headers({ [SESSION_HANDOFF_HEADER]: crypto.randomUUID() });
+    expect((await contextFromSession(guessed, deps())).user).toBeNull();
+    const { response } = await visit('/api/trpc/todos.list', undefined, {
+      [SESSION_HANDOFF_HEADER]: 'forged',
+    });
+    expect(response.headers.get(`x-middleware-request-${SESSION_HANDOFF_HEADER}`)).not.toBe('forged');
+  });
+
+  it('a ticket its handler never took goes stale', () => {
+    const headers = new Headers();
+    handOffSession(headers, { user: { id: 'someone' } }, Date.now() - 10_000);
+    expect(takeSessionHandoff(headers)).toBeUndefined();
   });
 });

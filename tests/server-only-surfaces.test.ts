@@ -59,6 +59,7 @@ describe('server-only data through every surface', () => {
       'runs.byId': { id: run.id },
       'copilot.thread': { id: 'probe' },
       'mcpClients.consentInfo': { clientId: 'probe', scope: 'mcp:tools' },
+      'sync.since': { lastEventId: null },
     };
     const procedures = appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>;
     const queries = Object.entries(procedures).filter(([, procedure]) => procedure._def.type === 'query');

@@ -1,5 +1,5 @@
 import Link from 'next/link';
-import { AccountMenu } from './account-menu';
+import { AccountMenuSlot } from './account-menu-slot';
 import { ConnectionBadge } from './connection-badge';
 
 /** The page header shared by every page: navigation, the account menu, connection state, title. */
@@ -13,7 +13,7 @@ export function SiteHeader({ title, lede }: { title: string; lede: string }) {
           <Link href="/settings">Settings</Link>
         </nav>
         <div className="header-status">
-          <AccountMenu />
+          <AccountMenuSlot />
           <ConnectionBadge />
         </div>
       </div>

@@ -12,6 +12,8 @@ interface ProfileNode {
 }
 export interface CpuProfile {
   nodes: ProfileNode[];
+  /** Microseconds on the monotonic clock (CLOCK_MONOTONIC, as `process.hrtime` in any process of the machine). */
+  startTime: number;
   samples: number[];
   timeDeltas: number[];
 }
@@ -34,13 +36,23 @@ export function ownerOf(url: string, functionName: string): string {
   return path.relative(process.cwd(), url.replace(/^file:\/\//, '')).split('/')[0] ?? url;
 }
 
-/** Prints the two tables for one profile file. */
-export function summarizeProfile(file: string, top: number) {
+/** Microseconds on the monotonic clock, comparable with a `.cpuprofile`'s sample times (see {@link summarizeProfile}). */
+export const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n);
+
+/**
+ * Prints the two tables for one profile file; with `window` ([from, to] in {@link monotonicUs} microseconds, as a
+ * bench prints them around its measured phase) only the samples taken inside it.
+ */
+export function summarizeProfile(file: string, top: number, window?: readonly [number, number]) {
   const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const selfUs = new Map<number, number>();
+  let at = profile.startTime;
   profile.samples.forEach((id, index) => {
-    selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[index] ?? 0));
+    const delta = profile.timeDeltas[index] ?? 0;
+    at += delta;
+    if (window && (at < window[0] || at > window[1])) return;
+    selfUs.set(id, (selfUs.get(id) ?? 0) + delta);
   });
   const total = [...selfUs.values()].reduce((sum, value) => sum + value, 0);
   const owners = new Map<string, number>();
@@ -63,7 +75,7 @@ export function summarizeProfile(file: string, top: number) {
       .slice(0, top)
       .map(([name, us]) => [name, ms(us), share(us), share(us * (total / Math.max(1, total - idle)))]);
   printTable(
-    `${path.basename(file)}: self time by package (${ms(total)} ms sampled)`,
+    `${path.basename(file)}: self time by package (${ms(total)} ms sampled${window ? ' in the window' : ''})`,
     ['package / folder', 'self ms', 'of all', 'of busy'],
     rows(owners),
   );

@@ -54,16 +54,17 @@ export async function startProductionServer(options: {
 }): Promise<RunningServer> {
   const port = await freePort();
   const { config } = options.database;
-  // A CPU profile of the server, written when it stops (see the README); `node` here is the project's Node.
+  // Node flags for the server alone (BENCH_SERVER_NODE_FLAGS, space-separated, e.g. to compare V8 heap settings),
+  // and a CPU profile of it, written when it stops (see the README); `node` here is the project's Node.
   const profileDir = process.env.BENCH_CPU_PROF;
-  const args = profileDir
-    ? [
-        'node',
-        '--cpu-prof',
-        `--cpu-prof-dir=${profileDir}`,
-        `${process.cwd()}/node_modules/next/dist/bin/next`,
-      ]
-    : ['next'];
+  const nodeFlags = [
+    ...(process.env.BENCH_SERVER_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? []),
+    ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+  ];
+  const args =
+    nodeFlags.length > 0
+      ? ['node', ...nodeFlags, `${process.cwd()}/node_modules/next/dist/bin/next`]
+      : ['next'];
   const server = spawn('npx', [...args, 'start', '--hostname', '127.0.0.1', '--port', String(port)], {
     cwd: options.appDir,
     env: {

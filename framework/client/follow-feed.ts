@@ -5,6 +5,7 @@
  */
 import type { TRPCClient } from '@trpc/client';
 import type { SyncClientRouter } from '../server/routers/sync';
+import type { SyncMessage } from '../shared/sync-protocol';
 import type { SyncStore } from './store';
 import { schemaVersionMismatchOf, sessionReplacedOf } from './trpc-transport';
 
@@ -20,12 +21,14 @@ export function followFeed(
     SyncStore,
     | 'version'
     | 'clientId'
+    | 'userId'
     | 'applyMessage'
     | 'setConnectionState'
     | 'schemaVersion'
     | 'restoring'
     | 'markOutdated'
   >,
+  options: FollowFeedOptions = {},
 ): () => void {
   let subscription: { unsubscribe(): void } | null = null;
   let stopped = false;
@@ -36,18 +39,26 @@ export function followFeed(
   let following: number | null = null;
   const subscribe = (fromScratch: boolean) => {
     retry = null;
+    // A store restoring carried mutations starts from a reset: its snapshot says which ids the server applied.
+    const lastEventId = fromScratch || store.restoring ? null : String(store.version);
+    // The version the stream has sent up to: the link resumes a dropped stream from its last event, so each message
+    // follows the one before it.
+    let after = lastEventId === null ? null : Number(lastEventId);
     subscription = client.sync.changes.subscribe(
       {
-        // A store restoring carried mutations starts from a reset: its snapshot says which ids the server applied.
-        lastEventId: fromScratch || store.restoring ? null : String(store.version),
+        lastEventId,
         clientId: store.clientId,
+        userId: store.userId,
         schemaVersion: store.schemaVersion,
       },
       {
         onData: (event) => {
           following = null;
+          const message = event.data;
+          options.onMessage?.(message, after);
+          after = message.type === 'reset' ? message.snapshot.version : message.version;
           store
-            .applyMessage(event.data)
+            .applyMessage(message)
             .catch((error: unknown) => console.error('[sync] bad feed message', error));
         },
         onConnectionStateChange: (state) => {
@@ -88,6 +99,15 @@ export function followFeed(
     if (retry) clearTimeout(retry);
     subscription?.unsubscribe();
   };
+}
+
+export interface FollowFeedOptions {
+  /**
+   * Called with each message as it arrives, and `after`: the version the stream had sent up to before it (null
+   * before the first message of a stream that started from scratch). A `changes` message holds everything the
+   * user may see in (after, message.version]. framework/client/shared-feed.ts relays them to other tabs.
+   */
+  onMessage?(message: SyncMessage, after: number | null): void;
 }
 
 /**

@@ -15,7 +15,8 @@ export {
   type SyncTransport,
 } from './store';
 export type { MutationFailure } from './failure';
-export { followFeed } from './follow-feed';
+export { followFeed, type FollowFeedOptions } from './follow-feed';
+export { feedName, followSharedFeed, type RelayChannel, type SharedFeedOptions } from './shared-feed';
 export { createTrpcTransport } from './trpc-transport';
 export {
   STORE_SEND_CONTEXT,

@@ -87,12 +87,12 @@ export interface RestoreReport {
   dropped: MutationFailure[];
 }
 
+const EMPTY: ReadonlyMap<string, never> = new Map<string, never>();
+
 /**
  * Codes of a failure that did not consume the id and may pass: sent again with backoff. Others (say, BAD_REQUEST
  * for a malformed envelope) would fail again: the mutation is given up at once.
  */
-const EMPTY: ReadonlyMap<string, never> = new Map<string, never>();
-
 const TRANSIENT_CODES = new Set([
   'INTERNAL_SERVER_ERROR',
   'SERVICE_UNAVAILABLE',
@@ -389,9 +389,15 @@ export class SyncStore<TMutators extends AnyMutators = AnyMutators, TRows extend
     return { ok: true, mutator, data: result.value };
   }
 
-  /** Applies one message of the change feed. */
-  applyMessage(message: SyncMessage): Promise<void> {
+  /**
+   * Applies one message of the change feed. `after`: the version the message follows (what the stream that carried
+   * it had sent before), given for a message this store did not receive on its own stream (another tab's, relayed:
+   * framework/client/shared-feed.ts). Such a message is applied only if nothing between this store's version and
+   * `after` is missing; otherwise it is left alone and this resolves false (the caller catches up first).
+   */
+  applyMessage(message: SyncMessage, after?: number): Promise<boolean> {
     return this.enqueue(async () => {
+      if (message.type === 'changes' && after !== undefined && after > this.serverVersion) return false;
       if (message.type === 'reset') {
         // A guest who signed in: the feed now serves the account, whose rows these are (and pending mutations,
         // replayed below, now run as the account, as the server runs them).
@@ -408,7 +414,7 @@ export class SyncStore<TMutators extends AnyMutators = AnyMutators, TRows extend
           else this.confirm(client.lastMutationId, null, null);
         }
       } else {
-        if (message.version <= this.serverVersion) return; // Already applied (a replayed event).
+        if (message.version <= this.serverVersion) return true; // Already applied (a replayed event).
         const working = new WorkingState(this.server);
         for (const change of message.changes) {
           const table = working.write(change.table);
@@ -426,6 +432,7 @@ export class SyncStore<TMutators extends AnyMutators = AnyMutators, TRows extend
       this.emit();
       // After a restore, the replayed mutations go out (send() waits while mutations are held).
       if (this.restored && !this.held) void this.send();
+      return true;
     });
   }
 
@@ -552,7 +559,7 @@ export class SyncStore<TMutators extends AnyMutators = AnyMutators, TRows extend
               if (serverRetries++ > 0) await backOff();
               continue;
             }
-            if (expected === null && TRANSIENT_CODES.has(error.code) && serverRetries < maxServerRetries) {
+            if (expected === null && this.mayPass(error.code) && serverRetries < maxServerRetries) {
               serverRetries++;
               await backOff();
               continue;
@@ -570,6 +577,18 @@ export class SyncStore<TMutators extends AnyMutators = AnyMutators, TRows extend
     } finally {
       this.sending = false;
     }
+  }
+
+  /**
+   * Whether a refusal that consumed nothing may pass if sent again. UNAUTHORIZED may, until the feed says the
+   * session is gone for good (`signed-out`): it is also the answer to a mutation sent with a guest's cookie just
+   * after that guest signed up or in from another tab. The guest's rows and mutation ids are the account's by then,
+   * and the browser gets the account's cookie with that sign-in's answer, so the same mutation sent again moments
+   * later applies as the account; given up at once, the user's change would be rolled back.
+   */
+  private mayPass(code: string): boolean {
+    if (code === 'UNAUTHORIZED') return this.connection !== 'signed-out';
+    return TRANSIENT_CODES.has(code);
   }
 
   /**

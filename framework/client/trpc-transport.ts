@@ -10,6 +10,8 @@ import { STORE_SEND_CONTEXT } from './sync-link';
 /** Statuses that mean "the server (or a proxy in front of it) is not answering right now": retry. */
 const RETRYABLE_STATUS = new Set([502, 503, 504]);
 
+const NOT_CONSUMED: MutationIdState = { consumed: false, expectedMutationId: null };
+
 type MutateFn = (request: unknown, options: { context: Record<string, unknown> }) => Promise<unknown>;
 
 /** The part of the server's error data (framework/server/trpc.ts errorFormatter) the store acts on. */
@@ -52,6 +54,11 @@ export function createTrpcTransport(client: TRPCClient<SyncClientRouter>): SyncT
             throw new ServerRefusal(data.code ?? 'INTERNAL_SERVER_ERROR', error.message, data.mutation, {
               cause: error,
             });
+          }
+          // Refused before the executor ran (no session): nothing was written, the id is free. The store decides
+          // whether to send it again (store.ts mayPass: a guest that just became an account).
+          if (data?.code === 'UNAUTHORIZED') {
+            throw new ServerRefusal('UNAUTHORIZED', error.message, NOT_CONSUMED, { cause: error });
           }
           if (data?.httpStatus === undefined || RETRYABLE_STATUS.has(data.httpStatus)) {
             throw new TransportError(error.message, { cause: error });

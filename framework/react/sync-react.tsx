@@ -34,7 +34,7 @@ import type { SchemaVersionMismatch, Snapshot } from '../shared/sync-protocol';
 import { saveCarryOver, takeCarryOver, type CarriedMutations } from '../client/carry-over';
 import type { SyncClientRouter } from '../server/routers/sync';
 import type { MutationFailure } from '../client/failure';
-import { followFeed } from '../client/follow-feed';
+import { followSharedFeed } from '../client/shared-feed';
 import {
   SyncStore,
   type ConnectionState,
@@ -152,7 +152,8 @@ export function createSyncReact<
 
     useEffect(() => props.slot?.attach(store), [props.slot, store]);
 
-    useEffect(() => followFeed(client, store), [client, store]);
+    // One feed per browser, shared by its tabs (a stream per tab would block the seventh tab over HTTP/1.1).
+    useEffect(() => followSharedFeed(client, store), [client, store]);
 
     // Lazily given mutators load now, after the first paint, so that a click finds them loaded.
     useEffect(() => {

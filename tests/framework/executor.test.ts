@@ -4,9 +4,9 @@
  * (Moved here from the todo example's executor tests.)
  */
 import { count, eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { createDefineAction, type Runtime } from '@/framework/server';
+import { createDefineAction, moveUserData, type Runtime } from '@/framework/server';
 import { clientMutations, syncChanges, syncCommits } from '@/framework/server/schema';
 import { runActionDefinition } from '@/framework/server/runtime/action-executor';
 import { newUser } from './fixture/clients';
@@ -166,6 +166,31 @@ describe('executeMutation on the fixture app', () => {
         mutationId: 5,
       }),
     ).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(await counts()).toEqual(before);
+  });
+
+  it('answers UNAUTHORIZED, consuming nothing and logging no server error, for a user deleted meanwhile', async () => {
+    // A request whose session was read just before its guest became an account (moveUserData deletes the guest).
+    const { userId } = await newUser(runtime);
+    const { userId: account } = await newUser(runtime);
+    await moveUserData(runtime, userId, account);
+    const before = await counts();
+    const logged = vi.spyOn(console, 'error');
+    try {
+      await expect(
+        fixtureServer.executeMutation(runtime, userId, 'addNote', {
+          args: note(),
+          clientId: 'tab-1',
+          mutationId: 1,
+        }),
+      ).rejects.toMatchObject({ code: 'UNAUTHORIZED', mutation: { consumed: false } });
+      await expect(
+        fixtureServer.executeMutation(runtime, userId, 'addNote', { args: note() }),
+      ).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+      expect(logged).not.toHaveBeenCalled();
+    } finally {
+      logged.mockRestore();
+    }
     expect(await counts()).toEqual(before);
   });
 

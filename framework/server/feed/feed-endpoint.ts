@@ -88,8 +88,10 @@ export function createFeedEndpoint<TContext>(options: FeedEndpointOptions<TConte
 
     const abort = new AbortController();
     const onRequestAbort = () => abort.abort();
-    if (request.signal.aborted) return null;
-    request.signal.addEventListener('abort', onRequestAbort, { once: true });
+    // Only the signal is kept for the stream's life, not the request (its headers, URL and Next's wrappers).
+    const requestSignal = request.signal;
+    if (requestSignal.aborted) return null;
+    requestSignal.addEventListener('abort', onRequestAbort, { once: true });
     const started = await callTRPCProcedure({
       router,
       path,
@@ -103,7 +105,7 @@ export function createFeedEndpoint<TContext>(options: FeedEndpointOptions<TConte
       () => null,
     );
     if (!started || !isAsyncIterable(started.value)) {
-      request.signal.removeEventListener('abort', onRequestAbort);
+      requestSignal.removeEventListener('abort', onRequestAbort);
       abort.abort();
       return null;
     }
@@ -129,7 +131,7 @@ export function createFeedEndpoint<TContext>(options: FeedEndpointOptions<TConte
       closed = true;
       clearTimeout(pingTimer);
       clearTimeout(maxDurationTimer);
-      request.signal.removeEventListener('abort', onRequestAbort);
+      requestSignal.removeEventListener('abort', onRequestAbort);
       abort.abort();
       resume?.();
       if (closeBody) controller.close();
@@ -148,6 +150,18 @@ export function createFeedEndpoint<TContext>(options: FeedEndpointOptions<TConte
       }
     };
 
+    /**
+     * Writes one value's frames; false once the procedure has returned. Not inlined in pump: a local of pump would
+     * stay in its suspended frame while it awaits the next value, holding the last message (for a stream's first
+     * one, its own snapshot of the user's rows) for as long as the stream is open.
+     */
+    const deliver = (next: IteratorResult<unknown>): boolean => {
+      if (next.done) return false;
+      for (const frame of encode(next.value, state)) write(frame);
+      lastEventAt = Date.now();
+      return true;
+    };
+
     async function pump() {
       try {
         for (;;) {
@@ -155,10 +169,7 @@ export function createFeedEndpoint<TContext>(options: FeedEndpointOptions<TConte
             await iterator.return?.();
             return;
           }
-          const next = await iterator.next();
-          if (next.done) break;
-          for (const frame of encode(next.value, state)) write(frame);
-          lastEventAt = Date.now();
+          if (!deliver(await iterator.next())) break;
           if (controller.desiredSize !== null && controller.desiredSize <= 0 && !closed)
             await new Promise<void>((resolve) => (resume = resolve));
           resume = null;

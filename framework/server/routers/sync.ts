@@ -3,6 +3,8 @@ import { TRPCError, type TrackedEnvelope } from '@trpc/server';
 import { z } from 'zod';
 import type { AnyRows } from '../../shared/define-mutator';
 import type { Snapshot, SyncMessage } from '../../shared/sync-protocol';
+import { readChangesSince } from '../runtime/catch-up';
+import { isStorableText, UNSTORABLE_TEXT_MESSAGE } from '../runtime/errors';
 import { streamChanges } from '../runtime/change-stream';
 import { assertSchemaVersion, schemaVersionInput } from '../runtime/schema-version';
 import { readSnapshot, readTableRows } from '../runtime/snapshot';
@@ -27,6 +29,28 @@ export type RowsProcedures<TRows extends AnyRows> = {
   [TName in keyof TRows & string]: ReturnType<typeof rowsProcedure<TRows[TName]>>;
 };
 
+/** An id the client sends: text the database can compare against (no NUL), else a 400 naming the field. */
+const idText = (maxLength: number) =>
+  z.string().min(1).max(maxLength).refine(isStorableText, UNSTORABLE_TEXT_MESSAGE);
+
+/** Where a client's feed resumes, and who it is. */
+const feedInput = z.object({
+  lastEventId: z.string().regex(/^\d+$/, 'must be a log version').nullish(),
+  /** The subscribing tab's client id: a `reset` then carries its last applied mutation id. */
+  clientId: idText(64).nullish(),
+  /**
+   * The user whose rows the client holds at `lastEventId`. When the session is another user's now (signed out or in
+   * elsewhere), that version says nothing about this user's rows: the answer starts from a reset.
+   */
+  userId: idText(256).nullish(),
+  /**
+   * The schema version the client was built for (browsers always send it). Another version than the server's ends
+   * the subscription at once with PRECONDITION_FAILED and `data.schemaVersion`, the client's cue to offer a reload
+   * (framework/server/runtime/schema-version.ts).
+   */
+  schemaVersion: schemaVersionInput.nullish(),
+});
+
 /**
  * The read side of the data path: a snapshot to start from, then live changes (SSE), and each synced table as a
  * query of its own (`tableNames`). `TRows` types the rows for clients (the app's synced tables).
@@ -44,40 +68,61 @@ export function createSyncRouter<TRows extends AnyRows = AnyRows>(tableNames: re
     ),
 
     /**
+     * Everything after `lastEventId` up to now, as one message (a `reset` when the version is missing or no longer in
+     * the log): how a tab that shares another tab's feed catches up (framework/client/shared-feed.ts).
+     */
+    since: userProcedure.input(feedInput).query(({ ctx, input }) => {
+      assertSchemaVersion(input.schemaVersion ?? undefined, ctx.runtime.app.schemaVersion);
+      return readChangesSince(
+        ctx.runtime,
+        ctx.user.id,
+        resumeFrom(input, ctx.user.id),
+        input.clientId,
+      ) as Promise<SyncMessage<TRows>>;
+    }),
+
+    /**
      * Live changes after `lastEventId` (a log version). Reconnecting clients send the last event id they received
      * (httpSubscriptionLink does this itself), so they resume exactly where they stopped.
      */
-    changes: userProcedure
-      .input(
-        z.object({
-          lastEventId: z.string().regex(/^\d+$/, 'must be a log version').nullish(),
-          /** The subscribing tab's client id: a `reset` then carries its last applied mutation id. */
-          clientId: z.string().min(1).max(64).nullish(),
-          /**
-           * The schema version the client was built for (browsers always send it). Another version than the
-           * server's ends the subscription at once with PRECONDITION_FAILED and `data.schemaVersion`, the client's
-           * cue to offer a reload (framework/server/runtime/schema-version.ts).
-           */
-          schemaVersion: schemaVersionInput.nullish(),
-        }),
-      )
-      .subscription(async function* ({ ctx, input, signal }) {
-        assertSchemaVersion(input.schemaVersion ?? undefined, ctx.runtime.app.schemaVersion);
-        const credential = ctx.watchCredential();
-        try {
-          yield* (streamChanges as StreamOf<TRows>)(
-            ctx.runtime,
-            ctx.user.id,
-            input.lastEventId,
-            signal ?? new AbortController().signal,
-            credential,
-            input.clientId,
-          );
-        } finally {
-          credential.close();
+    changes: userProcedure.input(feedInput).subscription(async function* ({ ctx, input, signal }) {
+      assertSchemaVersion(input.schemaVersion ?? undefined, ctx.runtime.app.schemaVersion);
+      const credential = ctx.watchCredential();
+      const stream = (streamChanges as StreamOf<TRows>)(
+        ctx.runtime,
+        ctx.user.id,
+        resumeFrom(input, ctx.user.id),
+        signal ?? new AbortController().signal,
+        credential,
+        input.clientId,
+      );
+      try {
+        // Not `yield* stream`: a delegating generator keeps the last result it passed on in its suspended frame,
+        // so every open stream held its first message (its own snapshot of the user's rows) for as long as it
+        // stayed open (a heap snapshot at 1,000 streams; bench/README.md, issue 17). Here the message is let go
+        // once sent.
+        let message: TrackedEnvelope<SyncMessage<TRows>> | null;
+        while ((message = await nextOrNull(stream)) !== null) {
+          yield message;
+          message = null;
         }
-      }),
+      } finally {
+        await stream.return(undefined);
+        credential.close();
+      }
+    }),
   });
+}
+
+/** The version to resume after: none when the client's rows are another user's than the session's. */
+function resumeFrom(input: z.infer<typeof feedInput>, userId: string): string | null | undefined {
+  return input.userId != null && input.userId !== userId ? null : input.lastEventId;
+}
+
+/** The iterator's next value, or null once it has returned. */
+async function nextOrNull<T>(iterator: AsyncIterator<T>): Promise<T | null> {
+  const result = await iterator.next();
+  return result.done ? null : result.value;
 }
 
 /** {@link streamChanges}, its messages typed with the app's rows. */

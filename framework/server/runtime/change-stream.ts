@@ -6,10 +6,11 @@
  */
 import 'server-only';
 import { tracked, TRPCError, type TrackedEnvelope } from '@trpc/server';
-import type { RowChange, SyncMessage } from '../../shared/sync-protocol';
+import type { SyncMessage } from '../../shared/sync-protocol';
 import { CredentialRevokedError, type CredentialWatch } from './credential';
 import { serializeOnce } from '../transformer';
 import type { FeedBatch } from './change-feed';
+import { changesMessage } from './feed-message';
 import { logFloor, LogCompactedError } from './change-log';
 import type { Runtime } from './runtime';
 import { readSnapshot } from './snapshot';
@@ -49,10 +50,7 @@ export async function* streamChanges(
     ) {
       // No version (a fresh client), one this log never reached (the database was reset), or one whose commits
       // retention has deleted (docs/architecture.md rule 12): start over from a snapshot.
-      const snapshot = await readSnapshot(runtime, userId, clientId);
-      if (watch && !(await watch.stillValid())) throw new CredentialRevokedError();
-      yield tracked(String(snapshot.version), { type: 'reset', snapshot });
-      cursor = snapshot.version;
+      cursor = yield* sendReset(runtime, userId, clientId, watch);
     } else {
       cursor = resumeFrom;
     }
@@ -69,9 +67,7 @@ export async function* streamChanges(
       } catch (error) {
         if (!(error instanceof LogCompactedError)) throw error;
         // Fell behind the floor while catching up: a reset, not an unbounded catch-up.
-        const snapshot = await readSnapshot(runtime, userId, clientId);
-        yield tracked(String(snapshot.version), { type: 'reset', snapshot });
-        cursor = snapshot.version;
+        cursor = yield* sendReset(runtime, userId, clientId);
         continue;
       }
       if (batch.commits.length > 0 || batch.changes.length > 0) {
@@ -95,27 +91,33 @@ export async function* streamChanges(
   }
 }
 
+/**
+ * The `reset` message (the user's snapshot), returning its version. A generator of its own so that the snapshot
+ * lives only in this short-lived frame: a local of streamChanges stays in its suspended frame for as long as the
+ * stream is open (V8 keeps a generator's locals across every later `await`), and a heap snapshot at 1,000 open
+ * streams showed each one holding its own copy of the user's rows that way (bench/README.md, issue 17).
+ */
+async function* sendReset(
+  runtime: Runtime,
+  userId: string,
+  clientId: string | null | undefined,
+  watch?: CredentialWatch,
+): AsyncGenerator<TrackedEnvelope<SyncMessage>, number> {
+  const snapshot = await readSnapshot(runtime, userId, clientId);
+  if (watch && !(await watch.stillValid())) throw new CredentialRevokedError();
+  yield tracked(String(snapshot.version), { type: 'reset', snapshot });
+  return snapshot.version;
+}
+
 /** One message per batch, so the tabs that share a batch (feed.read) share its message and its serialization. */
 const messages = new WeakMap<FeedBatch, TrackedEnvelope<SyncMessage>>();
 
 function messageOf(batch: FeedBatch): TrackedEnvelope<SyncMessage> {
   let message = messages.get(batch);
   if (!message) {
-    const changes = batch.changes.map(
-      (change) =>
-        (change.op === 'set'
-          ? { table: change.table, id: change.id, op: 'set', row: change.row }
-          : { table: change.table, id: change.id, op: 'delete' }) as RowChange,
-    );
-    const commits = batch.commits.map(({ version, clientId, mutationId, error }) => ({
-      version,
-      clientId,
-      mutationId,
-      error,
-    }));
     message = tracked(
       String(batch.upTo),
-      serializeOnce<SyncMessage>({ type: 'changes', version: batch.upTo, commits, changes }),
+      serializeOnce<SyncMessage>(changesMessage(batch.upTo, batch.commits, batch.changes)),
     );
     messages.set(batch, message);
   }

@@ -37,6 +37,7 @@ import { limitModelCall } from '../limits/model-calls';
 import { createServerTransaction, type ModelCallGate, type RecordedChange } from './server-transaction';
 import { assertSchemaVersion } from './schema-version';
 import type { Queryable } from './synced-table';
+import { userGoneError } from './user-gone';
 
 /** The `schemaVersion` a request declares, read before its envelope is validated (undefined: none). */
 function schemaVersionIn(request: unknown): unknown {
@@ -148,7 +149,8 @@ async function executeMutationInSpan(
   try {
     // Input that failed validation never runs, but it may still consume a client's mutation id: that is runAlone's.
     outcome = job.parsed.success ? await batcherOf(runtime).submit(job) : await runAlone(runtime, job);
-  } catch (error) {
+  } catch (thrown) {
+    const error = (await userGoneError(runtime.db, userId, thrown)) ?? thrown;
     // A call without a client id (an action's ctx.mutate) has no id to report on: its error passes as it is (e.g. a
     // queue run's LeaseLostError, which the queue must recognise).
     if (clientId == null) throw report(name, error);
@@ -203,6 +205,7 @@ function batcherOf(runtime: Runtime): Batcher<MutationJob, Outcome> {
  * commit. If any of them throws (or skips a mutation id), that transaction rolls back as a whole and every job runs
  * again alone, in order: the failing one then rolls back only itself (and still consumes its id), as it would have
  * arriving on its own. Failures cost the batch a retry; the common case costs one BEGIN/COMMIT and one log append.
+ * A batch of one takes the same path (runAlone needs a savepoint to keep a failing mutator's id consumed).
  */
 function runBatch(runtime: Runtime, jobs: MutationJob[]): Promise<PromiseSettledResult<Outcome>[]> {
   // The batch runs in whichever context started it: parent it on its first mutation, link the others.
@@ -222,11 +225,16 @@ async function runBatchInSpan(
   runtime: Runtime,
   jobs: MutationJob[],
 ): Promise<PromiseSettledResult<Outcome>[]> {
-  if (jobs.length > 1) {
-    // Its error is not lost: the job that caused it meets it again below, alone, and reports it.
-    const together = await runTogether(runtime, jobs).catch(() => null);
-    if (together) return together.map((value) => ({ status: 'fulfilled', value }));
-  }
+  // Also a batch of one: together, its mutation id is claimed in the log append, without runAlone's savepoint (two
+  // statements fewer); only a job that fails pays for running again alone. Its error is not lost: the job that
+  // caused it meets it again below, alone, and reports it. A lone job whose database failed (not its mutator, fence
+  // or mutation id) fails with that error at once, as it would have alone: running it again could apply a script's
+  // mutation twice when the failure hid a COMMIT that succeeded.
+  const together = await runTogether(runtime, jobs).catch((error: unknown) => {
+    if (jobs.length === 1 && !(error instanceof LeaveTheBatch)) throw error;
+    return null;
+  });
+  if (together) return together.map((value) => ({ status: 'fulfilled', value }));
   const results: PromiseSettledResult<Outcome>[] = [];
   for (const job of jobs) {
     results.push(
@@ -267,10 +275,15 @@ async function runTogether(runtime: Runtime, jobs: MutationJob[]): Promise<Outco
       }
       // Never true (only valid input is batched, see executeMutation); it narrows `parsed` for the line below.
       if (!job.parsed.success) throw new LeaveTheBatch();
-      // A refused fence fails the batch; alone, the job then fails with the fence's own error.
-      await job.fence?.(dbtx);
       const tx = createServerTransaction(runtime.app, dbtx, userId, modelCallGate(runtime, userId));
-      await job.mutator.run(tx, job.parsed.data as never);
+      try {
+        // A refused fence fails the batch; alone, the job then fails with the fence's own error.
+        await job.fence?.(dbtx);
+        await job.mutator.run(tx, job.parsed.data as never);
+      } catch (error) {
+        // Alone, a throwing mutator still consumes its mutation id (runAlone's savepoint).
+        throw new LeaveTheBatch('a mutator or fence threw', { cause: error });
+      }
       outcomes.push(commits.length);
       commits.push({
         commit: {
@@ -327,6 +340,9 @@ async function runAlone(runtime: Runtime, job: MutationJob): Promise<Outcome> {
           changes.push(...tx.changes);
         });
       } catch (error) {
+        // A user deleted meanwhile is no failure of this mutation's: nothing is consumed (user-gone.ts).
+        const gone = await userGoneError(dbtx, userId, error);
+        if (gone) throw gone;
         thrown = error;
       }
     }
