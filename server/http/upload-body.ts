@@ -38,8 +38,10 @@ async function* limitedChunks(request: Request, maxBytes: number): AsyncGenerato
       yield next.value;
     }
   } finally {
-    // Stop receiving (a refusal, or the reader of this generator gave up): the rest is not wanted.
-    await reader.cancel().catch(() => undefined);
+    // Stop receiving (a refusal, or the reader of this generator gave up): the rest is not wanted. Not awaited: the
+    // body's source (undici over Node's request stream) settles a cancel only after a read it has pending, which can
+    // wait on a client that is itself blocked until we answer; the refusal must not wait for it.
+    void reader.cancel().catch(() => undefined);
   }
 }
 
