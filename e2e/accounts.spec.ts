@@ -22,6 +22,9 @@ test('a guest signs up and keeps its todos, live in a second tab; sign-out; sign
   context,
   browser,
 }) => {
+  // Two browsers, three page loads, a sign-up, a sign-out and a sign-in: about 40 steps, which on a loaded 2-core
+  // machine (2 workers) took 31 s, past the default 30 s while each step was well inside its own time limit (trace).
+  test.setTimeout(60_000);
   await openLive(page);
   await expect(page.getByTestId('account-menu')).toHaveAttribute('data-account', 'guest');
   await addTodo(page, 'Made as a guest');
