@@ -46,11 +46,25 @@ test('a second user sees none of it', async ({ page, browser }) => {
   const stranger = await browser.newContext();
   const strangerPage = await stranger.newPage();
   await openLive(strangerPage);
+  const committed = page.waitForResponse((response) => response.url().includes('/api/trpc/mutators.'));
   await page.getByLabel('New todo').fill('Private to the first user');
   await page.getByLabel('New todo').press('Enter');
+  expect((await committed).ok()).toBe(true);
   await expect(page.getByTestId('todo-text').filter({ hasText: 'Private to the first user' })).toBeVisible();
-  // Give the feed time to (wrongly) deliver it, then check it did not.
-  await page.waitForTimeout(500);
+  // A later commit of the stranger's own, from another tab of the stranger's browser: it reaches the stranger's first
+  // tab only through that tab's feed, which delivers in commit order, so the first user's earlier commit would
+  // have come before it had the feed (wrongly) carried it.
+  const strangerTab = await stranger.newPage();
+  await openLive(strangerTab);
+  await strangerTab.getByLabel('New todo').fill("The stranger's own");
+  await strangerTab.getByLabel('New todo').press('Enter');
+  await expect(strangerPage.getByTestId('todo-text').filter({ hasText: "The stranger's own" })).toBeVisible();
+  await expect(
+    strangerPage.getByTestId('todo-text').filter({ hasText: 'Private to the first user' }),
+  ).toHaveCount(0);
+  // Nor does a fresh load of the stranger's page.
+  await strangerPage.reload();
+  await expect(strangerPage.getByTestId('todo-text').filter({ hasText: "The stranger's own" })).toBeVisible();
   await expect(
     strangerPage.getByTestId('todo-text').filter({ hasText: 'Private to the first user' }),
   ).toHaveCount(0);
