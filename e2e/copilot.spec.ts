@@ -124,7 +124,10 @@ test('the stop button ends the stream', async ({ page }) => {
 
   await expect(page.getByTestId('copilot-send')).toBeVisible();
   const stopped = await lastAssistant(page).textContent();
-  await page.waitForTimeout(1_000);
+  // Stop reached the model: the app closed its request mid-answer (no more tokens generated or paid for).
+  await expect
+    .poll(async () => (await modelRequests(token))[0]?.closedEarly ?? false, { timeout: 5_000 })
+    .toBe(true);
   expect(await lastAssistant(page).textContent()).toBe(stopped);
   expect(stopped).not.toContain('word39');
 });

@@ -34,6 +34,8 @@ export type ModelScript =
 export interface RecordedRequest {
   body: ChatCompletionRequest;
   toolCallsSentAt?: number;
+  /** Set when the app closed the request before its answer was complete (e.g. the user pressed Stop). */
+  closedEarly?: true;
 }
 
 export interface ChatCompletionRequest {
@@ -119,6 +121,9 @@ export async function startModelServer(defaultScript: ModelScript, port = 0): Pr
       const { token, script } = chooseScript(body);
       const entry: RecordedRequest = { body };
       recorded.push({ token, request: entry });
+      response.on('close', () => {
+        if (!response.writableFinished) entry.closedEarly = true;
+      });
       void answer(script, response, entry);
     });
   });
