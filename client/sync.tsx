@@ -24,6 +24,7 @@ export const {
   useRows,
   useMutate,
   useConnectionState,
+  useSyncUserId,
   useSendState,
   useMutationErrors,
   useSchemaUpdate,

@@ -37,8 +37,10 @@ test('a guest signs up and keeps its todos, live in a second tab; sign-out; sign
   await signUp(page, email);
   await expect(page.getByTestId('todo-text').filter({ hasText: 'Made as a guest' })).toBeVisible();
 
-  // The second tab was not reloaded: its feed moved to the account by itself, and stays live.
+  // The second tab was not reloaded: its feed moved to the account by itself, and stays live; its header names the
+  // account (Better Auth's client tells the browser's other tabs of the sign-up).
   await expect(second.getByTestId('connection')).toHaveAttribute('data-state', 'live');
+  await expect(second.getByTestId('account-email')).toHaveText(email);
   await addTodo(page, 'Made as the account');
   await expect(second.getByTestId('todo-text').filter({ hasText: 'Made as the account' })).toBeVisible();
 

@@ -2,13 +2,14 @@
 import Link from 'next/link';
 import { useState } from 'react';
 import { authClient, useAccount } from '@/client/auth-client';
+import { useSyncUserId } from '@/client/sync';
 
 /**
  * The header's account menu: "Guest · Sign up" for a guest, the email and "Sign out" for an account. Signing out
  * ends the session (its live feeds end with it) and reloads into a new guest.
  */
 export function AccountMenu() {
-  const account = useAccount();
+  const account = useAccount(useSyncUserId());
   const [leaving, setLeaving] = useState(false);
   if (account.kind === 'loading') return <span className="account-menu" aria-busy="true" />;
   if (account.kind === 'guest') {

@@ -6,7 +6,8 @@
  *   `mutators.*` mutations and `sync.rows.*` queries then run on it) and writes each table's rows into the React
  *   Query cache (rows-publisher.ts);
  * - `useRows('todos')` reads a synced table; `useMutate().addTodo({...})` runs a mutator optimistically and sends it;
- * - `useConnectionState()`, `useSendState()` and `useMutationErrors()` for status and error UI;
+ * - `useConnectionState()`, `useSendState()` and `useMutationErrors()` for status and error UI, `useSyncUserId()`
+ *   for UI that names the user;
  * - `useSchemaUpdate()` for the "a new version is available — reload" notice after a deploy changed the schema
  *   version (pending changes are saved for the reloaded page, framework/client/carry-over.ts).
  */
@@ -222,6 +223,19 @@ export function createSyncReact<
     );
   }
 
+  /**
+   * The user whose rows the store holds. It changes without a reload when the tab's feed moves to another user: a
+   * guest who signed up or in from another tab of the browser.
+   */
+  function useSyncUserId(): string {
+    const store = useSyncStore();
+    return useSyncExternalStore(
+      (onChange) => store.subscribe(onChange),
+      () => store.userId,
+      () => store.userId,
+    );
+  }
+
   /** 'retrying' while the server cannot be reached and mutations wait to be sent. */
   function useSendState(): SendState {
     const store = useSyncStore();
@@ -281,6 +295,7 @@ export function createSyncReact<
     useRows,
     useMutate,
     useConnectionState,
+    useSyncUserId,
     useSendState,
     useMutationErrors,
   };
