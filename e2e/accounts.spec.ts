@@ -38,7 +38,7 @@ test('a guest signs up and keeps its todos, live in a second tab; sign-out; sign
   await expect(page.getByTestId('todo-text').filter({ hasText: 'Made as a guest' })).toBeVisible();
 
   // The second tab was not reloaded: its feed moved to the account by itself, and stays live; its header names the
-  // account (Better Auth's client tells the browser's other tabs of the sign-up).
+  // account (the header re-reads the session when the tab's feed changes user: useAccount in client/auth-client.ts).
   await expect(second.getByTestId('connection')).toHaveAttribute('data-state', 'live');
   await expect(second.getByTestId('account-email')).toHaveText(email);
   await addTodo(page, 'Made as the account');
